@@ -1,0 +1,3 @@
+module vaxtrace
+
+go 1.26
