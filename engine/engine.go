@@ -1,0 +1,341 @@
+// Package engine runs vaxtrace: it keeps the derived State in memory, takes
+// commands from any number of goroutines, validates them against the state,
+// appends the resulting events to the Journal in group commits (many events,
+// one transaction, one fsync) and only then acknowledges them.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"vaxtrace"
+)
+
+// Command is one change requested by a caller.
+type Command struct {
+	Key   string             // idempotency key; required
+	Actor vaxtrace.Principal // who asks
+	Data  vaxtrace.Payload
+	// Recorded overrides the recording time (imports of historical data and
+	// tests); zero means now.
+	Recorded time.Time
+}
+
+// Result is the outcome of one command.
+type Result struct {
+	Seq       uint64           `json:"seq,omitempty"`
+	Duplicate bool             `json:"duplicate,omitempty"` // the same key and content were applied before: nothing changed
+	Err       error            `json:"-"`
+	Data      vaxtrace.Payload `json:"-"` // the decided payload (derived fields filled)
+}
+
+// Stats counts what the engine did.
+type Stats struct {
+	Applied    atomic.Int64
+	Rejected   atomic.Int64
+	Duplicates atomic.Int64
+	Commits    atomic.Int64
+	Rejections sync.Map // code -> *atomic.Int64
+}
+
+func (s *Stats) reject(code string) {
+	s.Rejected.Add(1)
+	v, _ := s.Rejections.LoadOrStore(code, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+type request struct {
+	cmds  []Command
+	res   []Result
+	done  chan struct{}
+	batch bool
+}
+
+// Engine owns the state and the single writer.
+type Engine struct {
+	j     vaxtrace.Journal
+	mu    sync.RWMutex
+	st    *vaxtrace.State
+	reqs  chan *request
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	now   func() time.Time
+	log   *slog.Logger
+	Stats Stats
+	// MaxBatch bounds the events in one group commit.
+	MaxBatch int
+	broken   atomic.Bool
+}
+
+// Options configure an engine.
+type Options struct {
+	Now      func() time.Time
+	Logger   *slog.Logger
+	MaxBatch int
+	// Poll is how often the engine catches up with events written by other
+	// nodes sharing the journal (0: never; a single node needs none).
+	Poll time.Duration
+}
+
+// Open rebuilds the state from the journal and starts the writer.
+func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 20000
+	}
+	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
+	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil }); err != nil {
+		return nil, fmt.Errorf("rebuild state: %w", err)
+	}
+	e.wg.Add(1)
+	go e.writer()
+	if o.Poll > 0 {
+		e.wg.Add(1)
+		go e.poller(o.Poll)
+	}
+	return e, nil
+}
+
+// Close stops the writer after pending requests.
+func (e *Engine) Close() error {
+	close(e.quit)
+	e.wg.Wait()
+	return nil
+}
+
+// Journal returns the underlying journal.
+func (e *Engine) Journal() vaxtrace.Journal { return e.j }
+
+// Read runs fn with the state under a read lock. fn must not keep references
+// past its return.
+func (e *Engine) Read(fn func(s *vaxtrace.State)) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	fn(e.st)
+}
+
+// Submit applies one command and returns its result.
+func (e *Engine) Submit(ctx context.Context, c Command) Result {
+	return e.SubmitBatch(ctx, []Command{c})[0]
+}
+
+// SubmitBatch applies each command independently (each is all-or-nothing on
+// its own) in one group commit, and returns one result per command.
+func (e *Engine) SubmitBatch(ctx context.Context, cmds []Command) []Result {
+	r := &request{cmds: cmds, res: make([]Result, len(cmds)), done: make(chan struct{})}
+	if e.broken.Load() {
+		for i := range r.res {
+			r.res[i].Err = vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "the engine stopped after a storage failure; restart it")
+		}
+		return r.res
+	}
+	select {
+	case e.reqs <- r:
+	case <-ctx.Done():
+		for i := range r.res {
+			r.res[i].Err = ctx.Err()
+		}
+		return r.res
+	case <-e.quit:
+		for i := range r.res {
+			r.res[i].Err = vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "shutting down")
+		}
+		return r.res
+	}
+	<-r.done // once queued, the writer always answers: an acknowledged write is durable
+	return r.res
+}
+
+func (e *Engine) poller(every time.Duration) {
+	defer e.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.quit:
+			return
+		case <-t.C:
+			_ = e.CatchUp(context.Background())
+		}
+	}
+}
+
+// CatchUp applies events committed by other writers.
+func (e *Engine) CatchUp(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil })
+}
+
+func (e *Engine) writer() {
+	defer e.wg.Done()
+	for {
+		var first *request
+		select {
+		case first = <-e.reqs:
+		case <-e.quit:
+			// drain what was queued before quitting
+			for {
+				select {
+				case r := <-e.reqs:
+					e.commit([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+		group := []*request{first}
+		n := len(first.cmds)
+	fill:
+		for n < e.MaxBatch {
+			select {
+			case r := <-e.reqs:
+				group = append(group, r)
+				n += len(r.cmds)
+			default:
+				break fill
+			}
+		}
+		e.commit(group)
+	}
+}
+
+func (e *Engine) commit(group []*request) {
+	ctx := context.Background()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	defer func() {
+		for _, r := range group {
+			close(r.done)
+		}
+	}()
+	var applied []*Result
+	err := e.j.Write(ctx, e.st.Seq,
+		func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil },
+		func(next uint64) ([]vaxtrace.Event, error) {
+			var evs []vaxtrace.Event
+			now := e.now().UTC()
+			for _, r := range group {
+				for i, c := range r.cmds {
+					res := &r.res[i]
+					ev, err := e.decide(c, now)
+					if err != nil {
+						res.Err = err
+						continue
+					}
+					if ev == nil {
+						res.Duplicate = true
+						continue
+					}
+					ev.Seq = next
+					next++
+					e.st.Apply(*ev)
+					evs = append(evs, *ev)
+					res.Seq, res.Data = ev.Seq, ev.Data
+					applied = append(applied, res)
+				}
+			}
+			return evs, nil
+		})
+	if err != nil {
+		// The state may hold events that were not committed: rebuild it
+		// from the journal, and fail every command of the group.
+		e.log.Error("journal write failed; rebuilding state", "err", err)
+		for _, r := range group {
+			for i := range r.res {
+				if r.res[i].Err == nil && !r.res[i].Duplicate {
+					r.res[i] = Result{Err: vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage failure: %v", err)}
+				}
+			}
+		}
+		st := vaxtrace.NewState()
+		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { st.Apply(ev); return nil }); rerr != nil {
+			e.log.Error("rebuild failed; refusing writes", "err", rerr)
+			e.broken.Store(true)
+		}
+		e.st = st
+		return
+	}
+	e.Stats.Commits.Add(1)
+	for _, r := range group {
+		for i := range r.res {
+			switch {
+			case r.res[i].Err != nil:
+				e.Stats.reject(vaxtrace.ErrorCode(r.res[i].Err))
+			case r.res[i].Duplicate:
+				e.Stats.Duplicates.Add(1)
+			default:
+				e.Stats.Applied.Add(1)
+			}
+		}
+	}
+}
+
+// decide validates one command; it returns nil, nil for a duplicate.
+func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
+	if c.Data == nil {
+		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
+	}
+	if c.Key == "" {
+		return nil, vaxtrace.FieldError("idempotency_key", "required")
+	}
+	if len(c.Key) > 200 {
+		return nil, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
+	}
+	h := vaxtrace.ContentHash(c.Data)
+	if seen, same := e.st.KeySeen(c.Key, h); seen {
+		if same {
+			return nil, nil
+		}
+		return nil, vaxtrace.Errorf(vaxtrace.ECONFLICT, "idempotency key %q was already used with different content", c.Key)
+	}
+	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
+		return nil, err
+	}
+	rec := now
+	if !c.Recorded.IsZero() {
+		if c.Recorded.After(now.Add(time.Minute)) {
+			return nil, vaxtrace.FieldError("recorded", "lies in the future")
+		}
+		rec = c.Recorded.UTC()
+	}
+	d, err := e.st.Decide(c.Data, rec)
+	if err != nil {
+		return nil, err
+	}
+	return &vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}, nil
+}
+
+// Check folds the whole journal independently and compares it with the state.
+func (e *Engine) Check(ctx context.Context) (vaxtrace.CheckReport, error) {
+	if err := e.CatchUp(ctx); err != nil {
+		return vaxtrace.CheckReport{}, err
+	}
+	c := vaxtrace.NewChecker()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	last := e.st.Seq
+	err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error {
+		if ev.Seq > last {
+			return errStop
+		}
+		c.Add(ev)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return vaxtrace.CheckReport{}, err
+	}
+	return c.Compare(e.st), nil
+}
+
+var errStop = errors.New("stop")

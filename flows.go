@@ -1,0 +1,81 @@
+package vaxtrace
+
+// Flow kinds: daily changes of stock figures by region and product/component,
+// kept at write time so that the position on any past day is a prefix sum.
+const (
+	FlowOnHand       = iota // change of stock on hand (warehouses and points)
+	FlowAtPoints            // change of stock on hand at vaccination points only
+	FlowInTransit           // change of stock in transit towards the region
+	FlowDelivered           // doses received by the region from the national level
+	FlowAdministered        // doses administered
+	FlowWrittenOff          // doses written off (all reasons)
+	FlowReceived            // doses brought into the chain (national receipts)
+	FlowFound               // doses added by count corrections
+	NumFlows
+)
+
+// FlowNames names the flow kinds.
+var FlowNames = [NumFlows]string{"on_hand", "at_points", "in_transit", "delivered", "administered", "written_off", "received", "found"}
+
+type flowKey struct {
+	region    string // "" = national level
+	product   string
+	component string
+	kind      uint8
+}
+
+// Flows holds the daily flow series.
+type Flows struct {
+	series map[flowKey][]int64
+}
+
+func newFlows() *Flows { return &Flows{series: map[flowKey][]int64{}} }
+
+func flowRegion(pl *PlaceState) string {
+	if pl.Kind == PlaceNational {
+		return ""
+	}
+	return pl.Region
+}
+
+func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
+	if n == 0 {
+		return
+	}
+	k := flowKey{region, l.Product, l.Component, uint8(kind)}
+	i := int(day - CovEpoch)
+	if i < 0 {
+		i = 0
+	}
+	s := grow(f.series[k], i)
+	s[i] += n
+	f.series[k] = s
+}
+
+// FlowTotal is the cumulative flow of kind up to and including day `to`, for
+// region ("" = national level, "*" = all regions and the national level) and
+// optionally product and component.
+func (s *State) FlowTotal(region, product, component string, kind int, to Date) int64 {
+	end := int(to - CovEpoch)
+	var total int64
+	for k, ser := range s.Flows.series {
+		if int(k.kind) != kind {
+			continue
+		}
+		if region != "*" && k.region != region {
+			if !(region == "regions" && k.region != "") {
+				continue
+			}
+		}
+		if product != "" && k.product != product {
+			continue
+		}
+		if component != "" && k.component != component {
+			continue
+		}
+		for i := 0; i <= end && i < len(ser); i++ {
+			total += ser[i]
+		}
+	}
+	return total
+}

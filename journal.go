@@ -1,0 +1,63 @@
+package vaxtrace
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+)
+
+// Journal is the append-only event store. It is the only thing persisted as
+// the source of truth; everything else is derived. SQLite and PostgreSQL
+// implement it (packages sqlite and postgres) and pass the same conformance
+// suite (package journaltest).
+type Journal interface {
+	// Write runs one exclusive, durable write transaction. It first passes
+	// to catchUp, in order, every event with Seq > after (events committed
+	// by other writers, e.g. other API nodes), then calls build with the
+	// next free sequence number; build returns the events to append, whose
+	// Seq must already be set consecutively from next. The events are
+	// committed durably (fsync) before Write returns nil. If build returns
+	// an error, nothing is written.
+	Write(ctx context.Context, after uint64, catchUp func(Event) error, build func(next uint64) ([]Event, error)) error
+	// Replay streams every event with Seq > after, in order.
+	Replay(ctx context.Context, after uint64, fn func(Event) error) error
+	// Last returns the highest committed sequence number.
+	Last(ctx context.Context) (uint64, error)
+	// Tokens stores API tokens by hash (never in clear).
+	PutToken(ctx context.Context, t Token) error
+	// TokenByHash finds an unrevoked token.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Tokens lists tokens (hashes only).
+	Tokens(ctx context.Context) ([]Token, error)
+	// RevokeToken revokes a token by name.
+	RevokeToken(ctx context.Context, name string) error
+	// Backup writes a consistent copy of the store to path (engine-specific format).
+	Backup(ctx context.Context, path string) error
+	Close() error
+}
+
+// Token is an API token record; only the SHA-256 of the secret is stored.
+type Token struct {
+	Hash      string    `json:"hash"`
+	Principal Principal `json:"principal"`
+	Created   int64     `json:"created"`
+	Revoked   bool      `json:"revoked"`
+}
+
+// EncodePayload encodes an event body for storage.
+func EncodePayload(p Payload) ([]byte, error) { return json.Marshal(p) }
+
+// ContentHash hashes a submitted payload (before Decide fills derived
+// fields) so that replaying a request can be told apart from reusing its
+// idempotency key with different content.
+func ContentHash(p Payload) uint64 {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(p.Kind()))
+	h.Write([]byte{0})
+	h.Write(b)
+	return h.Sum64()
+}

@@ -1,0 +1,437 @@
+package vaxtrace
+
+import (
+	"sort"
+	"time"
+)
+
+// DefaultBoosterIntervalDays applies when a product sets none.
+const DefaultBoosterIntervalDays = 180
+
+type walkResult struct {
+	number   int
+	booster  bool
+	complete bool
+	err      error
+}
+
+// walk derives dose numbers and checks the schedule rules over a person's
+// doses in time order. It does not modify the doses.
+func (s *State) walk(p *PersonState, doses []*DoseState) []walkResult {
+	res := make([]walkResult, len(doses))
+	var series *Product
+	primary := 0
+	complete := false
+	var prev Date
+	for i, d := range doses {
+		r := &res[i]
+		r.number = i + 1
+		day := DateOf(d.At)
+		prod := s.products[d.lot.Product]
+		gap := int(day - prev)
+		if i > 0 && gap == 0 {
+			r.err = Errorf(ECONFLICT, "duplicate: the person already has a dose on %s (dose %q)", day, doses[i-1].ID)
+		}
+		if day < p.BirthDate {
+			r.err = FieldError("at", "dose date %s is before the person's birth date", day)
+		}
+		if !complete {
+			n := primary + 1
+			if series == nil {
+				series = prod
+			} else if prod != series && !mixAllowed(series, prod) {
+				r.err = FieldError("lot", "dose %d would continue a %s series with %s; no mix rule allows it", n, series.Name, prod.Name)
+			}
+			if want := prod.ComponentFor(n); d.lot.Component != want && r.err == nil {
+				r.err = FieldError("component", "dose %d of %s must be component %s, lot %q is component %s", n, prod.Name, want, d.lot.ID, d.lot.Component)
+			}
+			if i > 0 && gap < series.IntervalDays && d.Override == "" && r.err == nil {
+				r.err = FieldError("at", "only %d days since dose %d; %s needs at least %d (a clinician may override with a reason)", gap, i, series.Name, series.IntervalDays)
+			}
+			primary = n
+			if primary >= series.SeriesDoses {
+				complete = true
+				r.complete = true
+			}
+		} else {
+			r.booster = true
+			bi := prod.BoosterIntervalDays
+			if bi == 0 {
+				bi = DefaultBoosterIntervalDays
+			}
+			if gap < bi && d.Override == "" && r.err == nil {
+				r.err = FieldError("at", "only %d days since the previous dose; a booster needs at least %d (a clinician may override with a reason)", gap, bi)
+			}
+			if want := prod.Components[0].Code; d.lot.Component != want && r.err == nil {
+				r.err = FieldError("component", "a booster of %s uses component %s, lot %q is component %s", prod.Name, want, d.lot.ID, d.lot.Component)
+			}
+		}
+		prev = day
+	}
+	return res
+}
+
+func mixAllowed(series, next *Product) bool {
+	for _, m := range next.MixWith {
+		if m == series.Code {
+			return true
+		}
+	}
+	return false
+}
+
+func sortDoses(ds []*DoseState) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		if !ds[i].At.Equal(ds[j].At) {
+			return ds[i].At.Before(ds[j].At)
+		}
+		return ds[i].ID < ds[j].ID
+	})
+}
+
+// renumber sets derived fields of p's doses.
+func (s *State) renumber(p *PersonState) {
+	sortDoses(p.Doses)
+	for i, r := range s.walk(p, p.Doses) {
+		d := p.Doses[i]
+		d.Number, d.Booster, d.Complete = r.number, r.booster, r.complete
+		d.Anomaly = ""
+		if r.err != nil {
+			d.Anomaly = ErrorMessage(r.err)
+		}
+	}
+}
+
+// checkSeries validates p's doses with `add` inserted (and `remove` taken
+// out): it rejects if the added dose breaks a rule, or if any other dose
+// breaks a rule it did not break before.
+func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
+	before := map[*DoseState]bool{}
+	for i, r := range s.walk(p, p.Doses) {
+		if r.err != nil {
+			before[p.Doses[i]] = true
+		}
+	}
+	ds := make([]*DoseState, 0, len(p.Doses)+1)
+	for _, d := range p.Doses {
+		if d != remove {
+			ds = append(ds, d)
+		}
+	}
+	ds = append(ds, add)
+	sortDoses(ds)
+	res := s.walk(p, ds)
+	for i, r := range res {
+		if ds[i] == add && r.err != nil {
+			return r.err
+		}
+	}
+	for i, r := range res {
+		if r.err != nil && ds[i] != add && !before[ds[i]] {
+			return Errorf(ECONFLICT, "this dose would make dose %q of the same person invalid: %s", ds[i].ID, ErrorMessage(r.err))
+		}
+	}
+	return nil
+}
+
+func (s *State) person(field string, id PersonID) (*PersonState, error) {
+	if id.IsZero() {
+		return nil, FieldError(field, "required")
+	}
+	p := s.people[id]
+	if p == nil {
+		return nil, NotFound(field, "unknown person")
+	}
+	if p.MergedInto != nil {
+		return nil, FieldError(field, "this person record was merged into %s; use that record", p.MergedInto.String())
+	}
+	return p, nil
+}
+
+func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
+	if v.ID == "" || len(v.ID) > 64 {
+		return FieldError("id", "required (a client-generated id), at most 64 characters")
+	}
+	if s.doses[v.ID] != nil {
+		return Errorf(ECONFLICT, "dose id %q is already used by a different record", v.ID)
+	}
+	p, err := s.person("person", v.Person)
+	if err != nil {
+		return err
+	}
+	if err := checkOccurred("at", v.At, recorded); err != nil {
+		return err
+	}
+	pl, err := s.place("place", v.Place)
+	if err != nil {
+		return err
+	}
+	if pl.Kind != PlacePoint {
+		return FieldError("place", "%q is a %s warehouse, not a vaccination point", pl.ID, pl.Kind)
+	}
+	l, err := s.lot("lot", v.Lot)
+	if err != nil {
+		return err
+	}
+	if v.Product != "" && v.Product != l.Product {
+		return FieldError("product", "lot %q is %s, not %s", l.ID, l.Product, v.Product)
+	}
+	if v.Component != "" && v.Component != l.Component {
+		return FieldError("component", "lot %q is component %s, not %s", l.ID, l.Component, v.Component)
+	}
+	if v.Vaccinator == "" {
+		return FieldError("vaccinator", "required")
+	}
+	if n, why := s.available(pl, l, DateOf(v.At)); n == 0 {
+		return FieldError("lot", "lot %q %s", l.ID, why)
+	}
+	d := &DoseState{DoseAdministered: v, lot: l, place: pl}
+	return s.checkSeries(p, d, nil)
+}
+
+func (s *State) applyDose(v DoseAdministered, recorded time.Time) {
+	p := s.people[v.Person]
+	pl, l := s.places[v.Place], s.lots[v.Lot]
+	d := &DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
+	s.doses[v.ID] = d
+	s.takeDose(d, 1)
+	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
+}
+
+// takeDose takes (n=1) or returns (n=-1) the dose's stock at its place and lot.
+func (s *State) takeDose(d *DoseState, n int64) {
+	day := DateOf(d.At)
+	s.moveStock(d.place, d.lot, -n, day)
+	d.lot.Administered += n
+	d.place.Doses += n
+	s.Flows.add(flowRegion(d.place), d.lot, FlowAdministered, day, n)
+}
+
+func removeDose(ds []*DoseState, d *DoseState) []*DoseState {
+	for i, x := range ds {
+		if x == d {
+			return append(ds[:i], ds[i+1:]...)
+		}
+	}
+	return ds
+}
+
+func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
+	d := s.doses[v.Dose]
+	p := d.person
+	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = removeDose(p.Doses, d) })
+	d.Voided, d.VoidWhy = true, v.Reason
+	s.takeDose(d, -1)
+}
+
+func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
+	d := s.doses[v.Dose]
+	if d == nil {
+		return NotFound("dose", "unknown dose %q", v.Dose)
+	}
+	if d.Voided {
+		return FieldError("dose", "dose %q is voided; record a new dose instead", v.Dose)
+	}
+	if v.Reason == "" {
+		return FieldError("reason", "required")
+	}
+	if v.At == nil && v.Lot == "" && v.Place == "" && v.Person == nil {
+		return FieldError("at", "nothing to correct: give at, lot, place or person")
+	}
+	nd := *d
+	nd.History = nil
+	if v.At != nil {
+		if err := checkOccurred("at", *v.At, recorded); err != nil {
+			return err
+		}
+		nd.At = *v.At
+	}
+	if v.Override != "" {
+		nd.Override = v.Override
+	}
+	if v.Place != "" {
+		pl, err := s.place("place", v.Place)
+		if err != nil {
+			return err
+		}
+		if pl.Kind != PlacePoint {
+			return FieldError("place", "%q is not a vaccination point", pl.ID)
+		}
+		nd.place = pl
+	}
+	if v.Lot != "" {
+		l, err := s.lot("lot", v.Lot)
+		if err != nil {
+			return err
+		}
+		nd.lot = l
+	}
+	if nd.lot != d.lot || nd.place != d.place {
+		n, why := s.available(nd.place, nd.lot, DateOf(nd.At))
+		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At) || n == 0 {
+			return FieldError("lot", "lot %q %s", nd.lot.ID, why)
+		}
+	} else if nd.lot.Expiry < DateOf(nd.At) {
+		return FieldError("at", "lot %q had expired on %s", nd.lot.ID, nd.lot.Expiry)
+	}
+	target := d.person
+	if v.Person != nil {
+		p, err := s.person("person", *v.Person)
+		if err != nil {
+			return err
+		}
+		target = p
+	}
+	if target == d.person {
+		return s.checkSeries(target, &nd, d)
+	}
+	return s.checkSeries(target, &nd, nil)
+}
+
+func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
+	d := s.doses[v.Dose]
+	known := DateOf(recorded)
+	old := d.person
+	target := old
+	if v.Person != nil {
+		target = s.people[*v.Person]
+	}
+	s.Cov.personChange(s, old, known, func() { old.Doses = removeDose(old.Doses, d) })
+	s.takeDose(d, -1)
+	if v.At != nil {
+		d.At = *v.At
+	}
+	if v.Override != "" {
+		d.Override = v.Override
+	}
+	if v.Place != "" {
+		d.place = s.places[v.Place]
+		d.Place = v.Place
+	}
+	if v.Lot != "" {
+		d.lot = s.lots[v.Lot]
+		d.Lot = v.Lot
+	}
+	d.person = target
+	d.Person = target.ID
+	d.region = d.place.RegionAt(DateOf(d.At))
+	d.History = append(d.History, v)
+	s.takeDose(d, 1)
+	s.Cov.personChange(s, target, known, func() { target.Doses = append(target.Doses, d) })
+}
+
+func (s *State) decideMerge(v PersonsMerged) error {
+	if v.Into == v.From {
+		return FieldError("from", "cannot merge a person into itself")
+	}
+	if _, err := s.person("into", v.Into); err != nil {
+		return err
+	}
+	if _, err := s.person("from", v.From); err != nil {
+		return err
+	}
+	if v.Reason == "" {
+		return FieldError("reason", "required")
+	}
+	return nil
+}
+
+func (s *State) applyMerge(v PersonsMerged, known Date) {
+	into, from := s.people[v.Into], s.people[v.From]
+	moved := append([]*DoseState(nil), from.Doses...)
+	s.Cov.personChange(s, from, known, func() { from.Doses = nil })
+	id := v.Into
+	from.MergedInto = &id
+	s.Cov.personChange(s, into, known, func() {
+		for _, d := range moved {
+			d.person = into
+			d.Person = into.ID
+			into.Doses = append(into.Doses, d)
+		}
+	})
+}
+
+func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, error) {
+	if v.Session == "" {
+		return nil, FieldError("session", "required")
+	}
+	if s.sessions[v.Session] != nil {
+		return nil, Errorf(ECONFLICT, "session %q is already closed", v.Session)
+	}
+	pl, err := s.place("place", v.Place)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.lot("lot", v.Lot)
+	if err != nil {
+		return nil, err
+	}
+	if v.Date.Time().After(recorded) {
+		return nil, FieldError("date", "lies in the future")
+	}
+	if v.VialsOpened < 0 {
+		return nil, FieldError("vials_opened", "must not be negative")
+	}
+	per := l.DosesPerVial
+	if per == 0 {
+		per = s.products[l.Product].MaxDosesPerVial()
+	}
+	var given int64
+	for _, d := range s.doses {
+		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At) == v.Date {
+			given++
+		}
+	}
+	capacity := v.VialsOpened * int64(per)
+	if given > capacity {
+		return nil, FieldError("vials_opened", "%d doses of lot %q were given at %s on %s, more than %d vials of %d doses hold", given, l.ID, pl.ID, v.Date, v.VialsOpened, per)
+	}
+	v.Administered = given
+	v.Wasted = capacity - given
+	if v.Wasted > pl.Stock[l] {
+		v.Wasted = pl.Stock[l]
+	}
+	return v, nil
+}
+
+func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) {
+	if v.ID == "" {
+		return nil, FieldError("id", "required")
+	}
+	if s.aefis[v.ID] != nil {
+		return nil, Errorf(ECONFLICT, "AEFI %q already reported", v.ID)
+	}
+	d := s.doses[v.Dose]
+	if d == nil {
+		return nil, NotFound("dose", "unknown dose %q", v.Dose)
+	}
+	if v.Description == "" {
+		return nil, FieldError("description", "required")
+	}
+	if err := checkOccurred("onset", v.Onset, recorded); err != nil {
+		return nil, err
+	}
+	if v.Onset.Before(d.At.Add(-time.Hour)) {
+		return nil, FieldError("onset", "is before the dose was given")
+	}
+	v.Lot = d.Lot
+	return v, nil
+}
+
+// Person returns a person by id.
+func (s *State) Person(id PersonID) *PersonState { return s.people[id] }
+
+// Dose returns a dose by client id.
+func (s *State) Dose(id string) *DoseState { return s.doses[id] }
+
+// LotOf returns the dose's lot.
+func (d *DoseState) LotOf() *LotState { return d.lot }
+
+// PlaceOf returns the dose's place.
+func (d *DoseState) PlaceOf() *PlaceState { return d.place }
+
+// Region returns the region the dose was given in (at the time).
+func (d *DoseState) Region() string { return d.region }
+
+// PersonOf returns the dose's person.
+func (d *DoseState) PersonOf() *PersonState { return d.person }

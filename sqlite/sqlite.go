@@ -1,0 +1,280 @@
+// Package sqlite implements the vaxtrace journal on an embedded SQLite file
+// (WAL mode, synchronous=FULL: a committed group survives kill -9 and power
+// loss). It is the default store: no server needed.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"vaxtrace"
+)
+
+// DefaultDriver is the database/sql driver used by Open. Both drivers are
+// registered (see drivers.go); README explains the measured choice.
+var DefaultDriver = "sqlite3"
+
+// DB is a journal in one SQLite file.
+type DB struct {
+	db     *sql.DB
+	path   string
+	driver string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	seq      INTEGER PRIMARY KEY,
+	kind     TEXT    NOT NULL,
+	key      TEXT    NOT NULL,
+	actor    TEXT    NOT NULL,
+	recorded INTEGER NOT NULL,
+	hash     INTEGER NOT NULL,
+	data     BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+	hash    TEXT PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	role    TEXT NOT NULL,
+	region  TEXT NOT NULL DEFAULT '',
+	place   TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(k, v) VALUES ('schema_version', '1');
+`
+
+// Open opens (creating if needed) the SQLite journal at path with the default driver.
+func Open(path string) (*DB, error) { return OpenDriver(path, DefaultDriver) }
+
+// OpenDriver opens the journal with a named driver ("sqlite3" = mattn/go-sqlite3, "sqlite" = modernc.org/sqlite).
+func OpenDriver(path, driver string) (*DB, error) {
+	var dsn string
+	switch driver {
+	case "sqlite3":
+		q := url.Values{}
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "FULL")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_txlock", "immediate")
+		q.Set("_foreign_keys", "on")
+		dsn = "file:" + path + "?" + q.Encode()
+	case "sqlite":
+		dsn = "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	default:
+		return nil, fmt.Errorf("unknown sqlite driver %q", driver)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return &DB{db: db, path: path, driver: driver}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SQL exposes the database for tools and benchmarks.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+const chunk = 64
+
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data) VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?)")
+	}
+	return b.String()
+}
+
+// Write implements vaxtrace.Journal.
+func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) error {
+	tx, err := d.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := replayTx(ctx, tx, after, catchUp); err != nil {
+		return err
+	}
+	var last uint64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&last); err != nil {
+		return fmt.Errorf("last seq: %w", err)
+	}
+	evs, err := build(last + 1)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return tx.Commit()
+	}
+	if err := insertEvents(ctx, tx, evs, last+1); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next uint64) error {
+	var big *sql.Stmt
+	if len(evs) >= chunk {
+		s, err := tx.PrepareContext(ctx, insertSQL(chunk))
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		defer s.Close()
+		big = s
+	}
+	one, err := tx.PrepareContext(ctx, insertSQL(1))
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	defer one.Close()
+	args := make([]any, 0, chunk*7)
+	for i := 0; i < len(evs); {
+		n := 1
+		st := one
+		if len(evs)-i >= chunk {
+			n, st = chunk, big
+		}
+		args = args[:0]
+		for _, ev := range evs[i : i+n] {
+			if ev.Seq != next {
+				return fmt.Errorf("event seq %d out of order (want %d)", ev.Seq, next)
+			}
+			next++
+			body, err := vaxtrace.EncodePayload(ev.Data)
+			if err != nil {
+				return fmt.Errorf("encode event %d: %w", ev.Seq, err)
+			}
+			args = append(args, int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, ev.Recorded.UnixNano(), int64(ev.Hash), body)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+		i += n
+	}
+	return nil
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func replayTx(ctx context.Context, q queryer, after uint64, fn func(vaxtrace.Event) error) error {
+	rows, err := q.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events WHERE seq > ? ORDER BY seq", int64(after))
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq, rec, hash int64
+			kind, key, act string
+			data           []byte
+		)
+		if err := rows.Scan(&seq, &kind, &key, &act, &rec, &hash, &data); err != nil {
+			return fmt.Errorf("replay scan: %w", err)
+		}
+		p, err := vaxtrace.DecodePayload(kind, data)
+		if err != nil {
+			return fmt.Errorf("event %d: %w", seq, err)
+		}
+		if err := fn(vaxtrace.Event{Seq: uint64(seq), Kind: kind, Key: key, Actor: act, Recorded: time.Unix(0, rec).UTC(), Hash: uint64(hash), Data: p}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Replay implements vaxtrace.Journal.
+func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) error) error {
+	return replayTx(ctx, d.db, after, fn)
+}
+
+// Last implements vaxtrace.Journal.
+func (d *DB) Last(ctx context.Context) (uint64, error) {
+	var last int64
+	err := d.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&last)
+	return uint64(last), err
+}
+
+// PutToken implements vaxtrace.Journal.
+func (d *DB) PutToken(ctx context.Context, t vaxtrace.Token) error {
+	_, err := d.db.ExecContext(ctx, "INSERT INTO tokens(hash, name, role, region, place, created) VALUES (?,?,?,?,?,?)",
+		t.Hash, t.Principal.Name, t.Principal.Role, t.Principal.Region, t.Principal.Place, t.Created)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return vaxtrace.Errorf(vaxtrace.ECONFLICT, "a token named %q already exists", t.Principal.Name)
+	}
+	return err
+}
+
+// TokenByHash implements vaxtrace.Journal.
+func (d *DB) TokenByHash(ctx context.Context, hash string) (vaxtrace.Token, error) {
+	var t vaxtrace.Token
+	var revoked int
+	err := d.db.QueryRowContext(ctx, "SELECT hash, name, role, region, place, created, revoked FROM tokens WHERE hash = ?", hash).
+		Scan(&t.Hash, &t.Principal.Name, &t.Principal.Role, &t.Principal.Region, &t.Principal.Place, &t.Created, &revoked)
+	if errors.Is(err, sql.ErrNoRows) || revoked != 0 {
+		return t, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "unknown or revoked token")
+	}
+	return t, err
+}
+
+// Tokens implements vaxtrace.Journal.
+func (d *DB) Tokens(ctx context.Context) ([]vaxtrace.Token, error) {
+	rows, err := d.db.QueryContext(ctx, "SELECT hash, name, role, region, place, created, revoked FROM tokens ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vaxtrace.Token
+	for rows.Next() {
+		var t vaxtrace.Token
+		var revoked int
+		if err := rows.Scan(&t.Hash, &t.Principal.Name, &t.Principal.Role, &t.Principal.Region, &t.Principal.Place, &t.Created, &revoked); err != nil {
+			return nil, err
+		}
+		t.Revoked = revoked != 0
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken implements vaxtrace.Journal.
+func (d *DB) RevokeToken(ctx context.Context, name string) error {
+	r, err := d.db.ExecContext(ctx, "UPDATE tokens SET revoked = 1 WHERE name = ?", name)
+	if err != nil {
+		return err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return vaxtrace.NotFound("name", "no token named %q", name)
+	}
+	return nil
+}
+
+// Backup writes a consistent snapshot with VACUUM INTO (online: readers and
+// the writer keep going).
+func (d *DB) Backup(ctx context.Context, path string) error {
+	_, err := d.db.ExecContext(ctx, "VACUUM INTO ?", path)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,1038 @@
+package vaxtrace
+
+import (
+	"sort"
+	"time"
+)
+
+// State is the current state derived from the journal: catalog, places,
+// agreements, lots, stock by place and lot, shipments, people, doses and
+// coverage counters. It is kept in memory and updated incrementally by Apply;
+// replaying the same journal always rebuilds the same State.
+//
+// Writers follow a two-step protocol: Decide validates a payload against the
+// current state and returns it with derived fields filled (lots picked FEFO,
+// count deltas, ...), without changing anything; Apply then folds the decided
+// event in and cannot fail. State is not safe for concurrent use: the engine
+// serialises writers and guards readers with a lock.
+type State struct {
+	Seq uint64 // last applied journal sequence
+
+	products    map[string]*Product
+	productList []*Product
+	productIdx  map[string]uint16
+	regions     map[string]*Region
+	regionList  []*Region
+	regionIdx   map[string]uint16
+	places      map[string]*PlaceState
+	agreements  map[string]*AgreementState
+	lots        map[string]*LotState
+	lotList     []*LotState
+	shipments   map[string]*ShipmentState
+	excursions  map[string]*ExcursionState
+	keys        map[string]uint64
+	people      map[PersonID]*PersonState
+	doses       map[string]*DoseState
+	targets     map[string]*Target
+	sessions    map[string]*SessionClosed
+	aefis       map[string]*AEFIReported
+	regionStock map[string]map[*LotState]int64
+	tallies     map[tallyKey]*TallyState
+
+	Cov   *Coverage
+	Flows *Flows
+}
+
+// PlaceState is a place with its stock.
+type PlaceState struct {
+	Place
+	Stock map[*LotState]int64  // on hand by lot
+	Hold  map[*LotState]string // lots quarantined here by an excursion id
+	Doses int64                // doses administered here (not voided)
+}
+
+// LotState is a lot with its conservation counters.
+type LotState struct {
+	Lot
+	Received     int64            // doses brought into the chain (receipts + count gains)
+	OnHand       int64            // sum over places
+	InTransit    int64            // dispatched, not yet received
+	Administered int64            // doses given (not voided)
+	WrittenOff   map[string]int64 // by reason (positive numbers)
+	Released     bool
+	Suspended    bool
+	SuspendedWhy string
+	AEFI         int64
+	AEFISerious  int64
+}
+
+// WrittenOffTotal sums write-offs over all reasons.
+func (l *LotState) WrittenOffTotal() int64 {
+	var s int64
+	for _, v := range l.WrittenOff {
+		s += v
+	}
+	return s
+}
+
+// Balanced reports the conservation invariant for the lot:
+// received = on hand + in transit + administered + written off.
+func (l *LotState) Balanced() bool {
+	return l.Received == l.OnHand+l.InTransit+l.Administered+l.WrittenOffTotal()
+}
+
+// AgreementState is an agreement with its deliveries.
+type AgreementState struct {
+	Agreement
+	Delivered  map[string]int64 // by tranche id ("" = not linked to a tranche)
+	Deliveries []StockReceived
+}
+
+// ShipmentState is a shipment in transit or received.
+type ShipmentState struct {
+	ShipmentDispatched
+	Received   bool
+	ReceivedAt time.Time
+	Receipt    []ReceiptLine
+	Hold       map[string]string // lot id -> excursion id
+}
+
+// ExcursionState is a cold-chain excursion and the lots it holds.
+type ExcursionState struct {
+	ExcursionReported
+	Open map[string]bool // lots still held
+}
+
+// PersonState is a person and their doses.
+type PersonState struct {
+	Person
+	Doses      []*DoseState // valid doses, by time
+	MergedInto *PersonID
+	Recorded   time.Time
+}
+
+// DoseState is a dose with its derived fields.
+type DoseState struct {
+	DoseAdministered
+	Recorded time.Time
+	Voided   bool
+	VoidWhy  string
+	Number   int  // 1-based position among the person's valid doses
+	Booster  bool // given after a completed series
+	Complete bool // this dose completed the primary series
+	Anomaly  string
+	person   *PersonState
+	lot      *LotState
+	place    *PlaceState
+	region   string
+	History  []DoseCorrected
+}
+
+// NewState returns an empty state.
+func NewState() *State {
+	return &State{
+		products:    map[string]*Product{},
+		productIdx:  map[string]uint16{},
+		regions:     map[string]*Region{},
+		regionIdx:   map[string]uint16{},
+		places:      map[string]*PlaceState{},
+		agreements:  map[string]*AgreementState{},
+		lots:        map[string]*LotState{},
+		shipments:   map[string]*ShipmentState{},
+		excursions:  map[string]*ExcursionState{},
+		keys:        map[string]uint64{},
+		people:      map[PersonID]*PersonState{},
+		doses:       map[string]*DoseState{},
+		targets:     map[string]*Target{},
+		sessions:    map[string]*SessionClosed{},
+		aefis:       map[string]*AEFIReported{},
+		regionStock: map[string]map[*LotState]int64{},
+		tallies:     map[tallyKey]*TallyState{},
+		Cov:         newCoverage(),
+		Flows:       newFlows(),
+	}
+}
+
+// KeySeen reports whether an idempotency key was already applied and, if so,
+// whether it was applied with the same content hash.
+func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
+	h, ok := s.keys[key]
+	if !ok {
+		return false, false
+	}
+	return true, h == hash
+}
+
+// maxSkew is how far in the future an occurrence time may lie relative to the
+// recording time (clock drift of clinic devices).
+const maxSkew = 10 * time.Minute
+
+func checkOccurred(field string, t, recorded time.Time) error {
+	if t.IsZero() {
+		return FieldError(field, "required")
+	}
+	if t.After(recorded.Add(maxSkew)) {
+		return FieldError(field, "lies in the future (%s is after the time it was recorded)", t.Format(time.RFC3339))
+	}
+	if t.Year() < 2000 {
+		return FieldError(field, "before the year 2000")
+	}
+	return nil
+}
+
+// Decide validates p against the state at recording time recorded and
+// returns it with derived fields filled. It changes nothing.
+func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
+	switch v := p.(type) {
+	case ProductDefined:
+		return v, v.Product.Validate()
+	case RegionDefined:
+		r := v.Region
+		if r.Code == "" {
+			return nil, FieldError("code", "required")
+		}
+		if r.Population < 0 {
+			return nil, FieldError("population", "must not be negative")
+		}
+		if r.Names["en"] == "" {
+			return nil, FieldError("names.en", "required")
+		}
+		return v, nil
+	case PlaceDefined:
+		return v, s.decidePlace(v)
+	case PlaceMoved:
+		pl := s.places[v.Place]
+		if pl == nil {
+			return nil, NotFound("place", "unknown place %q", v.Place)
+		}
+		if s.regions[v.Region] == nil {
+			return nil, NotFound("region", "unknown region %q", v.Region)
+		}
+		return v, nil
+	case AgreementSigned:
+		if err := v.Agreement.Validate(); err != nil {
+			return nil, err
+		}
+		if s.products[v.Agreement.Product] == nil {
+			return nil, NotFound("product", "unknown product %q", v.Agreement.Product)
+		}
+		if v.Agreement.Signed.Time().After(recorded.Add(maxSkew)) {
+			return nil, FieldError("signed", "lies in the future")
+		}
+		if s.agreements[v.Agreement.ID] != nil {
+			return nil, Errorf(ECONFLICT, "agreement %q already exists", v.Agreement.ID)
+		}
+		return v, nil
+	case LotRegistered:
+		return v, s.decideLot(v.Lot)
+	case LotReleased:
+		l := s.lots[v.Lot]
+		if l == nil {
+			return nil, NotFound("lot", "unknown lot %q", v.Lot)
+		}
+		if l.Released {
+			return nil, Errorf(ECONFLICT, "lot %q is already released", v.Lot)
+		}
+		if v.Occurred.Time().After(recorded.Add(maxSkew)) {
+			return nil, FieldError("occurred", "lies in the future")
+		}
+		return v, nil
+	case LotSuspended:
+		l := s.lots[v.Lot]
+		if l == nil {
+			return nil, NotFound("lot", "unknown lot %q", v.Lot)
+		}
+		if v.Reason == "" {
+			return nil, FieldError("reason", "required")
+		}
+		return v, nil
+	case LotReinstated:
+		l := s.lots[v.Lot]
+		if l == nil {
+			return nil, NotFound("lot", "unknown lot %q", v.Lot)
+		}
+		if !l.Suspended {
+			return nil, Errorf(ECONFLICT, "lot %q is not suspended", v.Lot)
+		}
+		if v.Reason == "" {
+			return nil, FieldError("reason", "required")
+		}
+		return v, nil
+	case StockReceived:
+		return v, s.decideReceipt(v, recorded)
+	case ShipmentDispatched:
+		return s.decideDispatch(v, recorded)
+	case ShipmentReceived:
+		return s.decideShipmentReceived(v, recorded)
+	case StockAdjusted:
+		return v, s.decideAdjust(v, recorded)
+	case StockCounted:
+		return s.decideCount(v, recorded)
+	case ExcursionReported:
+		return s.decideExcursion(v, recorded)
+	case ExcursionResolved:
+		return s.decideExcursionResolved(v, recorded)
+	case PersonRegistered:
+		if err := v.Person.Validate(); err != nil {
+			return nil, err
+		}
+		if v.Person.BirthDate.Time().After(recorded) {
+			return nil, FieldError("birth_date", "lies in the future")
+		}
+		if s.regions[v.Person.Region] == nil {
+			return nil, NotFound("region", "unknown region %q", v.Person.Region)
+		}
+		if s.people[v.Person.ID] != nil {
+			return nil, Errorf(ECONFLICT, "a person with this IIN is already registered")
+		}
+		return v, nil
+	case PersonUpdated:
+		if err := v.Person.Validate(); err != nil {
+			return nil, err
+		}
+		if s.people[v.Person.ID] == nil {
+			return nil, NotFound("person", "unknown person")
+		}
+		if s.regions[v.Person.Region] == nil {
+			return nil, NotFound("region", "unknown region %q", v.Person.Region)
+		}
+		if v.Reason == "" {
+			return nil, FieldError("reason", "required")
+		}
+		return v, nil
+	case PersonsMerged:
+		return v, s.decideMerge(v)
+	case DoseAdministered:
+		return v, s.decideDose(v, recorded)
+	case DoseVoided:
+		d := s.doses[v.Dose]
+		if d == nil {
+			return nil, NotFound("dose", "unknown dose %q", v.Dose)
+		}
+		if d.Voided {
+			return nil, Errorf(ECONFLICT, "dose %q is already voided", v.Dose)
+		}
+		if v.Reason == "" {
+			return nil, FieldError("reason", "required")
+		}
+		return v, nil
+	case DoseCorrected:
+		return v, s.decideCorrection(v, recorded)
+	case SessionClosed:
+		return s.decideSession(v, recorded)
+	case AEFIReported:
+		return s.decideAEFI(v, recorded)
+	case TargetSet:
+		return v, s.decideTarget(v.Target)
+	case TallySubmitted:
+		return v, s.decideTally(v, recorded)
+	}
+	return nil, Errorf(EINVALID, "unsupported event %T", p)
+}
+
+// Apply folds a decided event into the state. It must not fail: everything
+// that can be wrong was rejected by Decide before the event was journaled.
+func (s *State) Apply(e Event) {
+	if e.Seq > s.Seq {
+		s.Seq = e.Seq
+	}
+	if e.Key != "" {
+		s.keys[e.Key] = e.Hash
+	}
+	switch v := e.Data.(type) {
+	case ProductDefined:
+		p := v.Product
+		if _, ok := s.productIdx[p.Code]; !ok {
+			s.productIdx[p.Code] = uint16(len(s.productList))
+			s.productList = append(s.productList, &p)
+		} else {
+			s.productList[s.productIdx[p.Code]] = &p
+		}
+		s.products[p.Code] = &p
+	case RegionDefined:
+		r := v.Region
+		if _, ok := s.regionIdx[r.Code]; !ok {
+			s.regionIdx[r.Code] = uint16(len(s.regionList))
+			s.regionList = append(s.regionList, &r)
+		} else {
+			s.regionList[s.regionIdx[r.Code]] = &r
+		}
+		s.regions[r.Code] = &r
+	case PlaceDefined:
+		p := v.Place
+		p.History = []RegionSpan{{From: MkDate(2000, 1, 1), Region: p.Region}}
+		s.places[p.ID] = &PlaceState{Place: p, Stock: map[*LotState]int64{}, Hold: map[*LotState]string{}}
+	case PlaceMoved:
+		pl := s.places[v.Place]
+		for l, n := range pl.Stock {
+			s.addRegionStock(pl.Region, l, -n)
+			s.addRegionStock(v.Region, l, n)
+			s.Flows.add(pl.Region, l, FlowOnHand, v.From, -n)
+			s.Flows.add(v.Region, l, FlowOnHand, v.From, n)
+			if pl.Kind == PlacePoint {
+				s.Flows.add(pl.Region, l, FlowAtPoints, v.From, -n)
+				s.Flows.add(v.Region, l, FlowAtPoints, v.From, n)
+			}
+		}
+		pl.History = append(pl.History, RegionSpan{From: v.From, Region: v.Region})
+		sort.SliceStable(pl.History, func(i, j int) bool { return pl.History[i].From < pl.History[j].From })
+		pl.Region = v.Region
+	case AgreementSigned:
+		s.agreements[v.Agreement.ID] = &AgreementState{Agreement: v.Agreement, Delivered: map[string]int64{}}
+	case LotRegistered:
+		l := &LotState{Lot: v.Lot, WrittenOff: map[string]int64{}}
+		s.lots[l.ID] = l
+		s.lotList = append(s.lotList, l)
+	case LotReleased:
+		s.lots[v.Lot].Released = true
+	case LotSuspended:
+		l := s.lots[v.Lot]
+		l.Suspended, l.SuspendedWhy = true, v.Reason
+	case LotReinstated:
+		l := s.lots[v.Lot]
+		l.Suspended, l.SuspendedWhy = false, ""
+	case StockReceived:
+		l := s.lots[v.Lot]
+		l.Received += v.Doses
+		s.moveStock(s.places[v.Place], l, v.Doses, DateOf(v.Occurred))
+		s.Flows.add("", l, FlowReceived, DateOf(v.Occurred), v.Doses)
+		if a := s.agreements[v.Agreement]; a != nil {
+			a.Delivered[v.Tranche] += v.Doses
+			a.Deliveries = append(a.Deliveries, v)
+		}
+	case ShipmentDispatched:
+		from, to := s.places[v.From], s.places[v.To]
+		day := DateOf(v.Occurred)
+		for _, ln := range v.Lines {
+			l := s.lots[ln.Lot]
+			s.moveStock(from, l, -ln.Doses, day)
+			l.InTransit += ln.Doses
+			s.Flows.add(flowRegion(to), l, FlowInTransit, day, ln.Doses)
+		}
+		s.shipments[v.Shipment] = &ShipmentState{ShipmentDispatched: v, Hold: map[string]string{}}
+	case ShipmentReceived:
+		sh := s.shipments[v.Shipment]
+		to := s.places[sh.To]
+		sh.Received, sh.ReceivedAt, sh.Receipt = true, v.Occurred, v.Lines
+		day := DateOf(v.Occurred)
+		from := s.places[sh.From]
+		for _, ln := range v.Lines {
+			l := s.lots[ln.Lot]
+			all := ln.Received + ln.Short + ln.Damaged + ln.VVMFailed
+			l.InTransit -= all
+			s.Flows.add(flowRegion(to), l, FlowInTransit, day, -all)
+			s.moveStock(to, l, ln.Received, day)
+			if from.Kind == PlaceNational && to.Kind != PlaceNational {
+				s.Flows.add(flowRegion(to), l, FlowDelivered, day, ln.Received)
+			}
+			l.WrittenOff[ReasonLost] += ln.Short
+			l.WrittenOff[ReasonDamaged] += ln.Damaged
+			l.WrittenOff[ReasonVVM] += ln.VVMFailed
+			s.Flows.add(flowRegion(to), l, FlowWrittenOff, day, ln.Short+ln.Damaged+ln.VVMFailed)
+			if x, ok := sh.Hold[ln.Lot]; ok && ln.Received > 0 {
+				to.Hold[l] = x
+			}
+		}
+	case StockAdjusted:
+		s.adjust(s.places[v.Place], s.lots[v.Lot], v.Delta, v.Reason, DateOf(v.Occurred))
+	case StockCounted:
+		if v.Delta != 0 {
+			s.adjust(s.places[v.Place], s.lots[v.Lot], v.Delta, ReasonCount, DateOf(v.Occurred))
+		}
+	case ExcursionReported:
+		x := &ExcursionState{ExcursionReported: v, Open: map[string]bool{}}
+		s.excursions[v.Excursion] = x
+		for _, id := range v.Lots {
+			x.Open[id] = true
+			if v.Place != "" {
+				s.places[v.Place].Hold[s.lots[id]] = v.Excursion
+			} else {
+				s.shipments[v.Shipment].Hold[id] = v.Excursion
+			}
+		}
+	case ExcursionResolved:
+		x := s.excursions[v.Excursion]
+		delete(x.Open, v.Lot)
+		l := s.lots[v.Lot]
+		if pl := s.places[v.Place]; pl != nil {
+			delete(pl.Hold, l)
+			if v.Decision == "write_off" && v.Doses > 0 {
+				s.adjust(pl, l, -v.Doses, ReasonColdChain, DateOf(v.Occurred))
+			}
+		}
+		if sh := s.shipments[x.Shipment]; sh != nil {
+			delete(sh.Hold, v.Lot)
+		}
+	case PersonRegistered:
+		p := &PersonState{Person: v.Person, Recorded: e.Recorded}
+		s.people[p.ID] = p
+	case PersonUpdated:
+		p := s.people[v.Person.ID]
+		day := DateOf(e.Recorded)
+		s.Cov.personChange(s, p, day, func() { p.Person = v.Person })
+	case PersonsMerged:
+		s.applyMerge(v, DateOf(e.Recorded))
+	case DoseAdministered:
+		s.applyDose(v, e.Recorded)
+	case DoseVoided:
+		s.applyVoid(v, e.Recorded)
+	case DoseCorrected:
+		s.applyCorrection(v, e.Recorded)
+	case SessionClosed:
+		vv := v
+		s.sessions[v.Session] = &vv
+		if v.Wasted > 0 {
+			s.adjust(s.places[v.Place], s.lots[v.Lot], -v.Wasted, ReasonOpenVial, v.Date)
+		}
+	case AEFIReported:
+		vv := v
+		s.aefis[v.ID] = &vv
+		l := s.lots[v.Lot]
+		l.AEFI++
+		if v.Serious {
+			l.AEFISerious++
+		}
+		if v.SuspendLot {
+			l.Suspended, l.SuspendedWhy = true, "AEFI "+v.ID
+		}
+	case TargetSet:
+		t := v.Target
+		s.targets[t.ID] = &t
+	case TallySubmitted:
+		s.applyTally(v, e.Recorded)
+	}
+}
+
+func (s *State) addRegionStock(region string, l *LotState, n int64) {
+	if region == "" || n == 0 {
+		return
+	}
+	m := s.regionStock[region]
+	if m == nil {
+		m = map[*LotState]int64{}
+		s.regionStock[region] = m
+	}
+	m[l] += n
+	if m[l] == 0 {
+		delete(m, l)
+	}
+}
+
+// moveStock changes on-hand stock of l at pl by n (either sign) on day.
+func (s *State) moveStock(pl *PlaceState, l *LotState, n int64, day Date) {
+	pl.Stock[l] += n
+	if pl.Stock[l] == 0 {
+		delete(pl.Stock, l)
+	}
+	l.OnHand += n
+	region := ""
+	if pl.Kind != PlaceNational {
+		region = pl.Region
+		s.addRegionStock(pl.Region, l, n)
+	}
+	s.Flows.add(region, l, FlowOnHand, day, n)
+	if pl.Kind == PlacePoint {
+		s.Flows.add(region, l, FlowAtPoints, day, n)
+	}
+}
+
+func (s *State) adjust(pl *PlaceState, l *LotState, delta int64, reason string, day Date) {
+	s.moveStock(pl, l, delta, day)
+	region := ""
+	if pl.Kind != PlaceNational {
+		region = pl.Region
+	}
+	if delta < 0 {
+		l.WrittenOff[reason] += -delta
+		s.Flows.add(region, l, FlowWrittenOff, day, -delta)
+	} else {
+		l.Received += delta
+		s.Flows.add(region, l, FlowFound, day, delta)
+	}
+}
+
+func (s *State) decidePlace(v PlaceDefined) error {
+	p := v.Place
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if s.places[p.ID] != nil {
+		return Errorf(ECONFLICT, "place %q already exists", p.ID)
+	}
+	if p.Region != "" && s.regions[p.Region] == nil {
+		return NotFound("region", "unknown region %q", p.Region)
+	}
+	if p.Parent != "" {
+		par := s.places[p.Parent]
+		if par == nil {
+			return NotFound("parent", "unknown place %q", p.Parent)
+		}
+		if par.Kind == PlacePoint {
+			return FieldError("parent", "a vaccination point cannot supply another place")
+		}
+	}
+	return nil
+}
+
+func (s *State) decideLot(l Lot) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	p := s.products[l.Product]
+	if p == nil {
+		return NotFound("product", "unknown product %q", l.Product)
+	}
+	if !p.HasComponent(l.Component) {
+		return FieldError("component", "component %q does not belong to product %s (components: %s)", l.Component, p.Code, componentList(p))
+	}
+	if s.lots[l.ID] != nil {
+		return Errorf(ECONFLICT, "lot %q already exists", l.ID)
+	}
+	if l.Agreement != "" {
+		a := s.agreements[l.Agreement]
+		if a == nil {
+			return NotFound("agreement", "unknown agreement %q", l.Agreement)
+		}
+		if a.Product != l.Product {
+			return FieldError("agreement", "agreement %q is for %s, not %s", a.ID, a.Product, l.Product)
+		}
+		if l.Tranche != "" && !hasTranche(&a.Agreement, l.Tranche) {
+			return NotFound("tranche", "agreement %q has no tranche %q", a.ID, l.Tranche)
+		}
+	}
+	return nil
+}
+
+func componentList(p *Product) string {
+	out := ""
+	for i, c := range p.Components {
+		if i > 0 {
+			out += ", "
+		}
+		out += c.Code
+	}
+	return out
+}
+
+func hasTranche(a *Agreement, id string) bool {
+	for _, t := range a.Tranches {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *State) place(field, id string) (*PlaceState, error) {
+	if id == "" {
+		return nil, FieldError(field, "required")
+	}
+	p := s.places[id]
+	if p == nil {
+		return nil, NotFound(field, "unknown place %q", id)
+	}
+	return p, nil
+}
+
+func (s *State) lot(field, id string) (*LotState, error) {
+	if id == "" {
+		return nil, FieldError(field, "required")
+	}
+	l := s.lots[id]
+	if l == nil {
+		return nil, NotFound(field, "unknown lot %q", id)
+	}
+	return l, nil
+}
+
+func (s *State) decideReceipt(v StockReceived, recorded time.Time) error {
+	if v.Receipt == "" {
+		return FieldError("receipt", "required")
+	}
+	pl, err := s.place("place", v.Place)
+	if err != nil {
+		return err
+	}
+	if pl.Kind != PlaceNational {
+		return FieldError("place", "doses enter the chain at a national warehouse; %q is %s", pl.ID, pl.Kind)
+	}
+	l, err := s.lot("lot", v.Lot)
+	if err != nil {
+		return err
+	}
+	if v.Doses <= 0 {
+		return FieldError("doses", "must be positive")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return err
+	}
+	ag := v.Agreement
+	if ag == "" {
+		ag = l.Agreement
+	}
+	if ag != "" {
+		a := s.agreements[ag]
+		if a == nil {
+			return NotFound("agreement", "unknown agreement %q", ag)
+		}
+		if a.Product != l.Product {
+			return FieldError("agreement", "agreement %q is for %s, lot %q is %s", ag, a.Product, l.ID, l.Product)
+		}
+		if v.Tranche != "" && !hasTranche(&a.Agreement, v.Tranche) {
+			return NotFound("tranche", "agreement %q has no tranche %q", ag, v.Tranche)
+		}
+		var total int64
+		for _, d := range a.Delivered {
+			total += d
+		}
+		if total+v.Doses > a.Doses {
+			return FieldError("doses", "delivery would exceed the %d doses contracted under %q (%d already delivered)", a.Doses, ag, total)
+		}
+	} else if l.Origin == OriginImport {
+		return FieldError("agreement", "an import receipt must name its agreement")
+	}
+	return nil
+}
+
+// Available reports how many doses of lot l can leave place pl on day d, and
+// why none can if zero.
+func (s *State) available(pl *PlaceState, l *LotState, d Date) (int64, string) {
+	switch {
+	case !l.Released:
+		return 0, "is not released by quality control (quarantined)"
+	case l.Suspended:
+		return 0, "is suspended (" + l.SuspendedWhy + ")"
+	case l.Expiry < d:
+		return 0, "expired on " + l.Expiry.String()
+	}
+	if x, ok := pl.Hold[l]; ok {
+		return 0, "is quarantined at " + pl.ID + " after cold-chain excursion " + x
+	}
+	n := pl.Stock[l]
+	if n <= 0 {
+		return 0, "has no stock at " + pl.ID
+	}
+	return n, ""
+}
+
+func (s *State) decideDispatch(v ShipmentDispatched, recorded time.Time) (Payload, error) {
+	if v.Shipment == "" {
+		return nil, FieldError("shipment", "required")
+	}
+	if s.shipments[v.Shipment] != nil {
+		return nil, Errorf(ECONFLICT, "shipment %q already exists", v.Shipment)
+	}
+	from, err := s.place("from", v.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.place("to", v.To)
+	if err != nil {
+		return nil, err
+	}
+	if from == to {
+		return nil, FieldError("to", "must differ from the origin")
+	}
+	if from.Kind == PlacePoint {
+		return nil, FieldError("from", "a vaccination point does not dispatch shipments")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return nil, err
+	}
+	day := DateOf(v.Occurred)
+	if len(v.Lines) == 0 {
+		if v.Doses <= 0 {
+			return nil, FieldError("doses", "must be positive (or give lines)")
+		}
+		p := s.products[v.Product]
+		if p == nil {
+			return nil, NotFound("product", "unknown product %q", v.Product)
+		}
+		if v.Component == "" && len(p.Components) == 1 {
+			v.Component = p.Components[0].Code
+		}
+		if !p.HasComponent(v.Component) {
+			return nil, FieldError("component", "component %q does not belong to product %s", v.Component, p.Code)
+		}
+		lines, got := s.PickFEFO(from, v.Product, v.Component, v.Doses, day)
+		if got < v.Doses {
+			return nil, FieldError("doses", "only %d doses of %s component %s can be dispatched from %s (released, unexpired, not quarantined); asked %d", got, v.Product, v.Component, from.ID, v.Doses)
+		}
+		v.Lines = lines
+		return v, nil
+	}
+	seen := map[string]bool{}
+	for i, ln := range v.Lines {
+		f := "lines[" + itoa(i) + "]"
+		if ln.Doses <= 0 {
+			return nil, FieldError(f+".doses", "must be positive")
+		}
+		l, err := s.lot(f+".lot", ln.Lot)
+		if err != nil {
+			return nil, err
+		}
+		if seen[ln.Lot] {
+			return nil, FieldError(f+".lot", "lot %q appears twice", ln.Lot)
+		}
+		seen[ln.Lot] = true
+		n, why := s.available(from, l, day)
+		if n == 0 {
+			return nil, FieldError(f+".lot", "lot %q %s", l.ID, why)
+		}
+		if ln.Doses > n {
+			return nil, FieldError(f+".doses", "%d doses asked but only %d of lot %q on hand at %s", ln.Doses, n, l.ID, from.ID)
+		}
+	}
+	return v, nil
+}
+
+// PickFEFO picks lots of product/component at pl, first expiry first out,
+// skipping lots that cannot leave (unreleased, suspended, expired, held).
+func (s *State) PickFEFO(pl *PlaceState, product, component string, doses int64, day Date) ([]ShipmentLine, int64) {
+	type cand struct {
+		l *LotState
+		n int64
+	}
+	var cs []cand
+	for l := range pl.Stock {
+		if l.Product != product || l.Component != component {
+			continue
+		}
+		if n, _ := s.available(pl, l, day); n > 0 {
+			cs = append(cs, cand{l, n})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].l.Expiry != cs[j].l.Expiry {
+			return cs[i].l.Expiry < cs[j].l.Expiry
+		}
+		return cs[i].l.ID < cs[j].l.ID
+	})
+	var lines []ShipmentLine
+	var got int64
+	for _, c := range cs {
+		if got >= doses {
+			break
+		}
+		take := min(c.n, doses-got)
+		lines = append(lines, ShipmentLine{Lot: c.l.ID, Doses: take})
+		got += take
+	}
+	return lines, got
+}
+
+func (s *State) decideShipmentReceived(v ShipmentReceived, recorded time.Time) (Payload, error) {
+	sh := s.shipments[v.Shipment]
+	if sh == nil {
+		return nil, NotFound("shipment", "unknown shipment %q", v.Shipment)
+	}
+	if sh.Received {
+		return nil, Errorf(ECONFLICT, "shipment %q was already received on %s", v.Shipment, sh.ReceivedAt.Format("2006-01-02"))
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return nil, err
+	}
+	if v.Occurred.Before(sh.Occurred) {
+		return nil, FieldError("occurred", "is before the shipment was dispatched")
+	}
+	sent := map[string]int64{}
+	for _, ln := range sh.Lines {
+		sent[ln.Lot] = ln.Doses
+	}
+	if len(v.Lines) == 0 {
+		for _, ln := range sh.Lines {
+			v.Lines = append(v.Lines, ReceiptLine{Lot: ln.Lot, Received: ln.Doses})
+		}
+		return v, nil
+	}
+	got := map[string]bool{}
+	for i, ln := range v.Lines {
+		f := "lines[" + itoa(i) + "]"
+		n, ok := sent[ln.Lot]
+		if !ok {
+			return nil, FieldError(f+".lot", "lot %q was not in shipment %q", ln.Lot, v.Shipment)
+		}
+		if got[ln.Lot] {
+			return nil, FieldError(f+".lot", "lot %q appears twice", ln.Lot)
+		}
+		got[ln.Lot] = true
+		if ln.Received < 0 || ln.Short < 0 || ln.Damaged < 0 || ln.VVMFailed < 0 {
+			return nil, FieldError(f, "quantities must not be negative")
+		}
+		if sum := ln.Received + ln.Short + ln.Damaged + ln.VVMFailed; sum != n {
+			return nil, FieldError(f, "received+short+damaged+vvm_failed = %d but %d doses of lot %q were dispatched", sum, n, ln.Lot)
+		}
+	}
+	for lot, n := range sent {
+		if !got[lot] {
+			return nil, FieldError("lines", "lot %q (%d doses dispatched) is missing from the receipt", lot, n)
+		}
+	}
+	return v, nil
+}
+
+var adjustReasons = map[string]bool{ReasonWastage: true, ReasonOpenVial: true, ReasonExpired: true, ReasonDamaged: true, ReasonColdChain: true, ReasonLost: true, ReasonVVM: true, ReasonCount: true}
+
+func (s *State) decideAdjust(v StockAdjusted, recorded time.Time) error {
+	pl, err := s.place("place", v.Place)
+	if err != nil {
+		return err
+	}
+	l, err := s.lot("lot", v.Lot)
+	if err != nil {
+		return err
+	}
+	if !adjustReasons[v.Reason] {
+		return FieldError("reason", "unknown reason %q (wastage, open_vial, expired, damaged, cold_chain, lost, vvm_failed, count)", v.Reason)
+	}
+	if v.Delta == 0 {
+		return FieldError("delta", "must not be zero")
+	}
+	if v.Delta > 0 && v.Reason != ReasonCount {
+		return FieldError("delta", "only a count correction may add stock; write-offs are negative")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return err
+	}
+	if v.Delta < 0 && pl.Stock[l] < -v.Delta {
+		return FieldError("delta", "cannot remove %d doses: only %d of lot %q on hand at %s", -v.Delta, pl.Stock[l], l.ID, pl.ID)
+	}
+	return nil
+}
+
+func (s *State) decideCount(v StockCounted, recorded time.Time) (Payload, error) {
+	pl, err := s.place("place", v.Place)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.lot("lot", v.Lot)
+	if err != nil {
+		return nil, err
+	}
+	if v.Counted < 0 {
+		return nil, FieldError("counted", "must not be negative")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return nil, err
+	}
+	v.Delta = v.Counted - pl.Stock[l]
+	return v, nil
+}
+
+func (s *State) decideExcursion(v ExcursionReported, recorded time.Time) (Payload, error) {
+	if v.Excursion == "" {
+		return nil, FieldError("excursion", "required")
+	}
+	if s.excursions[v.Excursion] != nil {
+		return nil, Errorf(ECONFLICT, "excursion %q already reported", v.Excursion)
+	}
+	if (v.Place == "") == (v.Shipment == "") {
+		return nil, FieldError("place", "give exactly one of place or shipment")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return nil, err
+	}
+	if v.Minutes <= 0 {
+		return nil, FieldError("minutes", "must be positive")
+	}
+	if v.MinC > v.MaxC {
+		return nil, FieldError("min_c", "must not exceed max_c")
+	}
+	var here map[string]bool
+	if v.Place != "" {
+		pl, err := s.place("place", v.Place)
+		if err != nil {
+			return nil, err
+		}
+		here = map[string]bool{}
+		for l := range pl.Stock {
+			here[l.ID] = true
+		}
+	} else {
+		sh := s.shipments[v.Shipment]
+		if sh == nil {
+			return nil, NotFound("shipment", "unknown shipment %q", v.Shipment)
+		}
+		if sh.Received {
+			return nil, FieldError("shipment", "shipment %q was already received; report the excursion at its place", v.Shipment)
+		}
+		here = map[string]bool{}
+		for _, ln := range sh.Lines {
+			here[ln.Lot] = true
+		}
+	}
+	if len(v.Lots) == 0 {
+		for id := range here {
+			v.Lots = append(v.Lots, id)
+		}
+		sort.Strings(v.Lots)
+	}
+	for i, id := range v.Lots {
+		if !here[id] {
+			return nil, FieldError("lots["+itoa(i)+"]", "lot %q is not there", id)
+		}
+	}
+	if len(v.Lots) == 0 {
+		return nil, FieldError("lots", "no stock there to quarantine")
+	}
+	return v, nil
+}
+
+func (s *State) decideExcursionResolved(v ExcursionResolved, recorded time.Time) (Payload, error) {
+	x := s.excursions[v.Excursion]
+	if x == nil {
+		return nil, NotFound("excursion", "unknown excursion %q", v.Excursion)
+	}
+	if !x.Open[v.Lot] {
+		return nil, FieldError("lot", "lot %q is not held by excursion %q", v.Lot, v.Excursion)
+	}
+	if v.Decision != "release" && v.Decision != "write_off" {
+		return nil, FieldError("decision", "must be release or write_off")
+	}
+	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
+		return nil, err
+	}
+	l := s.lots[v.Lot]
+	v.Place = x.Place
+	if x.Shipment != "" {
+		sh := s.shipments[x.Shipment]
+		if !sh.Received {
+			return nil, FieldError("excursion", "shipment %q is still in transit; resolve after receipt", x.Shipment)
+		}
+		v.Place = sh.To
+	}
+	v.Doses = 0
+	if v.Decision == "write_off" {
+		v.Doses = s.places[v.Place].Stock[l]
+	}
+	return v, nil
+}
+
+func (s *State) decideTarget(t Target) error {
+	if t.ID == "" {
+		return FieldError("id", "required")
+	}
+	if t.Region != "" && s.regions[t.Region] == nil {
+		return NotFound("region", "unknown region %q", t.Region)
+	}
+	switch t.Measure {
+	case MeasureFirst, MeasureFull, MeasureBooster:
+	default:
+		return FieldError("measure", "must be first, full or booster")
+	}
+	if t.To < t.From {
+		return FieldError("to", "ends before it starts")
+	}
+	if t.Value <= 0 {
+		return FieldError("value", "must be positive")
+	}
+	if t.Group != "" && t.Group != "adults" && !validGroup(t.Group) && !validAgeBand(t.Group) {
+		return FieldError("group", "unknown group %q (adults, a priority group or an age band such as 60+)", t.Group)
+	}
+	for _, o := range s.targets {
+		if o.ID != t.ID && o.Region == t.Region && o.Measure == t.Measure && o.Group == t.Group && o.From == t.From && o.To == t.To && o.Value != t.Value {
+			return Errorf(ECONFLICT, "contradicts target %q (same region, measure, group and period, value %d)", o.ID, o.Value)
+		}
+	}
+	return nil
+}
