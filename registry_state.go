@@ -122,7 +122,9 @@ func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 	sortDoses(ds)
 	res := s.walk(p, ds)
 	for i, r := range res {
-		if ds[i] == add && r.err != nil {
+		// a correction of a dose that already broke a rule (e.g. after a
+		// void renumbered it) may keep that anomaly; it must not add one
+		if ds[i] == add && r.err != nil && !(remove != nil && before[remove]) {
 			return r.err
 		}
 	}

@@ -1,0 +1,102 @@
+// Command vaxtrace is the single binary of vaxtrace: the API server with the
+// embedded dashboard, the March 2021 demo, imports, exports, reports, the
+// invariant check, operations and benchmarks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"vaxtrace"
+)
+
+type command struct {
+	name, usage string
+	run         func(ctx context.Context, args []string) error
+}
+
+var commands []command
+
+func register(name, usage string, run func(ctx context.Context, args []string) error) {
+	commands = append(commands, command{name, usage, run})
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "vaxtrace — the vaccine supply-to-arm ledger\n\nusage: vaxtrace <command> [flags]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nRun 'vaxtrace <command> -h' for a command's flags. Environment: VAXTRACE_DB (store: SQLite path or postgres:// URL), VAXTRACE_ADDR, VAXTRACE_KEYS (personal-data key file).")
+}
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage(os.Stdout)
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, c := range commands {
+		if c.name == os.Args[1] {
+			if err := c.run(ctx, os.Args[2:]); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return
+				}
+				fmt.Fprintln(os.Stderr, "vaxtrace "+c.name+": "+describe(err))
+				os.Exit(1)
+			}
+			return
+		}
+	}
+	fmt.Fprintf(os.Stderr, "vaxtrace: unknown command %q\n\n", os.Args[1])
+	usage(os.Stderr)
+	os.Exit(2)
+}
+
+func describe(err error) string {
+	var e *vaxtrace.Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return err.Error()
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// storeFlags are the flags every command that opens the store shares.
+type storeFlags struct {
+	db, keys string
+}
+
+func (s *storeFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&s.db, "db", env("VAXTRACE_DB", "vaxtrace.db"), "store: SQLite file path, or a postgres:// URL")
+	fs.StringVar(&s.keys, "keys", env("VAXTRACE_KEYS", ""), "personal-data key file (default: <db>.keys beside a SQLite file, ./vaxtrace.keys for PostgreSQL)")
+}
+
+func (s *storeFlags) keyPath() string {
+	if s.keys != "" {
+		return s.keys
+	}
+	if isPostgres(s.db) {
+		return "vaxtrace.keys"
+	}
+	return s.db + ".keys"
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
