@@ -154,6 +154,11 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		return nil, false
 	case TallySubmitted:
 		return []string{x.Place}, false
+	case CertificateIssued:
+		if d := s.doses[x.Dose]; d != nil {
+			return []string{d.Place}, false
+		}
+		return nil, false
 	}
 	// catalog, regions, agreements, lots, receipts, releases, suspensions,
 	// merges, targets and place moves are national.

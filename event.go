@@ -277,6 +277,10 @@ func NewPayload(kind string) (Payload, error) {
 		return &TargetSet{}, nil
 	case KindTallySubmitted:
 		return &TallySubmitted{}, nil
+	case KindCertificateIssued:
+		return &CertificateIssued{}, nil
+	case KindCertificateRevoked:
+		return &CertificateRevoked{}, nil
 	}
 	return nil, Errorf(EINVALID, "unknown event kind %q", kind)
 }
@@ -347,6 +351,10 @@ func deref(p Payload) Payload {
 	case *TargetSet:
 		return *v
 	case *TallySubmitted:
+		return *v
+	case *CertificateIssued:
+		return *v
+	case *CertificateRevoked:
 		return *v
 	}
 	return p

@@ -38,6 +38,8 @@ type State struct {
 	aefis       map[string]*AEFIReported
 	regionStock map[string]map[*LotState]int64
 	tallies     map[tallyKey]*TallyState
+	certs       map[string]*CertificateState
+	personCerts map[PersonID][]*CertificateState
 
 	Cov   *Coverage
 	Flows *Flows
@@ -148,6 +150,8 @@ func NewState() *State {
 		aefis:       map[string]*AEFIReported{},
 		regionStock: map[string]map[*LotState]int64{},
 		tallies:     map[tallyKey]*TallyState{},
+		certs:       map[string]*CertificateState{},
+		personCerts: map[PersonID][]*CertificateState{},
 		Cov:         newCoverage(),
 		Flows:       newFlows(),
 	}
@@ -326,6 +330,20 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		return v, s.decideTarget(v.Target)
 	case TallySubmitted:
 		return v, s.decideTally(v, recorded)
+	case CertificateIssued:
+		return v, s.decideCertificate(v)
+	case CertificateRevoked:
+		c := s.certs[v.UVCI]
+		if c == nil {
+			return nil, NotFound("uvci", "unknown certificate")
+		}
+		if c.Revoked {
+			return nil, Errorf(ECONFLICT, "certificate is already revoked")
+		}
+		if v.Reason == "" {
+			return nil, FieldError("reason", "required")
+		}
+		return v, nil
 	}
 	return nil, Errorf(EINVALID, "unsupported event %T", p)
 }
@@ -467,16 +485,28 @@ func (s *State) Apply(e Event) {
 		p := &PersonState{Person: v.Person, Recorded: e.Recorded}
 		s.people[p.ID] = p
 	case PersonUpdated:
+		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
 		p := s.people[v.Person.ID]
 		day := DateOf(e.Recorded)
 		s.Cov.personChange(s, p, day, func() { p.Person = v.Person })
 	case PersonsMerged:
+		s.revokePersonCerts(v.From, "person merged: "+v.Reason)
+		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
 		s.applyDose(v, e.Recorded)
 	case DoseVoided:
+		if d := s.doses[v.Dose]; d != nil {
+			s.revokePersonCerts(d.Person, "dose voided: "+v.Reason)
+		}
 		s.applyVoid(v, e.Recorded)
 	case DoseCorrected:
+		if d := s.doses[v.Dose]; d != nil {
+			s.revokePersonCerts(d.Person, "dose corrected: "+v.Reason)
+		}
+		if v.Person != nil {
+			s.revokePersonCerts(*v.Person, "dose corrected: "+v.Reason)
+		}
 		s.applyCorrection(v, e.Recorded)
 	case SessionClosed:
 		vv := v
@@ -500,6 +530,11 @@ func (s *State) Apply(e Event) {
 		s.targets[t.ID] = &t
 	case TallySubmitted:
 		s.applyTally(v, e.Recorded)
+	case CertificateIssued:
+		s.applyCertificate(v)
+	case CertificateRevoked:
+		c := s.certs[v.UVCI]
+		c.Revoked, c.RevokedBy = true, v.Reason
 	}
 }
 

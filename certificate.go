@@ -1,0 +1,90 @@
+package vaxtrace
+
+import "time"
+
+// CertificateIssued records a signed vaccination certificate (EU DCC) issued
+// for a person's latest dose. The certificate itself is not stored: it can be
+// reissued; what matters is its identifier, for revocation.
+type CertificateIssued struct {
+	UVCI   string    `json:"uvci"`
+	Person PersonID  `json:"person"`
+	Dose   string    `json:"dose"`
+	KID    string    `json:"kid"`
+	Issued time.Time `json:"issued"`
+	Expiry time.Time `json:"expiry"`
+}
+
+// CertificateRevoked revokes a certificate explicitly. Certificates are also
+// revoked implicitly when the dose or person they describe is corrected,
+// voided or merged (see CertificateState.Revoked).
+type CertificateRevoked struct {
+	UVCI   string `json:"uvci"`
+	Reason string `json:"reason"`
+}
+
+func (CertificateIssued) Kind() string  { return KindCertificateIssued }
+func (CertificateRevoked) Kind() string { return KindCertificateRevoked }
+
+// Certificate event kinds.
+const (
+	KindCertificateIssued  = "certificate.issued"
+	KindCertificateRevoked = "certificate.revoked"
+)
+
+// CertificateState is an issued certificate and its revocation.
+type CertificateState struct {
+	CertificateIssued
+	Revoked   bool   `json:"revoked"`
+	RevokedBy string `json:"revoked_by,omitempty"` // reason
+}
+
+func (s *State) decideCertificate(v CertificateIssued) error {
+	if v.UVCI == "" {
+		return FieldError("uvci", "required")
+	}
+	if s.certs[v.UVCI] != nil {
+		return Errorf(ECONFLICT, "certificate %s already issued", v.UVCI)
+	}
+	p := s.people[v.Person]
+	if p == nil {
+		return NotFound("person", "unknown person")
+	}
+	d := s.doses[v.Dose]
+	if d == nil || d.Voided || d.person != p {
+		return FieldError("dose", "dose %q is not a valid dose of this person", v.Dose)
+	}
+	return nil
+}
+
+func (s *State) applyCertificate(v CertificateIssued) {
+	c := &CertificateState{CertificateIssued: v}
+	s.certs[v.UVCI] = c
+	s.personCerts[v.Person] = append(s.personCerts[v.Person], c)
+}
+
+// revokePersonCerts revokes every active certificate of a person (after a
+// correction changed what they state).
+func (s *State) revokePersonCerts(p PersonID, why string) {
+	for _, c := range s.personCerts[p] {
+		if !c.Revoked {
+			c.Revoked, c.RevokedBy = true, why
+		}
+	}
+}
+
+// Certificate returns a certificate by UVCI.
+func (s *State) Certificate(uvci string) *CertificateState { return s.certs[uvci] }
+
+// PersonCertificates lists a person's certificates, oldest first.
+func (s *State) PersonCertificates(p PersonID) []*CertificateState { return s.personCerts[p] }
+
+// RevokedCertificates lists every revoked UVCI.
+func (s *State) RevokedCertificates() []string {
+	var out []string
+	for id, c := range s.certs {
+		if c.Revoked {
+			out = append(out, id)
+		}
+	}
+	return out
+}
