@@ -15,6 +15,9 @@ type Event struct {
 	Recorded time.Time `json:"recorded"` // when the system learned it
 	Hash     uint64    `json:"hash"`     // hash of the submitted content, to tell a replay from a conflicting reuse of Key
 	Data     Payload   `json:"data"`
+	// Raw, if set, is Data already encoded (the engine reuses the encoding
+	// it hashed when Decide derived nothing).
+	Raw []byte `json:"-"`
 }
 
 // Payload is the kind-specific body of an event.

@@ -47,6 +47,23 @@ type Token struct {
 // EncodePayload encodes an event body for storage.
 func EncodePayload(p Payload) ([]byte, error) { return json.Marshal(p) }
 
+// EncodeEvent returns the stored body of an event.
+func EncodeEvent(e Event) ([]byte, error) {
+	if e.Raw != nil {
+		return e.Raw, nil
+	}
+	return json.Marshal(e.Data)
+}
+
+// HashBody hashes an encoded submitted payload of kind.
+func HashBody(kind string, body []byte) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write(body)
+	return h.Sum64()
+}
+
 // ContentHash hashes a submitted payload (before Decide fills derived
 // fields) so that replaying a request can be told apart from reusing its
 // idempotency key with different content.

@@ -106,6 +106,9 @@ func (s *State) renumber(p *PersonState) {
 // out): it rejects if the added dose breaks a rule, or if any other dose
 // breaks a rule it did not break before.
 func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
+	if len(p.Doses) == 0 { // fast path: a first dose
+		return s.walk(p, []*DoseState{add})[0].err
+	}
 	before := map[*DoseState]bool{}
 	for i, r := range s.walk(p, p.Doses) {
 		if r.err != nil {

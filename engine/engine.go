@@ -292,7 +292,11 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if len(c.Key) > 200 {
 		return nil, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
 	}
-	h := vaxtrace.ContentHash(c.Data)
+	raw, err := vaxtrace.EncodePayload(c.Data)
+	if err != nil {
+		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
+	}
+	h := vaxtrace.HashBody(c.Data.Kind(), raw)
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
 			return nil, nil
@@ -313,7 +317,11 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}, nil
+	ev := &vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}
+	if !vaxtrace.DerivesFields(ev.Kind) {
+		ev.Raw = raw
+	}
+	return ev, nil
 }
 
 // Check folds the whole journal independently and compares it with the state.

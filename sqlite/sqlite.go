@@ -159,7 +159,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next ui
 				return fmt.Errorf("event seq %d out of order (want %d)", ev.Seq, next)
 			}
 			next++
-			body, err := vaxtrace.EncodePayload(ev.Data)
+			body, err := vaxtrace.EncodeEvent(ev)
 			if err != nil {
 				return fmt.Errorf("encode event %d: %w", ev.Seq, err)
 			}
