@@ -24,12 +24,23 @@ type flowKey struct {
 	kind      uint8
 }
 
-// Flows holds the daily flow series.
+// Flows holds the daily flow series, by day of occurrence, and the same
+// flows by (occurrence day, day the system learned them) for as-known-on
+// reports.
 type Flows struct {
-	series map[flowKey][]int64
+	series  map[flowKey][]int64
+	byKnown map[knownFlowKey]int64
+	known   Date // recording day of the event being applied
 }
 
-func newFlows() *Flows { return &Flows{series: map[flowKey][]int64{}} }
+type knownFlowKey struct {
+	flowKey
+	occurred, known Date
+}
+
+func newFlows() *Flows {
+	return &Flows{series: map[flowKey][]int64{}, byKnown: map[knownFlowKey]int64{}}
+}
 
 func flowRegion(pl *PlaceState) string {
 	if pl.Kind == PlaceNational {
@@ -50,6 +61,12 @@ func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 	s := grow(f.series[k], i)
 	s[i] += n
 	f.series[k] = s
+	kk := knownFlowKey{k, day, f.known}
+	if v := f.byKnown[kk] + n; v == 0 {
+		delete(f.byKnown, kk)
+	} else {
+		f.byKnown[kk] = v
+	}
 }
 
 // FlowTotal is the cumulative flow of kind up to and including day `to`, for

@@ -354,6 +354,7 @@ func (s *State) Apply(e Event) {
 	if e.Seq > s.Seq {
 		s.Seq = e.Seq
 	}
+	s.Flows.known = DateOf(e.Recorded)
 	if e.Key != "" {
 		s.keys[e.Key] = e.Hash
 	}
