@@ -66,6 +66,23 @@ func Authorize(p Principal, s *State, v Payload) error {
 	default:
 		return Errorf(EFORBIDDEN, "unknown role %q", p.Role)
 	}
+	switch x := v.(type) {
+	case PersonRegistered:
+		if p.Role == RoleRegion && x.Person.Region != p.Region {
+			return Errorf(EFORBIDDEN, "a regional coordinator registers people of region %s only", p.Region)
+		}
+		return nil // a vaccination point registers whoever comes for a dose
+	case PersonUpdated:
+		if p.Role == RoleRegion {
+			if cur := s.people[x.Person.ID]; cur != nil && cur.Region != p.Region {
+				return Errorf(EFORBIDDEN, "person is registered in another region")
+			}
+		}
+	case AEFIReported:
+		if x.SuspendLot {
+			return Errorf(EFORBIDDEN, "suspending a lot everywhere is a national decision; report the AEFI without suspend_lot")
+		}
+	}
 	places, national := touched(s, v)
 	if national {
 		return Errorf(EFORBIDDEN, "%s is a national-level action; role %s may not do it", v.Kind(), p.Role)

@@ -68,8 +68,9 @@ type Engine struct {
 	log   *slog.Logger
 	Stats Stats
 	// MaxBatch bounds the events in one group commit.
-	MaxBatch int
-	broken   atomic.Bool
+	MaxBatch  int
+	broken    atomic.Bool
+	closeOnce sync.Once
 }
 
 // Options configure an engine.
@@ -106,10 +107,18 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 	return e, nil
 }
 
-// Close stops the writer after pending requests.
+// Close stops the writer after pending requests. It is safe to call twice.
 func (e *Engine) Close() error {
-	close(e.quit)
+	e.closeOnce.Do(func() { close(e.quit) })
 	e.wg.Wait()
+	return nil
+}
+
+// Err reports why the engine refuses writes (nil when healthy).
+func (e *Engine) Err() error {
+	if e.broken.Load() {
+		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "the engine stopped after a storage failure; restart it")
+	}
 	return nil
 }
 

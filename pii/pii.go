@@ -76,13 +76,16 @@ func (k *Keys) ID(iin string) vaxtrace.PersonID {
 	return id
 }
 
-// Seal encrypts an IIN for storage.
+// Seal encrypts an IIN for storage. The nonce is derived from the IIN with
+// a keyed hash (deterministic, SIV-style), so sealing the same IIN twice gives
+// the same text: re-importing a file is idempotent. This reveals only that two
+// records carry the same IIN, which the person id already tells.
 func (k *Keys) Seal(iin string) string {
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err)
-	}
-	out := k.aead.Seal(nonce, nonce, []byte(iin), nil)
+	m := hmac.New(sha256.New, k.hash)
+	m.Write([]byte("seal-nonce:"))
+	m.Write([]byte(iin))
+	nonce := m.Sum(nil)[:k.aead.NonceSize()]
+	out := k.aead.Seal(append([]byte(nil), nonce...), nonce, []byte(iin), nil)
 	return base64.RawStdEncoding.EncodeToString(out)
 }
 

@@ -33,8 +33,12 @@ func runServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *poll == 0 && isPostgres(sf.db) {
-		*poll = 200 * time.Millisecond
+	if *poll == 0 {
+		// other writers (API nodes on PostgreSQL, a CLI import on SQLite)
+		*poll = time.Second
+		if isPostgres(sf.db) {
+			*poll = 200 * time.Millisecond
+		}
 	}
 	eng, keys, err := sf.open(ctx, *poll)
 	if err != nil {

@@ -1,0 +1,5 @@
+package main
+
+import "vaxtrace/web"
+
+func init() { webUI = web.Handler }
