@@ -194,13 +194,27 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	return s.checkSeries(p, d, nil)
 }
 
-func (s *State) applyDose(v DoseAdministered, recorded time.Time) {
+func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	p := s.people[v.Person]
 	pl, l := s.places[v.Place], s.lots[v.Lot]
+	v.Place, v.Lot, v.Vaccinator = pl.ID, l.ID, s.intern(v.Vaccinator) // share strings
 	d := &DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
 	s.doses[v.ID] = d
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
+	return d
+}
+
+// intern returns a shared copy of a frequently repeated string.
+func (s *State) intern(v string) string {
+	if x, ok := s.strs[v]; ok {
+		return x
+	}
+	if s.strs == nil {
+		s.strs = map[string]string{}
+	}
+	s.strs[v] = v
+	return v
 }
 
 // takeDose takes (n=1) or returns (n=-1) the dose's stock at its place and lot.

@@ -2,6 +2,7 @@ package vaxtrace
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,7 @@ type State struct {
 	aefis       map[string]*AEFIReported
 	regionStock map[string]map[*LotState]int64
 	tallies     map[tallyKey]*TallyState
+	strs        map[string]string
 	certs       map[string]*CertificateState
 	personCerts map[PersonID][]*CertificateState
 
@@ -128,6 +130,8 @@ type DoseState struct {
 	place    *PlaceState
 	region   string
 	History  []DoseCorrected
+	hash     uint64 // content hash of the submitted event (idempotency)
+	keyed    bool   // the event's key was "dose:"+ID
 }
 
 // NewState returns an empty state.
@@ -160,6 +164,11 @@ func NewState() *State {
 // KeySeen reports whether an idempotency key was already applied and, if so,
 // whether it was applied with the same content hash.
 func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
+	if id, ok := strings.CutPrefix(key, "dose:"); ok {
+		if d := s.doses[id]; d != nil && d.keyed {
+			return true, d.hash == hash
+		}
+	}
 	h, ok := s.keys[key]
 	if !ok {
 		return false, false
@@ -356,7 +365,11 @@ func (s *State) Apply(e Event) {
 	}
 	s.Flows.known = DateOf(e.Recorded)
 	if e.Key != "" {
-		s.keys[e.Key] = e.Hash
+		// doses keyed "dose:<id>" keep their hash on the dose itself, so that
+		// tens of millions of doses need no separate key index
+		if v, ok := e.Data.(DoseAdministered); !ok || e.Key != "dose:"+v.ID {
+			s.keys[e.Key] = e.Hash
+		}
 	}
 	switch v := e.Data.(type) {
 	case ProductDefined:
@@ -495,7 +508,8 @@ func (s *State) Apply(e Event) {
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
-		s.applyDose(v, e.Recorded)
+		d := s.applyDose(v, e.Recorded)
+		d.hash, d.keyed = e.Hash, e.Key == "dose:"+v.ID
 	case DoseVoided:
 		if d := s.doses[v.Dose]; d != nil {
 			s.revokePersonCerts(d.Person, "dose voided: "+v.Reason)

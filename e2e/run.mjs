@@ -1,0 +1,245 @@
+// Browser scenario for vaxtrace, run by e2e_test.go with Debian's chromium
+// through playwright-core. Env: BASE_URL, ADMIN_TOKEN, REGION_TOKEN,
+// REGION_CODE, ARTIFACTS, CHROMIUM, USER_DATA_DIR. Prints "STEP ..." and
+// "TIMING name=ms" lines; exits non-zero on the first failed check.
+import { chromium } from 'playwright-core';
+import { completeIIN, checkIIN } from '../web/static/js/iin.js';
+import path from 'node:path';
+
+const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`missing env ${k}`); return v; };
+const BASE = env('BASE_URL'), ADMIN = env('ADMIN_TOKEN'), REGION_TOKEN = env('REGION_TOKEN'), REGION = env('REGION_CODE');
+const ART = env('ARTIFACTS');
+const shot = (page, name) => page.screenshot({ path: path.join(ART, name + '.png'), fullPage: true });
+const step = (s) => console.log('STEP ' + s);
+const check = (cond, msg) => { if (!cond) throw new Error('check failed: ' + msg); };
+const digits = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+
+async function api(method, p, token, body, key) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (body) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['Idempotency-Key'] = key || `e2e:${Date.now()}:${Math.random()}`;
+  const r = await fetch(BASE + '/api/v1/' + p, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const j = await r.json().catch(() => null);
+  return { status: r.status, body: j };
+}
+
+// A persistent context is how Playwright takes a fresh --user-data-dir (the
+// Go test gives a new temporary directory each run).
+const ctx = await chromium.launchPersistentContext(env('USER_DATA_DIR'), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 900 },
+  locale: 'en-GB',
+});
+let page;
+const consoleErrors = [];
+try {
+  page = ctx.pages()[0] || await ctx.newPage();
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  // refusals (401/403) are part of the scenario; only script errors fail it
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text()); });
+  const ready = (name) => page.waitForSelector(`body[data-ready="${name}"] #main[aria-busy="false"]`, { timeout: 30000 });
+  const fig = async (k) => digits(await page.locator(`.figure[data-k="${k}"] .fig-value`).first().innerText());
+
+  // --- public view ---
+  await page.goto(BASE + '/#/signin');
+  await ready('signin');
+  await page.click('#public-btn');
+  await ready('overview');
+  check(await fig('administered') > 0, 'public overview shows doses administered');
+  check(await page.locator('nav a[data-route="dose"]').count() === 0, 'public view has no data entry');
+  await page.goto(BASE + `/#/region/${REGION}`);
+  await ready('region');
+  check(await page.locator('a[data-place]').count() === 0, 'public view lists no places');
+  check(await page.locator('.note').count() === 1, 'public view explains aggregates only');
+  await shot(page, '01-public-region');
+  step('public view shows aggregates only');
+
+  // --- sign in ---
+  await page.goto(BASE + '/#/signin');
+  await ready('signin');
+  await page.fill('#token', ADMIN);
+  await page.press('#token', 'Enter');
+  await ready('overview');
+  step('signed in with the admin token');
+
+  // time to overview fully rendered, on a fresh load (no client cache)
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    await page.goto(BASE + '/?r=' + i + '#/overview');
+    await ready('overview');
+    times.push(Date.now() - t0);
+  }
+  const nav = await page.evaluate(() => { const n = performance.getEntriesByType('navigation')[0]; return { dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
+  console.log(`TIMING overview_full_render_ms=${Math.min(...times)} (runs ${times.join('/')}; DOMContentLoaded ${nav.dcl} ms, load ${nav.load} ms)`);
+  const asOf = await page.inputValue('#as-of');
+  check(/^\d{4}-\d{2}-\d{2}$/.test(asOf), 'date picker has the latest date with data: ' + asOf);
+  const before = { administered: await fig('administered'), first: await fig('people_first') };
+  check(before.administered > 0 && before.first > 0, 'overview shows numbers');
+  check(await page.locator('.target .bar').count() > 0, 'target progress bars');
+  await shot(page, '02-overview');
+  // the date picker re-queries
+  await page.fill('#as-of', '2021-02-15');
+  await page.dispatchEvent('#as-of', 'change');
+  await page.waitForURL(/as_of=2021-02-15/);
+  await ready('overview');
+  check(await fig('administered') < before.administered, 'an earlier as_of shows fewer doses');
+  step(`overview as of ${asOf}: ${before.administered} doses, ${before.first} first doses`);
+
+  // --- map ---
+  let t0 = Date.now();
+  await page.goto(BASE + '/#/map');
+  await ready('map');
+  console.log(`TIMING map_render_ms=${Date.now() - t0}`);
+  check(await page.locator('svg.map-svg path.region').count() === 17, '17 regions on the map');
+  check((await page.innerText('#attribution')).includes('CC BY 4.0'), 'map attribution');
+  await shot(page, '03-map');
+  await page.click('input[name=by][value=stock]');
+  await page.waitForURL(/by=stock/);
+  await ready('map');
+  await shot(page, '03b-map-stock');
+  await page.locator(`svg.map-svg path.region[data-code="${REGION}"]`).click();
+  await ready('region');
+  check(await page.locator(`[data-region="${REGION}"]`).count() === 1, 'map click drills into the region');
+  check(await page.locator('a[data-place]').count() > 0, 'region lists its places');
+  await shot(page, '04-region');
+  step('map and drill-down to ' + REGION);
+
+  // --- charts ---
+  t0 = Date.now();
+  await page.goto(BASE + '/#/charts');
+  await ready('charts');
+  console.log(`TIMING charts_render_ms=${Date.now() - t0}`);
+  check(await page.locator('figure.chart').count() >= 3, 'charts drawn');
+  await shot(page, '05-charts');
+
+  // --- a point with usable stock in the region, and one outside it ---
+  const pts = (await api('GET', `places?region=${REGION}&kind=point`, ADMIN)).body.places;
+  let point = null;
+  for (const p of pts) {
+    const st = (await api('GET', `places/${encodeURIComponent(p.id)}/stock`, ADMIN)).body.lots;
+    if (st.some((l) => l.status === 'released' && !l.held && l.doses > 0 && (l.component === 'I' || l.component === '1'))) { point = p; break; }
+  }
+  check(point, 'a point in the region with first-dose stock');
+  const outside = (await api('GET', 'places?kind=point', ADMIN)).body.places.find((p) => p.region !== REGION);
+  check(outside, 'a point outside the region');
+  await page.goto(BASE + `/#/region/${REGION}`);
+  await ready('region');
+  await page.click(`a[data-place="${point.id}"]`);
+  await ready('place');
+  check(await page.locator('table tbody tr').count() > 0, 'point stock by lot');
+  await shot(page, '06-point-stock');
+  step('point stock of ' + point.id);
+
+  // --- register a person (API), record a dose (UI) ---
+  let iin = '';
+  for (let n = Date.now() % 100000; !iin; n++) iin = completeIIN('850315' + String(n % 100000).padStart(5, '0'));
+  check(checkIIN(iin).ok, 'generated IIN is valid');
+  const reg = await api('POST', 'people', ADMIN, { iin, family: 'Testova', given: 'Aigerim', birth_date: '1985-03-15', sex: 'F', region: REGION }, 'person:e2e:' + iin);
+  check(reg.status === 201 || reg.status === 200, 'person registered: ' + reg.status + ' ' + JSON.stringify(reg.body));
+  await page.goto(BASE + `/#/dose?place=${encodeURIComponent(point.id)}`);
+  await ready('dose');
+  const bad = iin.slice(0, 11) + String((Number(iin[11]) + 1) % 10);
+  await page.fill('#f-iin', bad);
+  check((await page.getAttribute('#f-iin', 'aria-invalid')) === 'true', 'wrong check digit flagged live');
+  await page.fill('#f-iin', iin.slice(0, 7));
+  check((await page.innerText('#iin-live')).includes('7'), 'length hint while typing');
+  await page.fill('#f-iin', iin);
+  check((await page.getAttribute('#f-iin', 'data-valid')) === 'true', 'valid IIN accepted live');
+  await page.waitForFunction(() => [...document.querySelectorAll('#f-lot option')].some((o) => o.value && !o.disabled));
+  const lotValue = await page.evaluate(() => {
+    const o = [...document.querySelectorAll('#f-lot option')].find((x) => x.value && !x.disabled && ['I', '1'].includes(x.dataset.component));
+    return o ? o.value : '';
+  });
+  check(lotValue, 'lot list from the point stock');
+  await page.selectOption('#f-lot', lotValue);
+  await page.fill('#f-at', `${asOf}T11:30`);
+  await page.fill('#f-vaccinator', 'Nurse E2E');
+  await page.click('#dose-form button[type=submit]');
+  await page.waitForSelector('#dose-saved', { timeout: 15000 });
+  const saved = await page.locator('#dose-saved');
+  check((await saved.getAttribute('data-dose-number')) === '1', 'dose number 1');
+  check((await saved.getAttribute('data-component')) !== '', 'component shown');
+  await shot(page, '07-dose-entry');
+  step('dose recorded: ' + (await saved.innerText()));
+  // a server error lands next to its field: the same IIN with a lot of another component
+  // (skipped when the point has only one component)
+
+  // --- the overview counters moved ---
+  await page.goto(BASE + `/#/overview?as_of=${asOf}`);
+  await ready('overview');
+  const after = { administered: await fig('administered'), first: await fig('people_first') };
+  check(after.administered === before.administered + 1, `administered ${before.administered} -> ${after.administered}`);
+  check(after.first === before.first + 1, `people with a first dose ${before.first} -> ${after.first}`);
+  step('overview counters changed by one');
+
+  // --- Russian ---
+  await page.selectOption('#lang', 'ru');
+  await ready('overview');
+  check((await page.innerText('nav#nav')).includes('Обзор'), 'Russian navigation');
+  const ruNum = await page.locator('.figure[data-k="administered"] .fig-value').innerText();
+  check(after.administered < 1000 || /\u00a0|\u202f| /.test(ruNum), 'ru-RU grouping: ' + ruNum);
+  await shot(page, '08-overview-ru');
+  await page.selectOption('#lang', 'kk');
+  await ready('overview');
+  check((await page.innerText('nav#nav')).includes('Шолу'), 'Kazakh navigation');
+  await page.selectOption('#lang', 'en');
+  await ready('overview');
+  step('language switch ru/kk/en');
+
+  // --- region-scoped token refused outside its region ---
+  await page.click('#signout');
+  await ready('signin');
+  await page.fill('#token', REGION_TOKEN);
+  await page.press('#token', 'Enter');
+  await ready('overview');
+  let iin2 = '';
+  for (let n = (Date.now() + 7) % 100000; !iin2; n++) iin2 = completeIIN('860420' + String(n % 100000).padStart(5, '0'));
+  await api('POST', 'people', ADMIN, { iin: iin2, family: 'Outside', given: 'Test', birth_date: '1986-04-20', sex: 'M', region: outside.region }, 'person:e2e:' + iin2);
+  const outLots = (await api('GET', `places/${encodeURIComponent(outside.id)}/stock`, ADMIN)).body.lots;
+  await page.goto(BASE + `/#/dose?place=${encodeURIComponent(outside.id)}`);
+  await ready('dose');
+  await page.fill('#f-iin', iin2);
+  // the region token cannot read that point's stock: put a lot value in by hand
+  await page.evaluate((lot) => { const s = document.querySelector('#f-lot'); s.append(new Option(lot, lot)); s.value = lot; }, outLots[0]?.lot || 'X');
+  await page.fill('#f-vaccinator', 'Nurse Elsewhere');
+  await page.click('#dose-form button[type=submit]');
+  await page.waitForSelector('#dose-form .form-status.error', { timeout: 15000 });
+  const status = await page.locator('#dose-form .form-status');
+  check((await status.getAttribute('data-status')) === '403', 'refused with 403: ' + (await status.innerText()));
+  check((await status.innerText()).includes('403'), '403 shown');
+  await shot(page, '09-region-token-403');
+  step('region token refused outside its region: ' + (await status.innerText()));
+
+  // --- phone width ---
+  const pp = await ctx.newPage();
+  await pp.setViewportSize({ width: 375, height: 812 });
+  await pp.goto(BASE + '/#/signin');
+  await pp.evaluate((tok) => { localStorage.setItem('vaxtrace.token', tok); localStorage.setItem('vaxtrace.lang', 'en'); }, ADMIN);
+  await pp.goto(BASE + '/#/overview');
+  await pp.waitForSelector('body[data-ready="overview"] #main[aria-busy="false"]');
+  const overflow = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, 'no horizontal scroll at 375 px (overflow ' + overflow + ')');
+  await pp.screenshot({ path: path.join(ART, '10-phone-overview.png') });
+  await pp.goto(BASE + `/#/dose?place=${encodeURIComponent(point.id)}`);
+  await pp.waitForSelector('body[data-ready="dose"] #main[aria-busy="false"]');
+  await pp.screenshot({ path: path.join(ART, '11-phone-dose.png'), fullPage: true });
+  await pp.goto(BASE + '/#/map');
+  await pp.waitForSelector('body[data-ready="map"] #main[aria-busy="false"]');
+  await pp.screenshot({ path: path.join(ART, '12-phone-map.png') });
+  step('phone width 375 px');
+
+  if (consoleErrors.length) throw new Error('browser console errors: ' + consoleErrors.join(' | '));
+  console.log('browser scenario: all checks passed');
+} catch (e) {
+  console.log('FAIL ' + (e.stack || e));
+  if (consoleErrors.length) console.log('console: ' + consoleErrors.join(' | '));
+  if (page) await page.screenshot({ path: path.join(ART, 'failure.png'), fullPage: true }).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  await ctx.close();
+}

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"vaxtrace"
+)
+
+// NewToken returns a new API token secret (32 random bytes, base64url) and
+// the SHA-256 hex hash under which it is stored. Only the hash is kept; the
+// secret is shown once to whoever issues it.
+func NewToken() (secret, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	secret = base64.RawURLEncoding.EncodeToString(b)
+	return secret, HashToken(secret)
+}
+
+// HashToken returns the stored form of a token secret.
+func HashToken(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+type cachedToken struct {
+	p       vaxtrace.Principal
+	expires time.Time
+}
+
+type principalKey struct{}
+
+// principal returns the caller (set by wrap).
+func principal(r *http.Request) vaxtrace.Principal {
+	p, ok := r.Context().Value(principalKey{}).(vaxtrace.Principal)
+	if !ok {
+		return vaxtrace.Principal{Role: vaxtrace.RolePublic, Name: "public"}
+	}
+	return p
+}
+
+// authenticate resolves the bearer token. No Authorization header means the
+// public role; a malformed, unknown or revoked token is refused.
+func (s *Server) authenticate(r *http.Request) (vaxtrace.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return vaxtrace.Principal{Name: "public", Role: vaxtrace.RolePublic}, nil
+	}
+	scheme, secret, ok := strings.Cut(h, " ")
+	secret = strings.TrimSpace(secret)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\"")
+	}
+	hash := HashToken(secret)
+	now := time.Now()
+	if v, ok := s.tokens.Load(hash); ok {
+		c := v.(cachedToken)
+		if now.Before(c.expires) {
+			return c.p, nil
+		}
+		s.tokens.Delete(hash)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	t, err := s.eng.Journal().TokenByHash(ctx, hash)
+	if err != nil {
+		if vaxtrace.ErrorCode(err) == vaxtrace.EUNAUTHORIZED {
+			return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "unknown or revoked token")
+		}
+		s.log.Error("token look-up failed", "err", err)
+		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "cannot check the token right now")
+	}
+	if t.Revoked || !vaxtrace.ValidRole(t.Principal.Role) {
+		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "unknown or revoked token")
+	}
+	s.tokens.Store(hash, cachedToken{p: t.Principal, expires: now.Add(s.opts.TokenTTL)})
+	return t.Principal, nil
+}
+
+// canSeePlace reports whether p may see a place's detail: admin and auditor
+// everything, region and point roles the places of their region.
+func canSeePlace(p vaxtrace.Principal, s *vaxtrace.State, pl *vaxtrace.PlaceState) bool {
+	if p.CanReadPlace(s, pl.ID) {
+		return true
+	}
+	if p.Role == vaxtrace.RolePoint && pl.Kind != vaxtrace.PlaceNational {
+		return p.CanReadRegion(s, pl.Region)
+	}
+	return false
+}
+
+// canSeePerson reports whether p may see a person: admin and auditor always;
+// region and point roles if the person lives in their region or has a dose
+// in their scope.
+func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonState) bool {
+	switch p.Role {
+	case vaxtrace.RoleAdmin, vaxtrace.RoleAuditor:
+		return true
+	case vaxtrace.RoleRegion, vaxtrace.RolePoint:
+	default:
+		return false
+	}
+	if p.CanReadRegion(s, ps.Region) {
+		return true
+	}
+	for _, d := range ps.Doses {
+		if p.CanReadPlace(s, d.Place) {
+			return true
+		}
+	}
+	return false
+}
+
+// seesIIN reports whether p is shown the masked IIN.
+func seesIIN(p vaxtrace.Principal) bool {
+	switch p.Role {
+	case vaxtrace.RoleAdmin, vaxtrace.RoleAuditor, vaxtrace.RolePoint:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,455 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"vaxtrace"
+)
+
+// maxSeriesDays bounds a requested daily series.
+const maxSeriesDays = 3660
+
+// targetMeasure maps a target measure to the coverage measure it counts.
+func targetMeasure(m string) int {
+	switch m {
+	case vaxtrace.MeasureFull:
+		return vaxtrace.MFull
+	case vaxtrace.MeasureBooster:
+		return vaxtrace.MBoosted
+	}
+	return vaxtrace.MDose1
+}
+
+type dayValue struct {
+	Date  vaxtrace.Date `json:"date"`
+	Value int64         `json:"value"`
+}
+
+type targetProgress struct {
+	vaxtrace.Target
+	Achieved int64      `json:"achieved"` // people reaching the measure between From and min(To, as_of)
+	Percent  float64    `json:"percent"`  // of Value
+	Progress []dayValue `json:"progress,omitempty"`
+}
+
+func progressOf(st *vaxtrace.State, t *vaxtrace.Target, asOf vaxtrace.Date, daily bool) targetProgress {
+	m := targetMeasure(t.Measure)
+	base := st.CumulativeGroup(t.Region, m, t.Group, t.From-1)
+	end := min(t.To, asOf)
+	tp := targetProgress{Target: *t}
+	if end >= t.From {
+		tp.Achieved = st.CumulativeGroup(t.Region, m, t.Group, end) - base
+		if daily {
+			for d := t.From; d <= end; d++ {
+				tp.Progress = append(tp.Progress, dayValue{Date: d, Value: st.CumulativeGroup(t.Region, m, t.Group, d) - base})
+			}
+		}
+	}
+	if t.Value > 0 {
+		tp.Percent = round2(float64(tp.Achieved) * 100 / float64(t.Value))
+	}
+	return tp
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+func (s *Server) listTargets(w http.ResponseWriter, r *http.Request) error {
+	asOf, err := dateParam(r, "as_of", s.today())
+	if err != nil {
+		return err
+	}
+	var out []targetProgress
+	_ = s.read(func(st *vaxtrace.State) error {
+		for _, t := range st.Targets() {
+			out = append(out, progressOf(st, t, asOf, true))
+		}
+		return nil
+	})
+	writeJSON(w, http.StatusOK, map[string]any{"as_of": asOf, "targets": nonNil(out)})
+	return nil
+}
+
+func (s *Server) setTarget(w http.ResponseWriter, r *http.Request) error {
+	var t vaxtrace.Target
+	if err := s.decode(w, r, &t); err != nil {
+		return err
+	}
+	return s.write(w, r, http.StatusCreated, "", vaxtrace.TargetSet{Target: t})
+}
+
+// population of a region, or of the country ("") on day d.
+func population(st *vaxtrace.State, region string, d vaxtrace.Date) int64 {
+	if region != "" {
+		if rg := st.Region(region); rg != nil {
+			return int64(rg.Population)
+		}
+		return 0
+	}
+	var n int64
+	for _, rg := range st.Regions() {
+		if rg.ValidFrom == nil || *rg.ValidFrom <= d {
+			n += int64(rg.Population)
+		}
+	}
+	return n
+}
+
+func pct(n, of int64) float64 {
+	if of <= 0 {
+		return 0
+	}
+	return round2(float64(n) * 100 / float64(of))
+}
+
+type measureSeries struct {
+	Daily      []int64   `json:"daily"`
+	Cumulative []int64   `json:"cumulative"`
+	Percent    []float64 `json:"percent,omitempty"` // of the population, for people measures
+}
+
+type coverageResponse struct {
+	Region     string                   `json:"region,omitempty"`
+	Product    string                   `json:"product,omitempty"`
+	From       vaxtrace.Date            `json:"from"`
+	To         vaxtrace.Date            `json:"to"`
+	KnownAt    *vaxtrace.Date           `json:"known_at,omitempty"`
+	Population int64                    `json:"population"`
+	Measures   map[string]measureSeries `json:"measures"`
+}
+
+// peopleMeasure reports whether m counts people (and so has a percentage).
+func peopleMeasure(m int) bool {
+	return m == vaxtrace.MDose1 || m == vaxtrace.MFull || m == vaxtrace.MBoosted
+}
+
+func checkRegionProduct(st *vaxtrace.State, region, product string) error {
+	if region != "" && st.Region(region) == nil {
+		return vaxtrace.NotFound("region", "unknown region %q", region)
+	}
+	if product != "" && st.Product(product) == nil {
+		return vaxtrace.NotFound("product", "unknown product %q", product)
+	}
+	return nil
+}
+
+func (s *Server) coverage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	region, product := q.Get("region"), q.Get("product")
+	to, err := dateParam(r, "to", s.today())
+	if err != nil {
+		return err
+	}
+	from, err := dateParam(r, "from", to-89)
+	if err != nil {
+		return err
+	}
+	if to < from {
+		return vaxtrace.FieldError("to", "is before from")
+	}
+	if to-from >= maxSeriesDays {
+		return vaxtrace.FieldError("from", "at most %d days per request", maxSeriesDays)
+	}
+	if from < vaxtrace.CovEpoch {
+		return vaxtrace.FieldError("from", "series start on %s", vaxtrace.CovEpoch)
+	}
+	out := coverageResponse{Region: region, Product: product, From: from, To: to, Measures: map[string]measureSeries{}}
+	if q.Get("known_at") != "" {
+		k, err := dateParam(r, "known_at", 0)
+		if err != nil {
+			return err
+		}
+		if product != "" {
+			return vaxtrace.FieldError("known_at", "cannot be combined with product")
+		}
+		out.KnownAt = &k
+	}
+	n := int(to-from) + 1
+	err = s.read(func(st *vaxtrace.State) error {
+		if err := checkRegionProduct(st, region, product); err != nil {
+			return err
+		}
+		out.Population = population(st, region, to)
+		for m, name := range vaxtrace.MeasureNames {
+			all := st.Daily(region, product, m, vaxtrace.CovEpoch, to)
+			ms := measureSeries{Daily: all[len(all)-n:], Cumulative: make([]int64, n)}
+			var run int64
+			for _, v := range all[:len(all)-n] {
+				run += v
+			}
+			for i, v := range ms.Daily {
+				run += v
+				ms.Cumulative[i] = run
+			}
+			if out.KnownAt != nil {
+				k := *out.KnownAt
+				ms.Cumulative = st.KnownSeries(region, m, from, to, func(vaxtrace.Date) vaxtrace.Date { return k })
+			}
+			if peopleMeasure(m) {
+				ms.Percent = make([]float64, n)
+				for i, c := range ms.Cumulative {
+					ms.Percent[i] = pct(c, out.Population)
+				}
+			}
+			out.Measures[name] = ms
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type ageRow struct {
+	Band   string           `json:"band"`
+	Counts map[string]int64 `json:"counts"`
+}
+
+type demographicsResponse struct {
+	Region string                      `json:"region,omitempty"`
+	AsOf   vaxtrace.Date               `json:"as_of"`
+	ByAge  []ageRow                    `json:"by_age"`
+	BySex  map[string]map[string]int64 `json:"by_sex"` // sex -> measure -> count (current totals)
+}
+
+func (s *Server) demographics(w http.ResponseWriter, r *http.Request) error {
+	region := r.URL.Query().Get("region")
+	asOf, err := dateParam(r, "as_of", s.today())
+	if err != nil {
+		return err
+	}
+	out := demographicsResponse{Region: region, AsOf: asOf, BySex: map[string]map[string]int64{}}
+	for _, b := range vaxtrace.AgeBands {
+		out.ByAge = append(out.ByAge, ageRow{Band: b, Counts: map[string]int64{}})
+	}
+	sexes := []string{vaxtrace.SexMale, vaxtrace.SexFemale, vaxtrace.SexUnknown}
+	for _, x := range sexes {
+		out.BySex[x] = map[string]int64{}
+	}
+	err = s.read(func(st *vaxtrace.State) error {
+		if err := checkRegionProduct(st, region, ""); err != nil {
+			return err
+		}
+		for m, name := range vaxtrace.MeasureNames {
+			for b, n := range st.ByAge(region, m, asOf) {
+				out.ByAge[b].Counts[name] = n
+			}
+			for i, n := range st.BySex(region, m) {
+				out.BySex[sexes[i]][name] = n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type overviewRegion struct {
+	Code         string  `json:"code"`
+	Name         string  `json:"name"`
+	Population   int64   `json:"population"`
+	First        int64   `json:"people_first"`
+	Full         int64   `json:"people_full"`
+	FirstPercent float64 `json:"first_percent"`
+	FullPercent  float64 `json:"full_percent"`
+	OnHand       int64   `json:"on_hand"`
+	AtPoints     int64   `json:"at_points"`
+	InTransit    int64   `json:"in_transit"`
+	Administered int64   `json:"administered"`
+}
+
+type overviewResponse struct {
+	AsOf               vaxtrace.Date    `json:"as_of"`
+	LastDay            *vaxtrace.Date   `json:"last_day,omitempty"` // latest day with any dose
+	Population         int64            `json:"population"`
+	Contracted         int64            `json:"contracted"`
+	Delivered          int64            `json:"delivered"`
+	NationalWarehouse  int64            `json:"in_national_warehouse"`
+	RegionalWarehouses int64            `json:"in_regional_warehouses"`
+	AtPoints           int64            `json:"at_vaccination_points"`
+	InTransit          int64            `json:"in_transit"`
+	Administered       int64            `json:"administered"`
+	WrittenOff         int64            `json:"written_off"`
+	PeopleFirst        int64            `json:"people_first_dose"`
+	PeopleFull         int64            `json:"people_completed_series"`
+	PeopleBoosted      int64            `json:"people_boosted"`
+	FirstPercent       float64          `json:"first_percent"`
+	FullPercent        float64          `json:"full_percent"`
+	Targets            []targetProgress `json:"targets"`
+	Regions            []overviewRegion `json:"regions"`
+}
+
+// overview is the national dashboard summary; it only reads counters kept
+// at write time.
+func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
+	asOf, err := dateParam(r, "as_of", s.today())
+	if err != nil {
+		return err
+	}
+	lang := r.URL.Query().Get("lang")
+	out := overviewResponse{AsOf: asOf, Targets: []targetProgress{}, Regions: []overviewRegion{}}
+	_ = s.read(func(st *vaxtrace.State) error {
+		for _, a := range st.SupplyPosition(asOf) {
+			out.Contracted += a.Contracted
+			out.Delivered += a.Delivered
+		}
+		rows := map[string]*overviewRegion{}
+		for _, rg := range st.Regions() {
+			if rg.ValidFrom != nil && *rg.ValidFrom > asOf {
+				continue
+			}
+			row := overviewRegion{Code: rg.Code, Name: rg.Name(lang), Population: int64(rg.Population),
+				First: st.Cumulative(rg.Code, vaxtrace.MDose1, asOf), Full: st.Cumulative(rg.Code, vaxtrace.MFull, asOf)}
+			row.FirstPercent, row.FullPercent = pct(row.First, row.Population), pct(row.Full, row.Population)
+			out.Regions = append(out.Regions, row)
+		}
+		for i := range out.Regions {
+			rows[out.Regions[i].Code] = &out.Regions[i]
+		}
+		for _, ln := range st.StockPosition("", asOf) {
+			out.InTransit += ln.InTransit
+			out.Administered += ln.Administered
+			out.WrittenOff += ln.WrittenOff
+			if ln.Region == "" {
+				out.NationalWarehouse += ln.OnHand
+				continue
+			}
+			out.RegionalWarehouses += ln.OnHand - ln.AtPoints
+			out.AtPoints += ln.AtPoints
+			if row := rows[ln.Region]; row != nil {
+				row.OnHand += ln.OnHand
+				row.AtPoints += ln.AtPoints
+				row.InTransit += ln.InTransit
+				row.Administered += ln.Administered
+			}
+		}
+		if ld := st.LastDay(); ld > 0 {
+			out.LastDay = &ld
+		}
+		out.Population = population(st, "", asOf)
+		out.PeopleFirst = st.Cumulative("", vaxtrace.MDose1, asOf)
+		out.PeopleFull = st.Cumulative("", vaxtrace.MFull, asOf)
+		out.PeopleBoosted = st.Cumulative("", vaxtrace.MBoosted, asOf)
+		out.FirstPercent, out.FullPercent = pct(out.PeopleFirst, out.Population), pct(out.PeopleFull, out.Population)
+		for _, t := range st.Targets() {
+			out.Targets = append(out.Targets, progressOf(st, t, asOf, false))
+		}
+		return nil
+	})
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// owidHeader is the column order of the Our World in Data country file.
+var owidHeader = []string{"location", "date", "vaccine", "source_url", "total_vaccinations", "people_vaccinated", "people_fully_vaccinated", "total_boosters"}
+
+// exportOWID writes the national series in the OWID country CSV format, one
+// row per day from the first dose to as_of. With known_at, figures are as
+// they were known at the end of that day.
+func (s *Server) exportOWID(w http.ResponseWriter, r *http.Request) error {
+	var known *vaxtrace.Date
+	if r.URL.Query().Get("known_at") != "" {
+		k, err := dateParam(r, "known_at", 0)
+		if err != nil {
+			return err
+		}
+		known = &k
+	}
+	def := s.today()
+	if known != nil {
+		def = *known
+	}
+	asOf, err := dateParam(r, "as_of", def)
+	if err != nil {
+		return err
+	}
+	if asOf < vaxtrace.CovEpoch {
+		return vaxtrace.FieldError("as_of", "before %s", vaxtrace.CovEpoch)
+	}
+	if asOf-vaxtrace.CovEpoch >= maxSeriesDays {
+		return vaxtrace.FieldError("as_of", "too far after %s", vaxtrace.CovEpoch)
+	}
+	doseMeasures := []int{vaxtrace.MDose1, vaxtrace.MDose2, vaxtrace.MDoseMore, vaxtrace.MBooster}
+	var rows [][]string
+	s.eng.Read(func(st *vaxtrace.State) {
+		if r.URL.Query().Get("as_of") == "" && known == nil && st.LastDay() < asOf {
+			asOf = max(st.LastDay(), vaxtrace.CovEpoch)
+		}
+		from, to := vaxtrace.CovEpoch, asOf
+		n := int(to-from) + 1
+		// first day each product was used, for the vaccine column
+		type firstUse struct {
+			name string
+			day  int
+		}
+		var used []firstUse
+		first := n
+		for _, p := range st.Products() {
+			day := n
+			for _, m := range doseMeasures {
+				for i, v := range st.Daily("", p.Code, m, from, to) {
+					if v != 0 && i < day {
+						day = i
+						break
+					}
+				}
+			}
+			if day < n {
+				used = append(used, firstUse{p.Name, day})
+				first = min(first, day)
+			}
+		}
+		sort.Slice(used, func(i, j int) bool { return used[i].name < used[j].name })
+		var daily [vaxtrace.NumMeasures][]int64
+		for m := range daily {
+			daily[m] = st.Daily("", "", m, from, to)
+		}
+		var knownSeries [vaxtrace.NumMeasures][]int64
+		if known != nil {
+			k := *known
+			for m := range knownSeries {
+				knownSeries[m] = st.KnownSeries("", m, from, to, func(vaxtrace.Date) vaxtrace.Date { return k })
+			}
+		}
+		var cum [vaxtrace.NumMeasures]int64
+		for i := 0; i < n; i++ {
+			for m := range daily {
+				cum[m] += daily[m][i]
+			}
+			if i < first {
+				continue
+			}
+			day := from + vaxtrace.Date(i)
+			c := cum
+			if known != nil {
+				for m := range c {
+					c[m] = knownSeries[m][i]
+				}
+			}
+			var names []string
+			for _, u := range used {
+				if u.day <= i {
+					names = append(names, u.name)
+				}
+			}
+			total := c[vaxtrace.MDose1] + c[vaxtrace.MDose2] + c[vaxtrace.MDoseMore] + c[vaxtrace.MBooster]
+			rows = append(rows, []string{"Kazakhstan", day.String(), strings.Join(names, ", "), s.opts.SourceURL,
+				strconv.FormatInt(total, 10), strconv.FormatInt(c[vaxtrace.MDose1], 10),
+				strconv.FormatInt(c[vaxtrace.MFull], 10), strconv.FormatInt(c[vaxtrace.MBooster], 10)})
+		}
+	})
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="Kazakhstan.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(owidHeader)
+	_ = cw.WriteAll(rows)
+	return cw.Error()
+}

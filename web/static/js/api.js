@@ -1,0 +1,101 @@
+// Thin client for the JSON API under /api/v1: bearer token from
+// localStorage, an Idempotency-Key on every write, and errors turned into
+// ApiError {status, code, field, message} from {"error":{...}} bodies.
+
+const BASE = '/api/v1/';
+const TOKEN_KEY = 'vaxtrace.token';
+
+export class ApiError extends Error {
+  constructor(status, code, field, message) {
+    super(message || code || ('HTTP ' + status));
+    this.status = status;
+    this.code = code || '';
+    this.field = field || '';
+  }
+}
+
+export function getToken() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+export function setToken(tok) {
+  try {
+    if (tok) localStorage.setItem(TOKEN_KEY, tok); else localStorage.removeItem(TOKEN_KEY);
+  } catch { /* ignore */ }
+  cache.clear();
+}
+
+/** newKey returns a fresh idempotency key (also used for client ids). */
+export function newKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const cache = new Map(); // GET responses for a short while, to keep navigation snappy
+const TTL = 15000;
+
+export function clearCache() { cache.clear(); }
+
+async function request(method, path, body, key) {
+  const headers = { Accept: 'application/json' };
+  const tok = getToken();
+  if (tok) headers.Authorization = 'Bearer ' + tok;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['Idempotency-Key'] = key || newKey();
+  let res;
+  try {
+    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, 'network', '', e.message);
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const e = (data && (data.error || data)) || {};
+    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText);
+  }
+  return data;
+}
+
+/** get fetches path (relative to /api/v1/), with query params dropped when empty. */
+export async function get(path, params, { fresh = false } = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const url = path + (q.toString() ? '?' + q : '');
+  const hit = cache.get(url);
+  if (!fresh && hit && Date.now() - hit.at < TTL) return hit.p;
+  const p = request('GET', url);
+  cache.set(url, { at: Date.now(), p });
+  p.catch(() => cache.delete(url));
+  return p;
+}
+
+/** post writes; a successful write clears the read cache. */
+export async function post(path, body, key) {
+  const r = await request('POST', path, body, key);
+  cache.clear();
+  return r;
+}
+
+/** list unwraps the common list envelopes: [..], {items:[..]}, {<name>:[..]}, {data:[..]}. */
+export function list(v, ...names) {
+  if (Array.isArray(v)) return v;
+  if (!v || typeof v !== 'object') return [];
+  for (const n of [...names, 'items', 'data', 'results', 'rows']) if (Array.isArray(v[n])) return v[n];
+  const arrays = Object.values(v).filter(Array.isArray);
+  return arrays.length === 1 ? arrays[0] : [];
+}
+
+/** pick returns the first defined value among dotted paths of obj. */
+export function pick(obj, ...paths) {
+  for (const p of paths) {
+    let v = obj;
+    for (const k of p.split('.')) { v = v == null ? undefined : v[k]; }
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+// Small inline-SVG charts: line chart, grouped bar chart and horizontal bars.
+// They scale with their container (viewBox + width:100%) and carry a <title>
+// and an aria-label so that screen readers get a summary.
+
+const NS = 'http://www.w3.org/2000/svg';
+
+export function el(tag, attrs = {}, ...kids) {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
+  for (const k of kids.flat()) if (k != null) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  return e;
+}
+
+export const PALETTE = ['#1f5fa8', '#d9822b', '#2e8540', '#8e44ad', '#c0392b', '#16a085', '#7f8c8d', '#b7950b'];
+
+function niceMax(v) {
+  if (!(v > 0)) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function legend(items) {
+  const d = document.createElement('ul');
+  d.className = 'legend';
+  for (const it of items) {
+    const li = document.createElement('li');
+    const sw = document.createElement('span');
+    sw.className = 'swatch' + (it.dash ? ' dashed' : '');
+    sw.style.setProperty('--c', it.color);
+    li.append(sw, document.createTextNode(it.name));
+    d.append(li);
+  }
+  return d;
+}
+
+function wrap(svg, items, caption) {
+  const fig = document.createElement('figure');
+  fig.className = 'chart';
+  if (caption) {
+    const c = document.createElement('figcaption');
+    c.textContent = caption;
+    fig.append(c);
+  }
+  fig.append(svg);
+  if (items && items.length) fig.append(legend(items));
+  return fig;
+}
+
+/**
+ * lineChart draws series over shared x labels.
+ * opts: {labels: [string], series: [{name, values, color?, dash?, area?}], fmt(y), xfmt(label), caption, height}
+ */
+export function lineChart({ labels, series, fmt = String, xfmt = String, caption, height = 260 }) {
+  const W = 640, H = height, L = 64, R = 12, T = 12, B = 28;
+  const n = labels.length;
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v) => v != null))));
+  const x = (i) => L + (n <= 1 ? 0 : (i * (W - L - R)) / (n - 1));
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': caption || '', class: 'chart-svg' });
+  if (caption) svg.append(el('title', {}, caption));
+  for (let k = 0; k <= 4; k++) {
+    const v = (max * k) / 4;
+    svg.append(el('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(el('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v)));
+  }
+  const step = Math.max(1, Math.ceil(n / 6));
+  for (let i = 0; i < n; i += step) svg.append(el('text', { x: x(i), y: H - 8, 'text-anchor': i === 0 ? 'start' : 'middle', class: 'tick' }, xfmt(labels[i])));
+  series.forEach((s, si) => {
+    const color = s.color || PALETTE[si % PALETTE.length];
+    s.color = color;
+    let d = '';
+    s.values.forEach((v, i) => { if (v != null) d += (d ? 'L' : 'M') + x(i).toFixed(1) + ',' + y(v).toFixed(1); });
+    if (!d) return;
+    if (s.area) svg.append(el('path', { d: d + `L${x(n - 1)},${y(0)}L${x(0)},${y(0)}Z`, fill: color, 'fill-opacity': 0.12, stroke: 'none' }));
+    const p = el('path', { d, fill: 'none', stroke: color, 'stroke-width': s.dash ? 1.5 : 2.2, 'stroke-dasharray': s.dash ? '6 4' : null });
+    p.append(el('title', {}, s.name));
+    svg.append(p);
+  });
+  return wrap(svg, series, caption);
+}
+
+/**
+ * groupedBars draws, per group label, one bar per series.
+ * opts: {groups: [string], series: [{name, values, color?}], fmt, caption}
+ */
+export function groupedBars({ groups, series, fmt = String, caption, height = 260 }) {
+  const W = 640, H = height, L = 64, R = 12, T = 12, B = 44;
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const gw = (W - L - R) / Math.max(1, groups.length);
+  const bw = Math.max(2, Math.min(28, (gw * 0.8) / series.length));
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': caption || '', class: 'chart-svg' });
+  if (caption) svg.append(el('title', {}, caption));
+  for (let k = 0; k <= 4; k++) {
+    const v = (max * k) / 4;
+    svg.append(el('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(el('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v)));
+  }
+  groups.forEach((g, gi) => {
+    const x0 = L + gi * gw + (gw - bw * series.length) / 2;
+    series.forEach((s, si) => {
+      const v = s.values[gi] || 0;
+      s.color = s.color || PALETTE[si % PALETTE.length];
+      const r = el('rect', { x: x0 + si * bw, y: y(v), width: bw - 1, height: Math.max(0, y(0) - y(v)), fill: s.color });
+      r.append(el('title', {}, `${g} — ${s.name}: ${fmt(v)}`));
+      svg.append(r);
+    });
+    const lbl = g.length > 14 ? g.slice(0, 13) + '…' : g;
+    svg.append(el('text', { x: L + gi * gw + gw / 2, y: H - B + 14, 'text-anchor': 'middle', class: 'tick' }, lbl));
+  });
+  return wrap(svg, series, caption);
+}
+
+/**
+ * hbars draws horizontal bars (HTML, so labels wrap at phone width).
+ * rows: [{label, href?, values: [number]}]; series: [{name, color?}]; max: scale top.
+ */
+export function hbars({ rows, series, max, fmt = String, caption }) {
+  const fig = document.createElement('figure');
+  fig.className = 'chart hbars';
+  if (caption) {
+    const c = document.createElement('figcaption');
+    c.textContent = caption;
+    fig.append(c);
+  }
+  const top = max || niceMax(Math.max(0, ...rows.flatMap((r) => r.values)));
+  series.forEach((s, i) => { s.color = s.color || PALETTE[i % PALETTE.length]; });
+  for (const r of rows) {
+    const row = document.createElement('div');
+    row.className = 'hbar-row';
+    const lab = document.createElement(r.href ? 'a' : 'span');
+    lab.className = 'hbar-label';
+    if (r.href) lab.href = r.href;
+    lab.textContent = r.label;
+    const bars = document.createElement('div');
+    bars.className = 'hbar-bars';
+    r.values.forEach((v, i) => {
+      const b = document.createElement('div');
+      b.className = 'hbar';
+      const fill = document.createElement('span');
+      fill.style.width = Math.max(0, Math.min(100, (100 * (v || 0)) / top)) + '%';
+      fill.style.background = series[i].color;
+      const val = document.createElement('em');
+      val.textContent = fmt(v);
+      b.append(fill, val);
+      b.title = `${r.label} — ${series[i].name}: ${fmt(v)}`;
+      bars.append(b);
+    });
+    row.append(lab, bars);
+    fig.append(row);
+  }
+  fig.append(legend(series));
+  return fig;
+}
