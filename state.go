@@ -508,6 +508,14 @@ func (s *State) Apply(e Event) {
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
+		if p := s.people[v.Person]; p != nil {
+			for _, x := range p.Doses {
+				if v.At.Before(x.At) { // a late record renumbers later doses
+					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
+					break
+				}
+			}
+		}
 		d := s.applyDose(v, e.Recorded)
 		d.hash, d.keyed = e.Hash, e.Key == "dose:"+v.ID
 	case DoseVoided:

@@ -60,8 +60,26 @@ type Server struct {
 }
 
 // New returns the API handler.
-func New(eng *engine.Engine, keys *pii.Keys, opts Options) http.Handler {
+func New(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 	return newServer(eng, keys, opts)
+}
+
+// Mount adds a handler written elsewhere (certificates, planning, FHIR) under
+// pattern (e.g. "POST /api/v1/certificates"), behind the same request IDs,
+// access log and metrics, and lists it in the OpenAPI document. The handler
+// authenticates with Authenticate.
+func (s *Server) Mount(pattern, tag, summary string, h http.Handler) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "GET", pattern
+	}
+	s.routes = append(s.routes, route{Method: method, Path: path, Tag: tag, Summary: summary, Access: anyone})
+	s.mux.Handle(pattern, h)
+}
+
+// Authenticate resolves the bearer token of r (public without one).
+func (s *Server) Authenticate(r *http.Request) (vaxtrace.Principal, error) {
+	return s.authenticate(r)
 }
 
 func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {

@@ -520,8 +520,39 @@ func (b *builder) run() error {
 		if err := b.submit(cmds...); err != nil {
 			return err
 		}
+		if d == AsOf.AddDays(-1) {
+			if err := b.distributeToPoints(d); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// distributeToPoints sends half of each regional warehouse's released stock
+// out to its points, evenly (the weekly distribution after the 20 March
+// delivery), so that points hold stock at the end of the scenario.
+func (b *builder) distributeToPoints(d vaxtrace.Date) error {
+	var cmds []engine.Command
+	at := morning(d, 12)
+	for i, r := range b.regions {
+		rw := "RW-" + regionSuffix(r.Code)
+		for _, comp := range []string{"I", "II"} {
+			var avail int64
+			b.eng.Read(func(s *vaxtrace.State) { _, avail = s.PickFEFO(s.Place(rw), "sputnik-v", comp, 1<<40, d) })
+			per := avail / 2 / int64(len(b.points[i]))
+			if per == 0 {
+				continue
+			}
+			for _, pt := range b.points[i] {
+				sid := fmt.Sprintf("RD-%s-%s-%s", d, pt, comp)
+				cmds = append(cmds,
+					cmd("shipment:"+sid, at, vaxtrace.ShipmentDispatched{Shipment: sid, From: rw, To: pt, Occurred: at, Product: "sputnik-v", Component: comp, Doses: per}),
+					cmd("receive:"+sid, at.Add(2*time.Hour), vaxtrace.ShipmentReceived{Shipment: sid, Occurred: at.Add(2 * time.Hour)}))
+			}
+		}
+	}
+	return b.submit(cmds...)
 }
 
 // stockPoints makes sure each point has today's doses of each component,

@@ -45,11 +45,20 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll(eng)
-	return serve(ctx, eng, keys, *addr, "")
+	return serve(ctx, eng, keys, sf, *addr, "")
 }
 
-func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, addr, banner string) error {
+// mounts add the handlers that live outside httpapi (certificates,
+// planning, FHIR); each file that has one registers itself here.
+var mounts []func(api *httpapi.Server, eng *engine.Engine, keys *pii.Keys, sf storeFlags) error
+
+func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string) error {
 	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler()})
+	for _, m := range mounts {
+		if err := m(h, eng, keys, sf); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -114,7 +123,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
-	return serve(ctx, eng, keys, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret))
+	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret))
 }
 
 func runToken(ctx context.Context, args []string) error {
