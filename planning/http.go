@@ -1,0 +1,517 @@
+package planning
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"vaxtrace"
+	"vaxtrace/engine"
+	"vaxtrace/plan"
+)
+
+// owidCSV is the OWID Kazakhstan vaccination series (CC BY 4.0, see
+// owid/SOURCE.txt for the attribution).
+//
+//go:embed owid/Kazakhstan.csv
+var owidCSV []byte
+
+// OWIDAttribution is the attribution the backtest results carry.
+const OWIDAttribution = "Our World in Data, COVID-19 vaccinations (owid/covid-19-data), CC BY 4.0; source data: Kazakhstan Ministry of Health, WHO"
+
+// OWID returns a reader over the OWID series: the file at path, or the
+// embedded copy if path is "".
+func OWID(path string) (io.ReadCloser, error) {
+	if path == "" {
+		return io.NopCloser(bytes.NewReader(owidCSV)), nil
+	}
+	return os.Open(path)
+}
+
+// BacktestJSON is the response of GET /api/v1/plan/backtest.
+type BacktestJSON struct {
+	Source      string           `json:"source"`
+	From        vaxtrace.Date    `json:"from"`
+	To          vaxtrace.Date    `json:"to"`
+	Step        int              `json:"step_days"`
+	Cutoffs     int              `json:"cutoffs"`
+	Skipped     int              `json:"skipped"`
+	Results     []BacktestMetric `json:"results"`
+	Attribution string           `json:"attribution"`
+}
+
+// BacktestMetric is the model's and the naive baseline's error at one
+// horizon for one metric (first, full, total).
+type BacktestMetric struct {
+	Horizon int             `json:"horizon"`
+	Metric  string          `json:"metric"`
+	Model   plan.ErrorStats `json:"model"`
+	Naive   plan.ErrorStats `json:"naive"`
+}
+
+// Backtest runs plan.Backtest on the OWID series read from r, with weekly
+// cut-offs from `from` to `to` and the given horizons.
+func Backtest(r io.Reader, from, to vaxtrace.Date, step int, horizons []int) (BacktestJSON, error) {
+	rows, err := plan.ParseOWID(r)
+	if err != nil {
+		return BacktestJSON{}, domainErr(err)
+	}
+	rep, err := plan.Backtest(rows, plan.CutoffDates(Day(from), Day(to), step), horizons)
+	if err != nil {
+		return BacktestJSON{}, domainErr(err)
+	}
+	out := BacktestJSON{From: from, To: to, Step: step, Cutoffs: rep.Cutoffs, Skipped: rep.Skipped, Results: []BacktestMetric{}, Attribution: OWIDAttribution}
+	for _, x := range rep.Results {
+		out.Results = append(out.Results, BacktestMetric{Horizon: x.Horizon, Metric: x.Metric, Model: x.Model, Naive: x.Naive})
+	}
+	return out, nil
+}
+
+// HandlerOptions configure NewHandler.
+type HandlerOptions struct {
+	// Adapter tunes FromState.
+	Adapter Options
+	// OWIDPath is the OWID Kazakhstan.csv used by the backtest; "" uses
+	// the embedded copy.
+	OWIDPath string
+	// MaxBody bounds request bodies (default 1 MiB).
+	MaxBody int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the planning API. It serves:
+//
+//	GET  /api/v1/plan/forecast?as_of=&horizon=&region=&days=
+//	GET  /api/v1/plan/reachability?target=&as_of=&horizon=
+//	POST /api/v1/plan/allocations             body ProposeRequest → Proposal (201)
+//	GET  /api/v1/plan/allocations/{id}
+//	POST /api/v1/plan/allocations/{id}/accept body {"lines":[...]} optional
+//	POST /api/v1/plan/allocations/{id}/reject
+//	GET  /api/v1/plan/backtest?from=&to=&step=&horizons=14,28
+//
+// Reading plans needs the admin, auditor or region role (a region sees
+// national figures and its own region only); creating, accepting and
+// rejecting allocations needs admin. Errors are
+// {"error":{"code","field","message"}} with the status of the code
+// (invalid 400, not_found 404, conflict 409, unauthorized 401,
+// forbidden 403).
+type Server struct {
+	P     *Planner
+	authn func(*http.Request) (vaxtrace.Principal, error)
+	opts  HandlerOptions
+	mux   *http.ServeMux
+}
+
+// Handler returns the planning API with default options. authn resolves
+// the caller of a request (an error is answered as is, typically
+// unauthorized).
+func Handler(eng *engine.Engine, authn func(*http.Request) (vaxtrace.Principal, error)) http.Handler {
+	return NewHandler(eng, authn, HandlerOptions{})
+}
+
+// NewHandler returns the planning API.
+func NewHandler(eng *engine.Engine, authn func(*http.Request) (vaxtrace.Principal, error), o HandlerOptions) *Server {
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	p := NewPlanner(eng, o.Adapter)
+	p.Now = o.Now
+	s := &Server{P: p, authn: authn, opts: o, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /api/v1/plan/forecast", s.wrap(false, s.forecast))
+	s.mux.HandleFunc("GET /api/v1/plan/reachability", s.wrap(false, s.reach))
+	s.mux.HandleFunc("POST /api/v1/plan/allocations", s.wrap(true, s.propose))
+	s.mux.HandleFunc("GET /api/v1/plan/allocations/{id}", s.wrap(false, s.get))
+	s.mux.HandleFunc("POST /api/v1/plan/allocations/{id}/accept", s.wrap(true, s.accept))
+	s.mux.HandleFunc("POST /api/v1/plan/allocations/{id}/reject", s.wrap(true, s.reject))
+	s.mux.HandleFunc("GET /api/v1/plan/backtest", s.wrap(false, s.backtest))
+	s.mux.HandleFunc("/api/v1/plan/", func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, vaxtrace.NotFound("path", "no planning route %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error
+
+func (s *Server) wrap(admin bool, fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authn(r)
+		if err != nil {
+			if vaxtrace.ErrorCode(err) == vaxtrace.EINTERNAL {
+				err = vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "authentication failed")
+			}
+			writeErr(w, err)
+			return
+		}
+		switch {
+		case admin && p.Role != vaxtrace.RoleAdmin:
+			err = vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "role %s may not change allocations; admin only", p.Role)
+		case p.Role != vaxtrace.RoleAdmin && p.Role != vaxtrace.RoleAuditor && p.Role != vaxtrace.RoleRegion:
+			err = vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "role %s may not read plans", p.Role)
+		}
+		if err == nil {
+			err = fn(w, r, p)
+		}
+		if err != nil {
+			writeErr(w, err)
+		}
+	}
+}
+
+func statusOf(code string) int {
+	switch code {
+	case vaxtrace.EINVALID:
+		return http.StatusBadRequest
+	case vaxtrace.ENOTFOUND:
+		return http.StatusNotFound
+	case vaxtrace.ECONFLICT:
+		return http.StatusConflict
+	case vaxtrace.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case vaxtrace.EFORBIDDEN:
+		return http.StatusForbidden
+	case vaxtrace.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case vaxtrace.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type apiError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func writeErr(w http.ResponseWriter, err error) {
+	e := apiError{Code: vaxtrace.ErrorCode(err), Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
+	if e.Code == vaxtrace.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vaxtrace"`)
+	}
+	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	_, _ = w.Write([]byte("\n"))
+}
+
+// query parameters
+
+func dateParam(r *http.Request, name string) (vaxtrace.Date, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := vaxtrace.ParseDate(v)
+	if err != nil {
+		return 0, vaxtrace.WithField(err, name)
+	}
+	return d, nil
+}
+
+func intParam(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, vaxtrace.FieldError(name, "%q is not a whole number", v)
+	}
+	return n, nil
+}
+
+func (s *Server) forecast(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	asOf, err := dateParam(r, "as_of")
+	if err != nil {
+		return err
+	}
+	h, err := intParam(r, "horizon", DefaultHorizon)
+	if err != nil {
+		return err
+	}
+	if err := checkHorizon(h); err != nil {
+		return err
+	}
+	region := r.URL.Query().Get("region")
+	if region != "" {
+		known := false
+		s.P.eng.Read(func(st *vaxtrace.State) { known = st.Region(region) != nil })
+		if !known {
+			return vaxtrace.NotFound("region", "unknown region %q", region)
+		}
+	}
+	if p.Role == vaxtrace.RoleRegion && region != "" && region != p.Region {
+		return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "region %s is outside your region %s", region, p.Region)
+	}
+	f, err := s.P.RunForecast(asOf, h)
+	if err != nil {
+		return err
+	}
+	visible := func(rg string) bool {
+		if rg == "" {
+			return true
+		}
+		if p.Role == vaxtrace.RoleRegion && rg != p.Region {
+			return false
+		}
+		return region == "" || rg == region
+	}
+	out := forecastJSON(f, visible)
+	if r.URL.Query().Get("days") == "false" {
+		out.National.Days = nil
+		for i := range out.Regions {
+			out.Regions[i].Days = nil
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) reach(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	asOf, err := dateParam(r, "as_of")
+	if err != nil {
+		return err
+	}
+	h, err := intParam(r, "horizon", 0)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Has("horizon") {
+		if err := checkHorizon(h); err != nil {
+			return err
+		}
+	}
+	id := r.URL.Query().Get("target")
+	if p.Role == vaxtrace.RoleRegion && id != "" {
+		var t *vaxtrace.Target
+		s.P.eng.Read(func(st *vaxtrace.State) {
+			for _, x := range st.Targets() {
+				if x.ID == id {
+					t = x
+				}
+			}
+		})
+		if t != nil && t.Region != "" && t.Region != p.Region {
+			return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "target %s is for region %s", id, t.Region)
+		}
+	}
+	out, err := s.P.Reach(id, asOf, h)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return vaxtrace.Errorf(vaxtrace.ETOOLARGE, "request body exceeds %d bytes", mbe.Limit)
+		}
+		return vaxtrace.Errorf(vaxtrace.EINVALID, "cannot read request body")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		if optional {
+			return nil
+		}
+		return vaxtrace.FieldError("body", "a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return vaxtrace.FieldError(te.Field, "wrong type: want %s", te.Type)
+		}
+		var ve *vaxtrace.Error
+		if errors.As(err, &ve) {
+			return ve
+		}
+		msg := err.Error()
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			return vaxtrace.FieldError(strings.Trim(f, `"`), "unknown field")
+		}
+		return vaxtrace.FieldError("body", "invalid JSON: %s", msg)
+	}
+	if dec.More() {
+		return vaxtrace.FieldError("body", "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func (s *Server) propose(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	var req ProposeRequest
+	if err := s.readJSON(w, r, &req, true); err != nil {
+		return err
+	}
+	for name, v := range map[string]int{"period_days": req.PeriodDays, "horizon_days": req.HorizonDays} {
+		if v < 0 || v > plan.MaxHorizon {
+			return vaxtrace.FieldError(name, "%d out of range 1..%d", v, plan.MaxHorizon)
+		}
+	}
+	pr, err := s.P.Propose(req, p.Name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/plan/allocations/"+pr.ID)
+	writeJSON(w, http.StatusCreated, pr)
+	return nil
+}
+
+// forViewer hides other regions' lines from a region principal.
+func forViewer(pr *Proposal, p vaxtrace.Principal) *Proposal {
+	if p.Role != vaxtrace.RoleRegion {
+		return pr
+	}
+	keep := func(rg string) bool { return rg == p.Region }
+	var lines []LineJSON
+	for _, l := range pr.Lines {
+		if keep(l.Region) {
+			lines = append(lines, l)
+		}
+	}
+	var pts []PointLineJSON
+	for _, l := range pr.Points {
+		if keep(l.Region) {
+			pts = append(pts, l)
+		}
+	}
+	var needs []NeedJSON
+	for _, n := range pr.Needs {
+		if keep(n.Region) {
+			needs = append(needs, n)
+		}
+	}
+	var ships []ShipmentResult
+	for _, sh := range pr.Shipments {
+		if keep(sh.Region) {
+			ships = append(ships, sh)
+		}
+	}
+	pr.Lines, pr.Points, pr.Needs, pr.Shipments = lines, pts, needs, ships
+	pr.Summary = summarize(lines)
+	return pr
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	pr, err := s.P.Get(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, forViewer(pr, p))
+	return nil
+}
+
+// AcceptRequest is the optional body of POST .../accept: edited lines
+// replacing the proposal's lines.
+type AcceptRequest struct {
+	Lines []LineJSON `json:"lines"`
+}
+
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	var req AcceptRequest
+	if err := s.readJSON(w, r, &req, true); err != nil {
+		return err
+	}
+	pr, err := s.P.Accept(r.Context(), r.PathValue("id"), p, req.Lines)
+	if errors.Is(err, ErrPartial) {
+		// Some shipments were recorded, some refused: the body says which.
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"error":    apiError{Code: vaxtrace.ECONFLICT, Field: "shipments", Message: "the ledger refused some shipments: " + err.Error()},
+			"proposal": pr,
+		})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pr)
+	return nil
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
+	pr, err := s.P.Reject(r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pr)
+	return nil
+}
+
+func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ vaxtrace.Principal) error {
+	from, err := dateParam(r, "from")
+	if err != nil {
+		return err
+	}
+	to, err := dateParam(r, "to")
+	if err != nil {
+		return err
+	}
+	if from == 0 {
+		from = vaxtrace.MkDate(2021, 2, 28)
+	}
+	if to == 0 {
+		to = vaxtrace.MkDate(2022, 12, 31)
+	}
+	if to < from {
+		return vaxtrace.FieldError("to", "before from")
+	}
+	step, err := intParam(r, "step", 7)
+	if err != nil {
+		return err
+	}
+	if step < 1 || step > 365 {
+		return vaxtrace.FieldError("step", "%d out of range 1..365", step)
+	}
+	horizons := []int{14, 28}
+	if v := r.URL.Query().Get("horizons"); v != "" {
+		horizons = nil
+		for _, f := range strings.Split(v, ",") {
+			h, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || h < 1 || h > plan.MaxHorizon {
+				return vaxtrace.FieldError("horizons", "%q: want comma-separated days in 1..%d", f, plan.MaxHorizon)
+			}
+			horizons = append(horizons, h)
+		}
+	}
+	rc, err := OWID(s.opts.OWIDPath)
+	if err != nil {
+		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "OWID series not readable")
+	}
+	defer rc.Close()
+	out, err := Backtest(rc, from, to, step, horizons)
+	if err != nil {
+		return err
+	}
+	out.Source = "embedded owid/Kazakhstan.csv"
+	if s.opts.OWIDPath != "" {
+		out.Source = s.opts.OWIDPath
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
