@@ -48,6 +48,20 @@ func TestAsKnownOnAndPublishedSeries(t *testing.T) {
 			t.Fatalf("direct %d != series %d", direct, v)
 		}
 	}
+	// the OWID export in "as published" mode reproduces the publications
+	rows := w.s.OWIDRows(end, func(d vt.Date) vt.Date { return d }, "Kazakhstan", "")
+	for _, row := range rows {
+		d, _ := vt.ParseDate(row[1])
+		if d < start {
+			continue
+		}
+		if row[5] != fmt.Sprint(published[d]) {
+			t.Fatalf("OWID as published %s people_vaccinated = %s, publication showed %d", row[1], row[5], published[d])
+		}
+	}
+	if len(rows) == 0 {
+		t.Fatal("no OWID rows")
+	}
 	// as known today counts the late records
 	today := w.s.KnownSeries("", vt.MDose1, start, end, func(vt.Date) vt.Date { return end.AddDays(100) })
 	if today[3] <= series[3] {

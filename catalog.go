@@ -17,6 +17,7 @@ type Product struct {
 	// BoosterIntervalDays is the minimum interval from a completed series to a booster (0: boosters not allowed with this product).
 	BoosterIntervalDays int            `json:"booster_interval_days,omitempty"`
 	Presentations       []Presentation `json:"presentations"`
+	DoseVolumeML        float64        `json:"dose_volume_ml,omitempty"`
 	StorageMinC         float64        `json:"storage_min_c"`
 	StorageMaxC         float64        `json:"storage_max_c"`
 	OpenVialHours       float64        `json:"open_vial_hours,omitempty"`

@@ -189,6 +189,9 @@ func groupIdx(g string) uint8 {
 func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 	boosted := false
 	for _, d := range p.Doses {
+		if !s.campaignDose(d) {
+			continue
+		}
 		day := DateOf(d.At)
 		base := contrib{
 			region:  s.regionIdx[d.region],
@@ -226,6 +229,16 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		}
 	}
 	return out
+}
+
+// CampaignDisease is the disease whose coverage the counters track; doses of
+// other diseases (routine vaccines imported through FHIR) are kept and
+// validated but not counted in campaign coverage.
+const CampaignDisease = "COVID-19"
+
+func (s *State) campaignDose(d *DoseState) bool {
+	dis := s.products[d.lot.Product].Disease
+	return dis == "" || dis == CampaignDisease
 }
 
 // personChange removes p's contribution, runs change, renumbers p's doses and

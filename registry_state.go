@@ -16,9 +16,59 @@ type walkResult struct {
 }
 
 // walk derives dose numbers and checks the schedule rules over a person's
-// doses in time order. It does not modify the doses.
+// doses in time order. Each disease is its own series (a child's Hep B and
+// Hib doses do not continue each other; COVID-19 products share one series).
+// It does not modify the doses.
 func (s *State) walk(p *PersonState, doses []*DoseState) []walkResult {
 	res := make([]walkResult, len(doses))
+	if len(doses) == 0 {
+		return res
+	}
+	first := diseaseOf(s.products[doses[0].lot.Product])
+	single := true
+	for _, d := range doses[1:] {
+		if diseaseOf(s.products[d.lot.Product]) != first {
+			single = false
+			break
+		}
+	}
+	if single {
+		s.walkSeries(p, doses, res)
+		return res
+	}
+	groups := map[string][]int{}
+	var order []string
+	for i, d := range doses {
+		k := diseaseOf(s.products[d.lot.Product])
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		idx := groups[k]
+		sub := make([]*DoseState, len(idx))
+		for j, i := range idx {
+			sub[j] = doses[i]
+		}
+		r := make([]walkResult, len(sub))
+		s.walkSeries(p, sub, r)
+		for j, i := range idx {
+			res[i] = r[j]
+		}
+	}
+	return res
+}
+
+// diseaseOf keys a product's series: its target disease, else its own code.
+func diseaseOf(p *Product) string {
+	if p.Disease != "" {
+		return p.Disease
+	}
+	return "product:" + p.Code
+}
+
+func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult) {
 	var series *Product
 	primary := 0
 	complete := false
@@ -30,7 +80,7 @@ func (s *State) walk(p *PersonState, doses []*DoseState) []walkResult {
 		prod := s.products[d.lot.Product]
 		gap := int(day - prev)
 		if i > 0 && gap == 0 {
-			r.err = Errorf(ECONFLICT, "duplicate: the person already has a dose on %s (dose %q)", day, doses[i-1].ID)
+			r.err = Errorf(ECONFLICT, "duplicate: the person already has a %s dose on %s (dose %q)", diseaseName(prod), day, doses[i-1].ID)
 		}
 		if day < p.BirthDate {
 			r.err = FieldError("at", "dose date %s is before the person's birth date", day)
@@ -68,7 +118,13 @@ func (s *State) walk(p *PersonState, doses []*DoseState) []walkResult {
 		}
 		prev = day
 	}
-	return res
+}
+
+func diseaseName(p *Product) string {
+	if p.Disease != "" {
+		return p.Disease
+	}
+	return p.Name
 }
 
 func mixAllowed(series, next *Product) bool {

@@ -357,3 +357,32 @@ func TestTranchesAndOwed(t *testing.T) {
 		t.Fatalf("statuses %s %s", a.Tranches[0].Status, a.Tranches[1].Status)
 	}
 }
+
+func TestSeriesArePerDisease(t *testing.T) {
+	w := newWorld(t)
+	at := t0.AddDate(0, -1, 0)
+	for _, p := range []vt.Product{
+		{Code: "hepb", Name: "Hep B", Disease: "hepatitis B", Components: []vt.Component{{Code: "1"}}, SeriesDoses: 3, IntervalDays: 28, Presentations: []vt.Presentation{{DosesPerVial: 1}}},
+		{Code: "hib", Name: "Hib", Disease: "Hib", Components: []vt.Component{{Code: "1"}}, SeriesDoses: 3, IntervalDays: 28, Presentations: []vt.Presentation{{DosesPerVial: 1}}},
+	} {
+		w.must(vt.ProductDefined{Product: p}, at)
+		lot := "L-" + p.Code
+		w.must(vt.LotRegistered{Lot: vt.Lot{ID: lot, Product: p.Code, Component: "1", Manufacturer: "M", Manufactured: vt.MkDate(2021, 1, 1), Expiry: vt.MkDate(2022, 1, 1), Origin: vt.OriginDomestic}}, at)
+		w.must(vt.StockReceived{Receipt: "R" + lot, Place: "NW", Lot: lot, Doses: 10, Occurred: at}, at)
+		w.must(vt.LotReleased{Lot: lot, Occurred: vt.DateOf(at)}, at)
+		w.must(vt.ShipmentDispatched{Shipment: "S" + lot, From: "NW", To: "VP-AKM-1", Occurred: at, Lines: []vt.ShipmentLine{{Lot: lot, Doses: 10}}}, at)
+		w.must(vt.ShipmentReceived{Shipment: "S" + lot, Occurred: at}, at)
+	}
+	p := w.person(7)
+	w.must(dose("h1", p, t0, "L-hepb"), t0)
+	w.must(dose("b1", p, t0.Add(time.Minute), "L-hib"), t0) // same day, other disease: fine
+	if d := w.s.Dose("b1"); d.Number != 1 {
+		t.Fatalf("Hib dose numbered %d, want 1 in its own series", d.Number)
+	}
+	w.must(dose("c1", p, t0.Add(2*time.Minute), "L-I-A"), t0) // COVID-19 the same day
+	wantErr(t, w.do(dose("h2", p, t0.Add(3*time.Minute), "L-hepb"), t0), vt.ECONFLICT, "", "duplicate")
+	// routine doses do not count in campaign coverage
+	if got := w.s.Cumulative("", vt.MDose1, vt.DateOf(t0)); got != 1 {
+		t.Fatalf("campaign first doses = %d, want 1 (routine doses excluded)", got)
+	}
+}

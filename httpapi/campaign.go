@@ -3,9 +3,6 @@ package httpapi
 import (
 	"encoding/csv"
 	"net/http"
-	"sort"
-	"strconv"
-	"strings"
 
 	"vaxtrace"
 )
@@ -348,9 +345,6 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// owidHeader is the column order of the Our World in Data country file.
-var owidHeader = []string{"location", "date", "vaccine", "source_url", "total_vaccinations", "people_vaccinated", "people_fully_vaccinated", "total_boosters"}
-
 // exportOWID writes the national series in the OWID country CSV format, one
 // row per day from the first dose to as_of. With known_at, figures are as
 // they were known at the end of that day.
@@ -377,79 +371,29 @@ func (s *Server) exportOWID(w http.ResponseWriter, r *http.Request) error {
 	if asOf-vaxtrace.CovEpoch >= maxSeriesDays {
 		return vaxtrace.FieldError("as_of", "too far after %s", vaxtrace.CovEpoch)
 	}
-	doseMeasures := []int{vaxtrace.MDose1, vaxtrace.MDose2, vaxtrace.MDoseMore, vaxtrace.MBooster}
+	mode := r.URL.Query().Get("mode")
+	if mode != "" && mode != "published" && mode != "known" {
+		return vaxtrace.FieldError("mode", "must be published (each day as its own publication showed it) or known (as known now or at known_at)")
+	}
 	var rows [][]string
 	s.eng.Read(func(st *vaxtrace.State) {
 		if r.URL.Query().Get("as_of") == "" && known == nil && st.LastDay() < asOf {
 			asOf = max(st.LastDay(), vaxtrace.CovEpoch)
 		}
-		from, to := vaxtrace.CovEpoch, asOf
-		n := int(to-from) + 1
-		// first day each product was used, for the vaccine column
-		type firstUse struct {
-			name string
-			day  int
-		}
-		var used []firstUse
-		first := n
-		for _, p := range st.Products() {
-			day := n
-			for _, m := range doseMeasures {
-				for i, v := range st.Daily("", p.Code, m, from, to) {
-					if v != 0 && i < day {
-						day = i
-						break
-					}
-				}
-			}
-			if day < n {
-				used = append(used, firstUse{p.Name, day})
-				first = min(first, day)
-			}
-		}
-		sort.Slice(used, func(i, j int) bool { return used[i].name < used[j].name })
-		var daily [vaxtrace.NumMeasures][]int64
-		for m := range daily {
-			daily[m] = st.Daily("", "", m, from, to)
-		}
-		var knownSeries [vaxtrace.NumMeasures][]int64
-		if known != nil {
+		var kf func(vaxtrace.Date) vaxtrace.Date
+		switch {
+		case mode == "published":
+			kf = func(d vaxtrace.Date) vaxtrace.Date { return d }
+		case known != nil:
 			k := *known
-			for m := range knownSeries {
-				knownSeries[m] = st.KnownSeries("", m, from, to, func(vaxtrace.Date) vaxtrace.Date { return k })
-			}
+			kf = func(vaxtrace.Date) vaxtrace.Date { return k }
 		}
-		var cum [vaxtrace.NumMeasures]int64
-		for i := 0; i < n; i++ {
-			for m := range daily {
-				cum[m] += daily[m][i]
-			}
-			if i < first {
-				continue
-			}
-			day := from + vaxtrace.Date(i)
-			c := cum
-			if known != nil {
-				for m := range c {
-					c[m] = knownSeries[m][i]
-				}
-			}
-			var names []string
-			for _, u := range used {
-				if u.day <= i {
-					names = append(names, u.name)
-				}
-			}
-			total := c[vaxtrace.MDose1] + c[vaxtrace.MDose2] + c[vaxtrace.MDoseMore] + c[vaxtrace.MBooster]
-			rows = append(rows, []string{"Kazakhstan", day.String(), strings.Join(names, ", "), s.opts.SourceURL,
-				strconv.FormatInt(total, 10), strconv.FormatInt(c[vaxtrace.MDose1], 10),
-				strconv.FormatInt(c[vaxtrace.MFull], 10), strconv.FormatInt(c[vaxtrace.MBooster], 10)})
-		}
+		rows = st.OWIDRows(asOf, kf, "Kazakhstan", s.opts.SourceURL)
 	})
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="Kazakhstan.csv"`)
 	cw := csv.NewWriter(w)
-	_ = cw.Write(owidHeader)
+	_ = cw.Write(vaxtrace.OWIDHeader)
 	_ = cw.WriteAll(rows)
 	return cw.Error()
 }

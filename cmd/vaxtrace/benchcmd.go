@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"vaxtrace/bench"
+)
+
+func init() {
+	register("bench", "measure ingest, queries and memory on this machine (not part of the tests)", runBench)
+}
+
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	c := bench.Config{Out: os.Stdout}
+	fs.IntVar(&c.People, "people", 200000, "people (each gets two doses); the brief's national scale is 20000000")
+	fs.IntVar(&c.Batch, "batch", 10000, "commands per group commit")
+	fs.IntVar(&c.Places, "places", 10000, "places for the stock position benchmark")
+	fs.IntVar(&c.Lots, "lots", 1000, "lots for the stock position benchmark")
+	fs.IntVar(&c.Movements, "movements", 500000, "stock movements")
+	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := bench.Run(ctx, c)
+	return err
+}
