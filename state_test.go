@@ -37,7 +37,9 @@ func (w *world) must(p vt.Payload, at time.Time) {
 	}
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i%10))) + string(rune('a'+i/10%26)) + string(rune('a'+i/260%26)) + string(rune('a'+i/6760%26)) }
+func itoa(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0)+string(rune('0'+i%10))) + string(rune('a'+i/10%26)) + string(rune('a'+i/260%26)) + string(rune('a'+i/6760%26))
+}
 
 var sputnik = vt.Product{Code: "sputnik-v", Name: "Sputnik V", Components: []vt.Component{{Code: "I"}, {Code: "II"}}, SeriesDoses: 2, IntervalDays: 21, BoosterIntervalDays: 180, Presentations: []vt.Presentation{{DosesPerVial: 5}}, StorageMinC: -25, StorageMaxC: -18}
 var light = vt.Product{Code: "sputnik-light", Name: "Sputnik Light", Components: []vt.Component{{Code: "I"}}, SeriesDoses: 1, BoosterIntervalDays: 180, Presentations: []vt.Presentation{{DosesPerVial: 1}}}
@@ -126,7 +128,9 @@ func TestDoseRules(t *testing.T) {
 		{"same day twice", func(w *world, p vt.PersonID) { w.must(dose("d1", p, day(0), "L-I-A"), day(0)) },
 			func(p vt.PersonID) vt.DoseAdministered { return dose("d2", p, day(0).Add(time.Hour), "L-I-A") }, vt.ECONFLICT, "", "duplicate"},
 		{"future", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, time.Now().Add(48*time.Hour), "L-I-A") }, vt.EINVALID, "at", "future"},
-		{"before birth", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), "L-I-A") }, vt.EINVALID, "at", ""},
+		{"before birth", nil, func(p vt.PersonID) vt.DoseAdministered {
+			return dose("d1", p, time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), "L-I-A")
+		}, vt.EINVALID, "at", ""},
 		{"unknown lot", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, day(0), "NOPE") }, vt.ENOTFOUND, "lot", ""},
 		{"lot not at the point", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, day(0), "L-I-B") }, vt.EINVALID, "lot", "no stock"},
 		{"unknown person", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", pid(99), day(0), "L-I-A") }, vt.ENOTFOUND, "person", ""},
@@ -137,7 +141,9 @@ func TestDoseRules(t *testing.T) {
 		}, vt.EINVALID, "place", "not a vaccination point"},
 		{"suspended lot", func(w *world, p vt.PersonID) { w.must(vt.LotSuspended{Lot: "L-I-A", Reason: "AEFI signal"}, day(0)) },
 			func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, day(0), "L-I-A") }, vt.EINVALID, "lot", "suspended"},
-		{"expired lot", nil, func(p vt.PersonID) vt.DoseAdministered { return dose("d1", p, time.Date(2021, 7, 5, 5, 0, 0, 0, time.UTC), "L-I-A") }, vt.EINVALID, "lot", "expired"},
+		{"expired lot", nil, func(p vt.PersonID) vt.DoseAdministered {
+			return dose("d1", p, time.Date(2021, 7, 5, 5, 0, 0, 0, time.UTC), "L-I-A")
+		}, vt.EINVALID, "lot", "expired"},
 		{"wrong claimed component", nil, func(p vt.PersonID) vt.DoseAdministered {
 			d := dose("d1", p, day(0), "L-I-A")
 			d.Component = "II"

@@ -306,7 +306,9 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 	})
 	emit(Result{"as-known-on query (any past day), p99", lat.p99, "ms", "goal ≤ 50 ms"})
 	eng.Read(func(s *vaxtrace.State) {
-		lat = measure(20, func() { _ = s.KnownSeries("", vaxtrace.MDose1, from, to, func(d vaxtrace.Date) vaxtrace.Date { return d }) })
+		lat = measure(20, func() {
+			_ = s.KnownSeries("", vaxtrace.MDose1, from, to, func(d vaxtrace.Date) vaxtrace.Date { return d })
+		})
 	})
 	emit(Result{"as-published series, 121 days, p99", lat.p99, "ms", ""})
 	st, _ := os.Stat(filepath.Join(c.Dir, "doses.db"))

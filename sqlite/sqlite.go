@@ -108,8 +108,10 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := replayTx(ctx, tx, after, catchUp); err != nil {
-		return err
+	if catchUp != nil {
+		if err := replayTx(ctx, tx, after, catchUp); err != nil {
+			return err
+		}
 	}
 	var last uint64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&last); err != nil {
