@@ -244,14 +244,27 @@ func (s *State) campaignDose(d *DoseState) bool {
 // personChange removes p's contribution, runs change, renumbers p's doses and
 // adds the new contribution, all at known day `known`.
 func (c *Coverage) personChange(s *State, p *PersonState, known Date, change func()) {
-	var buf [8]contrib
+	var buf, buf2 [8]contrib
 	old := s.contribs(p, buf[:0])
+	change()
+	s.renumber(p)
+	now := s.contribs(p, buf2[:0])
+	// only the difference touches the counters (a second dose leaves the
+	// first dose's contribution as it was)
+	for i := 0; i < len(old); i++ {
+		for j := 0; j < len(now); j++ {
+			if old[i] == now[j] {
+				old = append(old[:i], old[i+1:]...)
+				now = append(now[:j], now[j+1:]...)
+				i--
+				break
+			}
+		}
+	}
 	for _, x := range old {
 		c.add(x, -1, known)
 	}
-	change()
-	s.renumber(p)
-	for _, x := range s.contribs(p, buf[:0]) {
+	for _, x := range now {
 		c.add(x, 1, known)
 	}
 }

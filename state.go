@@ -113,6 +113,8 @@ type PersonState struct {
 	Doses      []*DoseState // valid doses, by time
 	MergedInto *PersonID
 	Recorded   time.Time
+	hash       uint64 // content hash of the registration (idempotency)
+	keyed      bool   // registered under the key "person:"+id
 }
 
 // DoseState is a dose with its derived fields.
@@ -167,6 +169,13 @@ func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
 	if id, ok := strings.CutPrefix(key, "dose:"); ok {
 		if d := s.doses[id]; d != nil && d.keyed {
 			return true, d.hash == hash
+		}
+	}
+	if hexID, ok := strings.CutPrefix(key, "person:"); ok {
+		if id, err := ParsePersonID(hexID); err == nil {
+			if p := s.people[id]; p != nil && p.keyed {
+				return true, p.hash == hash
+			}
 		}
 	}
 	h, ok := s.keys[key]
@@ -367,7 +376,16 @@ func (s *State) Apply(e Event) {
 	if e.Key != "" {
 		// doses keyed "dose:<id>" keep their hash on the dose itself, so that
 		// tens of millions of doses need no separate key index
-		if v, ok := e.Data.(DoseAdministered); !ok || e.Key != "dose:"+v.ID {
+		switch v := e.Data.(type) {
+		case DoseAdministered:
+			if e.Key != "dose:"+v.ID {
+				s.keys[e.Key] = e.Hash
+			}
+		case PersonRegistered:
+			if e.Key != "person:"+v.Person.ID.String() {
+				s.keys[e.Key] = e.Hash
+			}
+		default:
 			s.keys[e.Key] = e.Hash
 		}
 	}
@@ -496,7 +514,8 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		p := &PersonState{Person: v.Person, Recorded: e.Recorded}
+		p := &PersonState{Person: v.Person, Recorded: e.Recorded, hash: e.Hash}
+		p.keyed = e.Key == "person:"+v.Person.ID.String()
 		s.people[p.ID] = p
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
