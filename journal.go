@@ -44,15 +44,21 @@ type Token struct {
 	Revoked   bool      `json:"revoked"`
 }
 
-// EncodePayload encodes an event body for storage.
-func EncodePayload(p Payload) ([]byte, error) { return json.Marshal(p) }
+// EncodePayload encodes an event body for storage. Payloads with their own
+// encoder (the hot ones) skip encoding/json's re-validation of its output.
+func EncodePayload(p Payload) ([]byte, error) {
+	if m, ok := p.(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(p)
+}
 
 // EncodeEvent returns the stored body of an event.
 func EncodeEvent(e Event) ([]byte, error) {
 	if e.Raw != nil {
 		return e.Raw, nil
 	}
-	return json.Marshal(e.Data)
+	return EncodePayload(e.Data)
 }
 
 // HashBody hashes an encoded submitted payload of kind.
