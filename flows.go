@@ -29,6 +29,7 @@ type flowKey struct {
 // reports.
 type Flows struct {
 	series  map[flowKey][]int64
+	cum     map[flowKey]fenwick // prefix sums of series: positions on any day in O(log days)
 	byKnown map[knownFlowKey]int64
 	known   Date // recording day of the event being applied
 }
@@ -39,7 +40,7 @@ type knownFlowKey struct {
 }
 
 func newFlows() *Flows {
-	return &Flows{series: map[flowKey][]int64{}, byKnown: map[knownFlowKey]int64{}}
+	return &Flows{series: map[flowKey][]int64{}, cum: map[flowKey]fenwick{}, byKnown: map[knownFlowKey]int64{}}
 }
 
 func flowRegion(pl *PlaceState) string {
@@ -61,6 +62,18 @@ func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 	s := grow(f.series[k], i)
 	s[i] += n
 	f.series[k] = s
+	fw := f.cum[k]
+	if len(fw) != len(s)+1 { // rebuild at the new length (amortised: lengths double)
+		fw = make(fenwick, len(s)+1)
+		for j, v := range s {
+			if v != 0 {
+				fw.add(j, v)
+			}
+		}
+		f.cum[k] = fw
+	} else {
+		fw.add(i, n)
+	}
 	kk := knownFlowKey{k, day, f.known}
 	if v := f.byKnown[kk] + n; v == 0 {
 		delete(f.byKnown, kk)
@@ -75,7 +88,7 @@ func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 func (s *State) FlowTotal(region, product, component string, kind int, to Date) int64 {
 	end := int(to - CovEpoch)
 	var total int64
-	for k, ser := range s.Flows.series {
+	for k, fw := range s.Flows.cum {
 		if int(k.kind) != kind {
 			continue
 		}
@@ -90,9 +103,15 @@ func (s *State) FlowTotal(region, product, component string, kind int, to Date) 
 		if component != "" && k.component != component {
 			continue
 		}
-		for i := 0; i <= end && i < len(ser); i++ {
-			total += ser[i]
-		}
+		total += fw.prefix(end)
 	}
 	return total
+}
+
+// prefix sums days 0..end, clamped to the series.
+func (f fenwick) prefix(end int) int64 {
+	if end < 0 {
+		return 0
+	}
+	return f.sum(min(end, len(f)-2))
 }

@@ -23,7 +23,7 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 	end := int(asOf - CovEpoch)
 	type key struct{ region, product, component string }
 	acc := map[key]*StockLine{}
-	for k, ser := range s.Flows.series {
+	for k, fw := range s.Flows.cum {
 		if region != "" && k.region != region {
 			continue
 		}
@@ -33,10 +33,7 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 			ln = &StockLine{Region: k.region, Product: k.product, Component: k.component}
 			acc[kk] = ln
 		}
-		var t int64
-		for i := 0; i <= end && i < len(ser); i++ {
-			t += ser[i]
-		}
+		t := fw.prefix(end)
 		switch int(k.kind) {
 		case FlowOnHand:
 			ln.OnHand += t
