@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,7 +31,9 @@ type Config struct {
 	Places    int    // places for the stock position benchmark
 	Lots      int    // lots for the stock position benchmark
 	Movements int    // stock movements
-	Out       io.Writer
+	// HTTPRequests single-dose requests sent at HTTPRate per second.
+	HTTPRequests, HTTPRate int
+	Out                    io.Writer
 }
 
 // Result is one measured figure.
@@ -85,6 +88,11 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	}
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
+	}
+	if c.HTTPRequests > 0 {
+		if err := httpDoses(ctx, c, emit); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }
@@ -324,3 +332,5 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
 	return nil
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

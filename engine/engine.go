@@ -24,6 +24,11 @@ type Command struct {
 	// Recorded overrides the recording time (imports of historical data and
 	// tests); zero means now.
 	Recorded time.Time
+	// View, if set, runs under the write lock right after the command is
+	// applied (or found to be a duplicate) and its result is returned in
+	// Result.View: a caller gets derived fields (a dose's number) without a
+	// second trip through the lock.
+	View func(s *vaxtrace.State) any
 }
 
 // Result is the outcome of one command.
@@ -32,6 +37,7 @@ type Result struct {
 	Duplicate bool             `json:"duplicate,omitempty"` // the same key and content were applied before: nothing changed
 	Err       error            `json:"-"`
 	Data      vaxtrace.Payload `json:"-"` // the decided payload (derived fields filled)
+	View      any              `json:"-"` // what Command.View returned
 }
 
 // Stats counts what the engine did.
@@ -244,6 +250,9 @@ func (e *Engine) commit(group []*request) {
 					}
 					if ev == nil {
 						res.Duplicate = true
+						if c.View != nil {
+							res.View = c.View(e.st)
+						}
 						continue
 					}
 					ev.Seq = next
@@ -251,6 +260,9 @@ func (e *Engine) commit(group []*request) {
 					e.st.Apply(*ev)
 					evs = append(evs, *ev)
 					res.Seq, res.Data = ev.Seq, ev.Data
+					if c.View != nil {
+						res.View = c.View(e.st)
+					}
 					applied = append(applied, res)
 				}
 			}

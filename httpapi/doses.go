@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/engine"
 )
 
 // doseView is a dose with its derived fields.
@@ -105,17 +106,22 @@ func (s *Server) recordDose(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.submit(r, "dose:"+q.ID, q.payload(person))
-	if err != nil {
-		return err
+	// the dose as derived (number, component) comes back from the commit
+	// itself: no second wait for the state lock behind the next group commit
+	res := s.eng.Submit(r.Context(), engine.Command{Key: "dose:" + q.ID, Actor: principal(r), Data: q.payload(person),
+		View: func(st *vaxtrace.State) any {
+			if d := st.Dose(q.ID); d != nil {
+				return viewDose(d, false)
+			}
+			return nil
+		}})
+	if res.Err != nil {
+		return res.Err
 	}
 	out := doseResult{Seq: res.Seq, Duplicate: res.Duplicate}
-	_ = s.read(func(st *vaxtrace.State) error {
-		if d := st.Dose(q.ID); d != nil {
-			out.Dose = viewDose(d, false)
-		}
-		return nil
-	})
+	if v, ok := res.View.(doseView); ok {
+		out.Dose = v
+	}
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }

@@ -20,6 +20,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/readyz", Tag: "ops", Summary: "Journal reachable; reports state lag", Fn: s.readyz},
 		{Method: "GET", Path: "/metrics", Tag: "ops", Summary: "Prometheus metrics (text format)", Fn: s.metricsHandler},
 		{Method: "GET", Path: "/api/v1/openapi.json", Tag: "ops", Summary: "This OpenAPI document", Fn: s.openapi},
+		{Method: "GET", Path: "/api/v1/whoami", Tag: "ops", Summary: "The caller's principal: name, role, region, place (public without a token)", Resp: whoamiResponse{}, Fn: s.whoami},
 
 		{Method: "GET", Path: "/api/v1/products", Tag: "catalog", Summary: "Vaccine catalog", Resp: list("products", vaxtrace.Product{}), Fn: s.listProducts},
 		{Method: "POST", Path: "/api/v1/products", Access: writer, Tag: "catalog", Summary: "Define or replace a product (admin)", Body: vaxtrace.Product{}, Status: http.StatusCreated, Fn: s.defineProduct},

@@ -20,6 +20,8 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Places, "places", 10000, "places for the stock position benchmark")
 	fs.IntVar(&c.Lots, "lots", 1000, "lots for the stock position benchmark")
 	fs.IntVar(&c.Movements, "movements", 500000, "stock movements")
+	fs.IntVar(&c.HTTPRequests, "http-requests", 10000, "single-dose HTTP requests (0: skip)")
+	fs.IntVar(&c.HTTPRate, "http-rate", 1000, "single-dose HTTP requests per second")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
 	if err := fs.Parse(args); err != nil {
 		return err
