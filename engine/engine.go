@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"vaxtrace"
 )
@@ -312,6 +314,9 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	}
 	if len(c.Key) > 200 {
 		return nil, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
+	}
+	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
+		return nil, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
 	}
 	raw, err := vaxtrace.EncodePayload(c.Data)
 	if err != nil {

@@ -139,3 +139,21 @@ func TestRejectedCommandWritesNothing(t *testing.T) {
 		t.Fatal("rejected commands wrote events")
 	}
 }
+
+func TestBadKeyIsRefusedAlone(t *testing.T) {
+	eng, _ := openTest(t)
+	ctx := context.Background()
+	res := eng.SubmitBatch(ctx, []engine.Command{
+		{Key: "bad\x00key", Actor: scenario.Admin, Data: vaxtrace.LotSuspended{Lot: "FIX-I", Reason: "x"}},
+		{Key: "bad\xffkey", Actor: scenario.Admin, Data: vaxtrace.LotSuspended{Lot: "FIX-I", Reason: "x"}},
+		{Key: "good", Actor: scenario.Admin, Data: vaxtrace.LotSuspended{Lot: "FIX-I", Reason: "x"}},
+	})
+	for i := 0; i < 2; i++ {
+		if vaxtrace.ErrorField(res[i].Err) != "idempotency_key" {
+			t.Fatalf("command %d: %v", i, res[i].Err)
+		}
+	}
+	if res[2].Err != nil {
+		t.Fatalf("a good command failed with the bad ones: %v", res[2].Err)
+	}
+}

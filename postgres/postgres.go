@@ -438,7 +438,7 @@ func row(ev *vaxtrace.Event, want uint64) ([]any, error) {
 	if ev.Seq != want {
 		return nil, fmt.Errorf("postgres: event seq %d out of order (want %d)", ev.Seq, want)
 	}
-	body, err := vaxtrace.EncodePayload(ev.Data)
+	body, err := vaxtrace.EncodeEvent(*ev)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: encode event %d: %w", ev.Seq, err)
 	}
