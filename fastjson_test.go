@@ -36,3 +36,45 @@ func TestDoseJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestDoseDecodeMatchesReflection(t *testing.T) {
+	type plain vt.DoseAdministered
+	inputs := []string{
+		`{"id":"a","person":"00112233445566778899aabbccddeeff","at":"2021-03-19T10:00:00Z","place":"VP","lot":"L","vaccinator":"n"}`,
+		`{ "id" : "a\"b\u00e9", "person":"00112233445566778899aabbccddeeff","at":"2021-03-19T10:00:00.123+06:00","place":"VP","lot":"L","product":"p","component":"II","vaccinator":"Әсел","override":"x" }`,
+		`{"id":"a","person":"00112233445566778899aabbccddeeff","at":"2021-03-19T10:00:00Z","place":"VP","lot":"L","vaccinator":"n","extra":5}`,
+		`{"id":"a","person":"zz","at":"2021-03-19T10:00:00Z"}`,
+		`{"id":1}`,
+		`{}`,
+	}
+	for _, in := range inputs {
+		var fast vt.DoseAdministered
+		var ref plain
+		ferr := json.Unmarshal([]byte(in), &fast)
+		rerr := json.Unmarshal([]byte(in), &ref)
+		if (ferr == nil) != (rerr == nil) {
+			t.Fatalf("%s: fast err %v, reflective err %v", in, ferr, rerr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, vt.DoseAdministered(ref)) {
+			t.Fatalf("%s:\nfast %+v\nref  %+v", in, fast, ref)
+		}
+	}
+}
+
+func FuzzDoseDecode(f *testing.F) {
+	f.Add(`{"id":"a","person":"00112233445566778899aabbccddeeff","at":"2021-03-19T10:00:00Z","place":"VP","lot":"L","vaccinator":"n"}`)
+	f.Add(`{"id":"\u0041","at":"x"}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		type plain vt.DoseAdministered
+		var fast vt.DoseAdministered
+		var ref plain
+		ferr := json.Unmarshal([]byte(in), &fast)
+		rerr := json.Unmarshal([]byte(in), &ref)
+		if (ferr == nil) != (rerr == nil) {
+			t.Fatalf("%q: fast err %v, reflective err %v", in, ferr, rerr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, vt.DoseAdministered(ref)) {
+			t.Fatalf("%q differs", in)
+		}
+	})
+}
