@@ -2,7 +2,7 @@ package vaxtrace
 
 import (
 	"encoding/hex"
-	"strconv"
+	"encoding/json"
 	"time"
 )
 
@@ -12,30 +12,46 @@ import (
 func (d DoseAdministered) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"id":`...)
-	b = strconv.AppendQuote(b, d.ID)
+	b = appendJSONString(b, d.ID)
 	b = append(b, `,"person":"`...)
 	b = hex.AppendEncode(b, d.Person[:])
 	b = append(b, `","at":"`...)
 	b = d.At.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","place":`...)
-	b = strconv.AppendQuote(b, d.Place)
+	b = appendJSONString(b, d.Place)
 	b = append(b, `,"lot":`...)
-	b = strconv.AppendQuote(b, d.Lot)
+	b = appendJSONString(b, d.Lot)
 	if d.Product != "" {
 		b = append(b, `,"product":`...)
-		b = strconv.AppendQuote(b, d.Product)
+		b = appendJSONString(b, d.Product)
 	}
 	if d.Component != "" {
 		b = append(b, `,"component":`...)
-		b = strconv.AppendQuote(b, d.Component)
+		b = appendJSONString(b, d.Component)
 	}
 	b = append(b, `,"vaccinator":`...)
-	b = strconv.AppendQuote(b, d.Vaccinator)
+	b = appendJSONString(b, d.Vaccinator)
 	if d.Override != "" {
 		b = append(b, `,"override":`...)
-		b = strconv.AppendQuote(b, d.Override)
+		b = appendJSONString(b, d.Override)
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string exactly as encoding/json writes
+// it (HTML-safe escapes, invalid UTF-8 replaced). Plain ASCII, the common
+// case, is copied directly; anything else goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // DerivesFields reports whether Decide may fill fields of payloads of this

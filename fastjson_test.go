@@ -78,3 +78,20 @@ func FuzzDoseDecode(f *testing.F) {
 		}
 	})
 }
+
+// The hand-written encoder writes exactly what encoding/json writes.
+func FuzzDoseEncode(f *testing.F) {
+	f.Add("id", "VP-1", "nurse\x7f", "<&>", "\u2028\xff")
+	f.Fuzz(func(t *testing.T, id, place, vacc, lot, override string) {
+		type plain vt.DoseAdministered
+		d := vt.DoseAdministered{ID: id, Person: pid(1), At: time.Date(2021, 3, 19, 10, 0, 0, 5, time.UTC), Place: place, Lot: lot, Vaccinator: vacc, Override: override}
+		fast, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := json.Marshal(plain(d))
+		if string(fast) != string(ref) {
+			t.Fatalf("\nfast %s\nref  %s", fast, ref)
+		}
+	})
+}
