@@ -56,7 +56,15 @@ try {
   check(await page.locator('a[data-place]').count() === 0, 'public view lists no places');
   check(await page.locator('.note').count() === 1, 'public view explains aggregates only');
   await shot(page, '01-public-region');
-  step('public view shows aggregates only');
+  check(await page.locator('nav a[data-route="plan"]').count() === 0, 'public view has no plan');
+  await page.goto(BASE + '/#/certificates');
+  await ready('certificates');
+  check(await page.locator('#issue-form').count() === 0, 'the public cannot issue certificates');
+  await page.fill('#verify-hc1', 'HC1:6BFOXN');
+  await page.click('#verify-btn');
+  await page.waitForSelector('#verify-result[data-ok="false"]');
+  check((await page.innerText('#verify-reason')).length > 10, 'the public can verify (no token)');
+  step('public view shows aggregates only; public verification works');
 
   // --- sign in ---
   await page.goto(BASE + '/#/signin');
@@ -64,7 +72,10 @@ try {
   await page.fill('#token', ADMIN);
   await page.press('#token', 'Enter');
   await ready('overview');
-  step('signed in with the admin token');
+  await page.waitForSelector('#mode[data-role="admin"]');
+  check((await page.innerText('#mode')).includes('administrator'), 'header shows the role from whoami: ' + (await page.innerText('#mode')));
+  check(await page.locator('nav a[data-route="dose"]').count() === 1, 'admin sees data entry');
+  step('signed in with the admin token: ' + (await page.innerText('#mode')));
 
   // time to overview fully rendered, on a fresh load (no client cache)
   const times = [];
@@ -177,7 +188,102 @@ try {
   check(after.first === before.first + 1, `people with a first dose ${before.first} -> ${after.first}`);
   step('overview counters changed by one');
 
+  // --- plan: reachability, forecast, limits ---
+  t0 = Date.now();
+  await page.goto(BASE + `/#/plan?as_of=${asOf}`);
+  await ready('plan');
+  console.log(`TIMING plan_render_ms=${Date.now() - t0}`);
+  const answer = (await page.innerText('#reach-answer')).trim();
+  check(/^(No|Yes)\b/.test(answer), 'the answer starts with No or Yes: ' + answer);
+  check(/\d{1,3}(,\d{3})+/.test(answer), 'the answer has numbers: ' + answer);
+  check(await fig('target') === 1000000, 'target 1,000,000');
+  check(await fig('forecast') > 0, 'forecast figure renders');
+  check((await page.innerText('#reach .limit-badge')).trim().length > 0, 'binding limit named');
+  check(await page.locator('#forecast svg.chart-svg path').count() >= 3, 'forecast chart drawn');
+  check(await page.locator('#forecast svg path.band').count() === 1, 'optimistic/pessimistic band drawn');
+  check(await page.locator('#limits tbody tr').count() >= 18, 'limits table: the country and 17 regions');
+  await shot(page, '13-plan');
+  step('plan: ' + answer);
+
+  // --- allocation: propose, a refused edit, accept ---
+  const transitCount = async () => {
+    await page.goto(BASE + '/#/shipments');
+    await ready('shipments');
+    return Number(await page.getAttribute('.screen.shipments', 'data-count'));
+  };
+  const transitBefore = await transitCount();
+  await page.goto(BASE + `/#/plan?as_of=${asOf}`);
+  await ready('plan');
+  await page.click('#propose-btn');
+  await page.waitForSelector('#review-form tr[data-line]', { timeout: 30000 });
+  const nLines = await page.locator('#review-form tr[data-line]').count();
+  check(nLines > 0, 'proposal has lines');
+  check((await page.innerText('#review-form tr[data-line="0"] td.explanation')).length > 10, 'lines are explained');
+  const orig = Number(await page.inputValue('#line-0-doses'));
+  await page.fill('#line-0-doses', '-5');
+  await page.click('#accept-btn');
+  await page.waitForSelector('.field-error[data-field="lines[0].doses"]:not(:empty)', { timeout: 15000 });
+  step('refused edit shown next to its line: ' + (await page.innerText('.field-error[data-field="lines[0].doses"]')));
+  await page.fill('#line-0-doses', String(Math.max(1, orig - 1)));
+  t0 = Date.now();
+  await page.click('#accept-btn');
+  await page.waitForSelector('#alloc-accepted', { timeout: 30000 });
+  console.log(`TIMING allocation_accept_ms=${Date.now() - t0}`);
+  const shipped = Number(await page.getAttribute('#alloc-accepted', 'data-shipments'));
+  check(shipped > 0, 'accepting dispatched shipments');
+  check((await page.innerText('#alloc-status')).includes('accepted'), 'status accepted');
+  await page.locator('.allocation').screenshot({ path: path.join(ART, '14-allocation.png') });
+  const transitAfter = await transitCount();
+  check(transitAfter > transitBefore, `shipments in transit ${transitBefore} -> ${transitAfter}`);
+  step(`allocation accepted: ${nLines} lines, ${shipped} shipments; in transit ${transitBefore} -> ${transitAfter}`);
+
+  // --- certificate: issue by IIN, verify by HC1 and by QR image, refuse garbage ---
+  await page.goto(BASE + '/#/certificates');
+  await ready('certificates');
+  await page.fill('#c-iin', iin);
+  await page.click('#issue-btn');
+  await page.waitForSelector('#cert-qr', { timeout: 15000 });
+  check(await page.evaluate(() => document.querySelector('#cert-qr').naturalWidth > 100), 'QR image decoded');
+  const uvci = await page.innerText('#cert-uvci');
+  check(uvci.startsWith('URN:UVCI:'), 'UVCI shown: ' + uvci);
+  await shot(page, '15-certificate');
+  check((await page.getAttribute('#cert-print', 'href') || '').startsWith('blob:'), 'printable page link ready');
+  const [printPage] = await Promise.all([ctx.waitForEvent('page'), page.click('#cert-print')]);
+  await printPage.waitForLoadState();
+  check((await printPage.content()).includes(uvci), 'printable page carries the UVCI');
+  check(await printPage.evaluate(() => [...document.images].some((i) => i.naturalWidth > 100)), 'printable page shows the QR');
+  await printPage.screenshot({ path: path.join(ART, '15b-certificate-print.png'), fullPage: true });
+  await printPage.close();
+  const hc1 = await page.inputValue('#cert-hc1');
+  check(hc1.startsWith('HC1:'), 'HC1 text');
+  await page.fill('#verify-hc1', hc1);
+  await page.click('#verify-btn');
+  await page.waitForSelector('#verify-result');
+  check((await page.getAttribute('#verify-result', 'data-ok')) === 'true', 'pasted HC1 verifies');
+  check((await page.innerText('#verify-verdict')).trim() === 'Valid', 'shown as valid');
+  check(await page.locator('#verify-result ol.steps li.ok').count() >= 10, 'each step listed');
+  await page.locator('#verify-form').scrollIntoViewIfNeeded();
+  await shot(page, '16-verify');
+  const png = await page.evaluate(() => document.querySelector('#cert-qr').src.split(',')[1]);
+  await page.click('#verify-clear');
+  await page.setInputFiles('#verify-file', { name: 'qr.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await page.click('#verify-btn');
+  await page.waitForSelector('#verify-result');
+  check((await page.getAttribute('#verify-result', 'data-ok')) === 'true', 'the QR PNG verifies');
+  await page.click('#verify-clear');
+  await page.fill('#verify-hc1', 'HC1:NOT-A-CERTIFICATE');
+  await page.click('#verify-btn');
+  await page.waitForSelector('#verify-result');
+  check((await page.getAttribute('#verify-result', 'data-ok')) === 'false', 'garbage is invalid');
+  check((await page.innerText('#verify-verdict')).trim() === 'Invalid', 'shown as invalid');
+  const reason = (await page.innerText('#verify-reason')).trim();
+  check(reason.length > 15, 'with a precise reason: ' + reason);
+  await shot(page, '16b-verify-invalid');
+  step(`certificate ${uvci} issued and verified; garbage refused: ${reason}`);
+
   // --- Russian ---
+  await page.goto(BASE + `/#/overview?as_of=${asOf}`);
+  await ready('overview');
   await page.selectOption('#lang', 'ru');
   await ready('overview');
   check((await page.innerText('nav#nav')).includes('Обзор'), 'Russian navigation');
@@ -197,6 +303,8 @@ try {
   await page.fill('#token', REGION_TOKEN);
   await page.press('#token', 'Enter');
   await ready('overview');
+  await page.waitForSelector('#mode[data-role="region"]');
+  step('region token header: ' + (await page.innerText('#mode')));
   let iin2 = '';
   for (let n = (Date.now() + 7) % 100000; !iin2; n++) iin2 = completeIIN('860420' + String(n % 100000).padStart(5, '0'));
   await api('POST', 'people', ADMIN, { iin: iin2, family: 'Outside', given: 'Test', birth_date: '1986-04-20', sex: 'M', region: outside.region }, 'person:e2e:' + iin2);
@@ -222,6 +330,7 @@ try {
   await pp.evaluate((tok) => { localStorage.setItem('vaxtrace.token', tok); localStorage.setItem('vaxtrace.lang', 'en'); }, ADMIN);
   await pp.goto(BASE + '/#/overview');
   await pp.waitForSelector('body[data-ready="overview"] #main[aria-busy="false"]');
+  await pp.waitForSelector('#mode[data-role="admin"]'); // the token changed under this tab: whoami is asked again
   const overflow = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, 'no horizontal scroll at 375 px (overflow ' + overflow + ')');
   await pp.screenshot({ path: path.join(ART, '10-phone-overview.png') });
@@ -231,6 +340,13 @@ try {
   await pp.goto(BASE + '/#/map');
   await pp.waitForSelector('body[data-ready="map"] #main[aria-busy="false"]');
   await pp.screenshot({ path: path.join(ART, '12-phone-map.png') });
+  for (const scr of ['plan', 'certificates']) {
+    await pp.goto(BASE + '/#/' + scr);
+    await pp.waitForSelector(`body[data-ready="${scr}"] #main[aria-busy="false"]`);
+    const ov = await pp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(ov <= 1, `no horizontal scroll on ${scr} at 375 px (overflow ${ov})`);
+  }
+  await pp.screenshot({ path: path.join(ART, '12b-phone-certificates.png'), fullPage: true });
   step('phone width 375 px');
 
   if (consoleErrors.length) throw new Error('browser console errors: ' + consoleErrors.join(' | '));

@@ -6,11 +6,12 @@ const BASE = '/api/v1/';
 const TOKEN_KEY = 'vaxtrace.token';
 
 export class ApiError extends Error {
-  constructor(status, code, field, message) {
+  constructor(status, code, field, message, body) {
     super(message || code || ('HTTP ' + status));
     this.status = status;
     this.code = code || '';
     this.field = field || '';
+    this.body = body || null; // the whole error answer (e.g. a partly accepted proposal)
   }
 }
 
@@ -56,9 +57,49 @@ async function request(method, path, body, key) {
   }
   if (!res.ok) {
     const e = (data && (data.error || data)) || {};
-    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText);
+    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText, data);
   }
   return data;
+}
+
+/**
+ * postRaw sends a non-JSON body (text or bytes) with its content type and
+ * returns the JSON answer. withToken: false sends no Authorization (public
+ * routes such as certificate verification).
+ */
+export async function postRaw(path, body, contentType, { withToken = true } = {}) {
+  const headers = { Accept: 'application/json', 'Content-Type': contentType, 'Idempotency-Key': newKey() };
+  const tok = getToken();
+  if (tok && withToken) headers.Authorization = 'Bearer ' + tok;
+  let res;
+  try {
+    res = await fetch(BASE + path, { method: 'POST', headers, body });
+  } catch (e) {
+    throw new ApiError(0, 'network', '', e.message);
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    const e = (data && (data.error || data)) || {};
+    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText, data);
+  }
+  return data;
+}
+
+/** getText fetches a non-JSON resource (e.g. a printable HTML page) with the token. */
+export async function getText(url) {
+  const headers = {};
+  const tok = getToken();
+  if (tok) headers.Authorization = 'Bearer ' + tok;
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  if (!res.ok) {
+    let e = {};
+    try { e = JSON.parse(text).error || {}; } catch { /* not JSON */ }
+    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText);
+  }
+  return { text, type: res.headers.get('Content-Type') || 'text/html' };
 }
 
 /** get fetches path (relative to /api/v1/), with query params dropped when empty. */

@@ -7,6 +7,8 @@ import { get, post, list, pick, getToken, setToken, newKey, ApiError, clearCache
 import { checkIIN } from './iin.js';
 import { lineChart, groupedBars, hbars } from './charts.js';
 import { loadGeo, drawMap, BLUES, GREENS } from './map.js';
+import { planScreen } from './plan.js';
+import { certificatesScreen } from './certs.js';
 
 const main = () => document.getElementById('main');
 
@@ -25,6 +27,11 @@ export function h(tag, attrs, ...kids) {
 }
 
 function signedIn() { return !!getToken(); }
+/** canWrite: the signed-in role may record data (admin, region, point); unknown until whoami answers. */
+function canWrite() { return signedIn() && (!app.me || app.me.can_write !== false); }
+/** canPlan: the role may read plans (admin, auditor, region). */
+function canPlan() { return signedIn() && (!app.me || ['admin', 'auditor', 'region'].includes(app.me.role)); }
+function isAdmin() { return !!app.me && app.me.role === 'admin'; }
 function isoDay(d) { return d.toISOString().slice(0, 10); }
 
 // ---------- state shared by screens ----------
@@ -103,13 +110,17 @@ function regionRows(ov) {
 function renderNav() {
   const nav = document.getElementById('nav');
   const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
-  if (signedIn()) items.push(['shipments', 'nav_shipments'], ['lots', 'nav_lots'], ['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
+  if (signedIn()) items.push(['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
+  if (canPlan()) items.push(['plan', 'nav_plan']);
+  items.push(['certificates', 'nav_certificates']);
+  // data entry only for roles that may write
+  if (canWrite()) items.push(['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
   const cur = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'overview';
   nav.replaceChildren(...items.map(([r, k]) => h('a', { href: '#/' + r, 'aria-current': cur === r ? 'page' : null, 'data-route': r }, t(k))));
   const who = document.getElementById('who');
   who.replaceChildren(
     signedIn()
-      ? h('span', { class: 'who' }, h('span', { class: 'badge ok', id: 'mode' }, app.me ? `${app.me.name} · ${app.me.role}${app.me.region ? ' ' + app.me.region : ''}` : t('signed_in')), ' ',
+      ? h('span', { class: 'who' }, h('span', { class: 'badge ok', id: 'mode', 'data-role': app.me?.role || '', title: app.me ? t('who_title') : null }, app.me ? whoLabel(app.me) : t('signed_in')), ' ',
         h('button', { type: 'button', class: 'link', id: 'signout', onclick: () => { setToken(''); app.me = null; go('#/signin'); } }, t('nav_signout')))
       : h('span', { class: 'who' }, h('span', { class: 'badge', id: 'mode' }, t('public_view')), ' ', h('a', { href: '#/signin', id: 'signin-link' }, t('nav_signin'))),
   );
@@ -119,6 +130,12 @@ function renderNav() {
     sel.addEventListener('change', () => { setLang(sel.value); chrome(); route(); });
   }
   sel.value = getLang();
+}
+
+/** whoLabel: "name · role · scope" for the header. */
+function whoLabel(me) {
+  const scope = me.region ? rname(me.region) : me.place ? me.place : me.role === 'admin' || me.role === 'auditor' ? t('scope_national') : '';
+  return [me.name, t('role_' + me.role), scope, me.can_write ? null : t('read_only')].filter(Boolean).join(' · ');
 }
 
 function chrome() {
@@ -143,7 +160,10 @@ async function route() {
   const my = ++seq;
   const r = parseHash();
   renderNav();
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, dose, shipment };
+  if (signedIn() && (!app.me || app.meToken !== getToken())) await whoami(true).catch(() => {});
+  if (my !== seq) return;
+  renderNav();
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, dose, shipment, plan: planScreen, certificates: certificatesScreen };
   let fn = screens[r.name];
   if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
   if (!fn) fn = overview;
@@ -213,14 +233,21 @@ async function signin() {
   return form;
 }
 
-/** whoami checks the token by a read that needs one (places), and asks who we are when the API says. */
+/** whoami asks the server who the token belongs to (GET whoami); a bad token is a 401. */
+let mePending = null; // {tok, p}: the whoami request in flight, for that token
 async function whoami(fresh) {
   if (!signedIn()) { app.me = null; return null; }
-  // the API has no "who am I" route: a read that needs a token tells a bad one (401)
+  const tok = getToken();
+  if (!fresh && app.me && app.meToken === tok) return app.me;
+  if (mePending && mePending.tok === tok) return mePending.p;
   app.me = null;
-  await get('places', { kind: 'national' }, { fresh });
-  renderNav();
-  return app.me;
+  const p = get('whoami', null, { fresh: true }).then((me) => {
+    if (!me || me.role === 'public') throw new ApiError(401, 'unauthorized', '', t('signin_bad'));
+    if (getToken() === tok) { app.me = me; app.meToken = tok; renderNav(); }
+    return me;
+  }).finally(() => { if (mePending && mePending.p === p) mePending = null; });
+  mePending = { tok, p };
+  return p;
 }
 
 // ---------- overview ----------
@@ -474,20 +501,20 @@ async function place(r) {
     h('p', { class: 'muted' }, [pl?.kind, id, regionCode ? rname(regionCode) : null].filter(Boolean).join(' · ')),
     h('section', { class: 'figures' }, figure('on_hand', t('stock'), lots.reduce((a, l) => a + (+l.doses || 0), 0)), pl ? figure('administered', t('administered'), pl.doses_administered) : null),
     h('section', { class: 'card' }, h('h2', {}, t('point_stock')), lotRows(lots)),
-    pl?.kind === 'point' ? h('p', {}, h('a', { class: 'button primary', href: '#/dose?place=' + encodeURIComponent(id) }, t('nav_dose'))) : null);
+    pl?.kind === 'point' && canWrite() ? h('p', {}, h('a', { class: 'button primary', href: '#/dose?place=' + encodeURIComponent(id) }, t('nav_dose'))) : null);
 }
 
 async function shipments() {
   await regions();
   const sh = list(await get('shipments', { in_transit: 'true' }), 'shipments');
-  return h('div', { class: 'screen shipments' }, h('h1', {}, t('shipments_title')),
+  return h('div', { class: 'screen shipments', 'data-count': sh.length }, h('h1', {}, t('shipments_title')),
     h('section', { class: 'card' }, table([
       { label: t('shipment'), cell: (s) => s.shipment },
       { label: t('from'), cell: (s) => s.from },
       { label: t('to'), cell: (s) => s.to },
       { label: t('occurred'), cell: (s) => date(s.occurred) },
       { label: t('doses'), num: true, cell: (s) => num((s.lines || []).reduce((a, l) => a + (+l.doses || 0), 0) || s.doses) },
-      { label: '', cell: (s) => h('a', { href: '#/shipment?receive=' + encodeURIComponent(s.shipment) }, t('receive')) },
+      { label: '', cell: (s) => (canWrite() ? h('a', { href: '#/shipment?receive=' + encodeURIComponent(s.shipment) }, t('receive')) : '') },
     ], sh)));
 }
 
@@ -721,8 +748,13 @@ async function shipment(r) {
   return h('div', { class: 'screen shipment' }, dForm, rForm);
 }
 
+// helpers shared with the plan and certificate screens (plan.js, certs.js)
+export { app, table, figure, field, clearErrors, showError, ok, errorBox, go, latestDate, regions, rname, dailyRows, isoDay, signedIn, canWrite, isAdmin };
+
 // ---------- start ----------
 window.addEventListener('hashchange', route);
+// signing in or out in another tab changes who we are here too
+window.addEventListener('storage', (e) => { if (e.key === 'vaxtrace.token') { app.me = null; clearCache(); route(); } });
 chrome();
 renderNav();
 if (signedIn()) whoami(false).catch(() => {});

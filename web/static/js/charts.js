@@ -26,7 +26,7 @@ function legend(items) {
   for (const it of items) {
     const li = document.createElement('li');
     const sw = document.createElement('span');
-    sw.className = 'swatch' + (it.dash ? ' dashed' : '');
+    sw.className = 'swatch' + (it.dash ? ' dashed' : '') + (it.band ? ' band' : '');
     sw.style.setProperty('--c', it.color);
     li.append(sw, document.createTextNode(it.name));
     d.append(li);
@@ -49,12 +49,14 @@ function wrap(svg, items, caption) {
 
 /**
  * lineChart draws series over shared x labels.
- * opts: {labels: [string], series: [{name, values, color?, dash?, area?}], fmt(y), xfmt(label), caption, height}
+ * opts: {labels: [string], series: [{name, values, color?, dash?, area?}], fmt(y), xfmt(label), caption, height,
+ *        band?: {name, lo: [number|null], hi: [number|null], color?} (a shaded range), marker?: {i, label} (a vertical rule)}
  */
-export function lineChart({ labels, series, fmt = String, xfmt = String, caption, height = 260 }) {
+export function lineChart({ labels, series, fmt = String, xfmt = String, caption, height = 260, band, marker }) {
   const W = 640, H = height, L = 64, R = 12, T = 12, B = 28;
   const n = labels.length;
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v) => v != null))));
+  const bandVals = band ? [...band.lo, ...band.hi].filter((v) => v != null) : [];
+  const max = niceMax(Math.max(0, ...bandVals, ...series.flatMap((s) => s.values.filter((v) => v != null))));
   const x = (i) => L + (n <= 1 ? 0 : (i * (W - L - R)) / (n - 1));
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': caption || '', class: 'chart-svg' });
@@ -66,18 +68,42 @@ export function lineChart({ labels, series, fmt = String, xfmt = String, caption
   }
   const step = Math.max(1, Math.ceil(n / 6));
   for (let i = 0; i < n; i += step) svg.append(el('text', { x: x(i), y: H - 8, 'text-anchor': i === 0 ? 'start' : 'middle', class: 'tick' }, xfmt(labels[i])));
+  const items = [];
+  if (band) {
+    band.color = band.color || '#1f5fa8';
+    const idx = [];
+    for (let i = 0; i < n; i++) if (band.lo[i] != null && band.hi[i] != null) idx.push(i);
+    if (idx.length) {
+      const d = idx.map((i, k) => (k ? 'L' : 'M') + x(i).toFixed(1) + ',' + y(band.hi[i]).toFixed(1)).join('') +
+        idx.slice().reverse().map((i) => 'L' + x(i).toFixed(1) + ',' + y(band.lo[i]).toFixed(1)).join('') + 'Z';
+      const p = el('path', { d, fill: band.color, 'fill-opacity': 0.22, stroke: band.color, 'stroke-opacity': 0.4, 'stroke-width': 0.8, class: 'band' });
+      p.append(el('title', {}, band.name));
+      svg.append(p);
+      items.push({ name: band.name, color: band.color, band: true });
+    }
+  }
+  if (marker && marker.i >= 0 && marker.i < n) {
+    svg.append(el('line', { x1: x(marker.i), x2: x(marker.i), y1: T, y2: H - B, stroke: '#4a5561', 'stroke-dasharray': '2 3', class: 'marker' }));
+    if (marker.label) svg.append(el('text', { x: x(marker.i) + 4, y: T + 10, class: 'tick' }, marker.label));
+  }
   series.forEach((s, si) => {
     const color = s.color || PALETTE[si % PALETTE.length];
     s.color = color;
     let d = '';
     s.values.forEach((v, i) => { if (v != null) d += (d ? 'L' : 'M') + x(i).toFixed(1) + ',' + y(v).toFixed(1); });
     if (!d) return;
-    if (s.area) svg.append(el('path', { d: d + `L${x(n - 1)},${y(0)}L${x(0)},${y(0)}Z`, fill: color, 'fill-opacity': 0.12, stroke: 'none' }));
+    if (s.area) {
+      // close the area under the defined part only (a series may stop early)
+      const first = s.values.findIndex((v) => v != null);
+      let last = s.values.length - 1;
+      while (last > 0 && s.values[last] == null) last--;
+      svg.append(el('path', { d: d + `L${x(last)},${y(0)}L${x(first)},${y(0)}Z`, fill: color, 'fill-opacity': 0.12, stroke: 'none' }));
+    }
     const p = el('path', { d, fill: 'none', stroke: color, 'stroke-width': s.dash ? 1.5 : 2.2, 'stroke-dasharray': s.dash ? '6 4' : null });
     p.append(el('title', {}, s.name));
     svg.append(p);
   });
-  return wrap(svg, series, caption);
+  return wrap(svg, [...series, ...items], caption);
 }
 
 /**
