@@ -75,6 +75,8 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/overview", Tag: "campaign", Summary: "National dashboard summary", Query: []param{qAsOf, {"lang", "region name language"}}, Resp: overviewResponse{}, Fn: s.overview},
 		{Method: "GET", Path: "/api/v1/export/owid", Tag: "campaign", Summary: "National series as an Our World in Data CSV", Query: []param{qKnownAt, qAsOf}, Fn: s.exportOWID},
 		{Method: "POST", Path: "/api/v1/tallies", Access: writer, Tag: "campaign", Summary: "Submit a daily aggregate tally from a point", Body: tallyRequest{}, Status: http.StatusCreated, Fn: s.submitTally},
+		{Method: "GET", Path: "/api/v1/reports/late", Access: member, Tag: "campaign", Summary: "Late-record report: records that arrived late, by point, how late, and how each day's published figure changed since", Query: []param{qRegion, {"from", "first occurrence day; default to-29"}, {"to", "last occurrence day; default today"}}, Resp: vaxtrace.LateReport{}, Fn: s.lateReport},
+		{Method: "GET", Path: "/api/v1/reports/estimate", Access: member, Tag: "campaign", Summary: "Doses given: person-level records plus the part of daily tallies they do not cover yet", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: estimateResponse{}, Fn: s.estimate},
 		{Method: "GET", Path: "/api/v1/tallies", Access: member, Tag: "campaign", Summary: "Tallies reconciled with person-level records", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: list("tallies", vaxtrace.TallyLine{}, "to", "region"), Fn: s.listTallies},
 
 		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Fn: s.check},
