@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 
 	"vaxtrace/bench"
@@ -23,8 +24,12 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&c.HTTPRequests, "http-requests", 10000, "single-dose HTTP requests (0: skip)")
 	fs.IntVar(&c.HTTPRate, "http-rate", 1000, "single-dose HTTP requests per second")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
+	pg := fs.String("postgres", "", "also measure dose ingest on this EMPTY PostgreSQL database (postgres:// URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pg != "" {
+		return bench.PostgresDoses(ctx, *pg, c.People, c.Batch, func(r bench.Result) { fmt.Println(r) })
 	}
 	_, err := bench.Run(ctx, c)
 	return err
