@@ -2,7 +2,6 @@ package certs
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	"vaxtrace"
 	"vaxtrace/engine"
 	"vaxtrace/hcert"
+	"vaxtrace/httperr"
 )
 
 // Patterns are the routes served by Handler (net/http ServeMux syntax), for
@@ -72,46 +72,12 @@ func Handler(eng *engine.Engine, svc *Service, authn func(r *http.Request) (vaxt
 	return mux
 }
 
-// statusOf maps a domain error code to an HTTP status (as httpapi does).
-func statusOf(code string) int {
-	switch code {
-	case vaxtrace.EINVALID:
-		return http.StatusBadRequest
-	case vaxtrace.ENOTFOUND:
-		return http.StatusNotFound
-	case vaxtrace.ECONFLICT:
-		return http.StatusConflict
-	case vaxtrace.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case vaxtrace.EFORBIDDEN:
-		return http.StatusForbidden
-	case vaxtrace.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case vaxtrace.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-type apiError struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
 func fail(w http.ResponseWriter, err error) {
-	e := apiError{Code: vaxtrace.ErrorCode(err), Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		e = apiError{Code: vaxtrace.EUNAVAILABLE, Message: "request cancelled or timed out"}
+	if httperr.StatusOf(httperr.Of(err).Code) >= 500 {
+		slog.Error("certificate request failed", "code", vaxtrace.ErrorCode(err), "err", err)
 	}
-	st := statusOf(e.Code)
-	if st >= 500 {
-		slog.Error("certificate request failed", "code", e.Code, "err", err)
-	}
-	if st == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vaxtrace"`)
-	}
-	writeJSON(w, st, map[string]apiError{"error": e})
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	httperr.Write(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"vaxtrace"
+	"vaxtrace/httperr"
 )
 
 func TestStatusMapping(t *testing.T) {
@@ -17,8 +18,8 @@ func TestStatusMapping(t *testing.T) {
 		vaxtrace.EINVALID: 400, vaxtrace.ENOTFOUND: 404, vaxtrace.ECONFLICT: 409, vaxtrace.EUNAUTHORIZED: 401,
 		vaxtrace.EFORBIDDEN: 403, vaxtrace.ETOOLARGE: 413, vaxtrace.EUNAVAILABLE: 503, vaxtrace.EINTERNAL: 500, "weird": 500,
 	} {
-		if got := statusOf(code); got != want {
-			t.Errorf("statusOf(%s) = %d, want %d", code, got, want)
+		if got := httperr.StatusOf(code); got != want {
+			t.Errorf("httperr.StatusOf(%s) = %d, want %d", code, got, want)
 		}
 	}
 	// a non-domain error is a 500 with a generic message; the detail is logged

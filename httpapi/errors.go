@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -14,36 +13,11 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/httperr"
 )
 
-// statusOf maps a domain error code to an HTTP status. It is the only place
-// where this mapping is made.
-func statusOf(code string) int {
-	switch code {
-	case vaxtrace.EINVALID:
-		return http.StatusBadRequest
-	case vaxtrace.ENOTFOUND:
-		return http.StatusNotFound
-	case vaxtrace.ECONFLICT:
-		return http.StatusConflict
-	case vaxtrace.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case vaxtrace.EFORBIDDEN:
-		return http.StatusForbidden
-	case vaxtrace.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case vaxtrace.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // apiError is the JSON form of a domain error.
-type apiError struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
+type apiError = httperr.Body
 
 type errorBody struct {
 	Error apiError `json:"error"`
@@ -51,21 +25,12 @@ type errorBody struct {
 
 // toAPIError converts any error to its public form: internal errors keep a
 // generic message (the real one is logged by fail).
-func toAPIError(err error) apiError {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return apiError{Code: vaxtrace.EUNAVAILABLE, Message: "request cancelled or timed out"}
-	}
-	code := vaxtrace.ErrorCode(err)
-	if code == vaxtrace.EINTERNAL {
-		return apiError{Code: code, Message: "internal error"}
-	}
-	return apiError{Code: code, Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
-}
+func toAPIError(err error) apiError { return httperr.Of(err) }
 
 // fail writes err as a JSON error response.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := toAPIError(err)
-	status := statusOf(e.Code)
+	status := httperr.StatusOf(e.Code)
 	if ri := info(r.Context()); ri != nil {
 		ri.code, ri.field = e.Code, e.Field
 		if status >= 500 {

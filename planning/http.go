@@ -14,6 +14,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/httperr"
 	"vaxtrace/plan"
 )
 
@@ -171,38 +172,9 @@ func (s *Server) wrap(admin bool, fn handlerFunc) http.HandlerFunc {
 	}
 }
 
-func statusOf(code string) int {
-	switch code {
-	case vaxtrace.EINVALID:
-		return http.StatusBadRequest
-	case vaxtrace.ENOTFOUND:
-		return http.StatusNotFound
-	case vaxtrace.ECONFLICT:
-		return http.StatusConflict
-	case vaxtrace.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case vaxtrace.EFORBIDDEN:
-		return http.StatusForbidden
-	case vaxtrace.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case vaxtrace.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-type apiError struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
 func writeErr(w http.ResponseWriter, err error) {
-	e := apiError{Code: vaxtrace.ErrorCode(err), Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
-	if e.Code == vaxtrace.EUNAUTHORIZED {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="vaxtrace"`)
-	}
-	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": e})
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	httperr.Write(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -442,7 +414,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, p vaxtrace.Princ
 	if errors.Is(err, ErrPartial) {
 		// Some shipments were recorded, some refused: the body says which.
 		writeJSON(w, http.StatusConflict, map[string]any{
-			"error":    apiError{Code: vaxtrace.ECONFLICT, Field: "shipments", Message: "the ledger refused some shipments: " + err.Error()},
+			"error":    httperr.Body{Code: vaxtrace.ECONFLICT, Field: "shipments", Message: "the ledger refused some shipments: " + err.Error()},
 			"proposal": pr,
 		})
 		return nil
