@@ -21,37 +21,13 @@ func (s *State) StockPositionKnown(region string, asOf, known Date) []StockLine 
 			ln = &StockLine{Region: k.region, Product: k.product, Component: k.component}
 			acc[kk] = ln
 		}
-		switch int(k.kind) {
-		case FlowOnHand:
-			ln.OnHand += v
-		case FlowAtPoints:
-			ln.AtPoints += v
-		case FlowInTransit:
-			ln.InTransit += v
-		case FlowDelivered:
-			ln.Delivered += v
-		case FlowAdministered:
-			ln.Administered += v
-		case FlowWrittenOff:
-			ln.WrittenOff += v
-		case FlowReceived, FlowFound:
-			ln.Received += v
-		}
+		ln.add(int(k.kind), v)
 	}
 	out := make([]StockLine, 0, len(acc))
 	for _, ln := range acc {
 		out = append(out, *ln)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		if a.Product != b.Product {
-			return a.Product < b.Product
-		}
-		return a.Component < b.Component
-	})
+	sortLines(out)
 	return out
 }
 

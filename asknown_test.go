@@ -2,6 +2,7 @@ package vaxtrace_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -114,4 +115,29 @@ func TestTalliesReconcile(t *testing.T) {
 	}
 	wantErr(t, w.do(vt.TallySubmitted{Place: "VP-AKM-1", Date: day, Product: "sputnik-v", DoseNumber: 1, Count: -1}, t0.Add(40*time.Hour)), vt.EINVALID, "count", "")
 	wantErr(t, w.do(vt.TallySubmitted{Place: "NOPE", Date: day, Product: "sputnik-v", DoseNumber: 1, Count: 1}, t0.Add(40*time.Hour)), vt.ENOTFOUND, "place", "")
+}
+
+// A receipt recorded late changes stock as known today, never as known then.
+func TestStockAsKnown(t *testing.T) {
+	w := newWorld(t)
+	day := vt.DateOf(t0)
+	then := w.s.StockPositionKnown("", day, day)
+	w.must(vt.LotRegistered{Lot: vt.Lot{ID: "LATE", Product: "sputnik-v", Component: "I", Manufacturer: "KPC", Manufactured: vt.MkDate(2021, 1, 1), Expiry: vt.MkDate(2021, 9, 1), Origin: vt.OriginDomestic}}, t0.Add(72*time.Hour))
+	w.must(vt.StockReceived{Receipt: "RL", Place: "NW", Lot: "LATE", Doses: 777, Occurred: t0}, t0.Add(72*time.Hour))
+	if got := w.s.StockPositionKnown("", day, day); !reflect.DeepEqual(got, then) {
+		t.Fatalf("stock as known on %s changed after a late receipt", day)
+	}
+	sum := func(ls []vt.StockLine) (n int64) {
+		for _, l := range ls {
+			n += l.Received
+		}
+		return
+	}
+	now := w.s.StockPositionKnown("", day, day.AddDays(10))
+	if sum(now)-sum(then) != 777 {
+		t.Fatalf("as known later: received %d, want %d more", sum(now), 777)
+	}
+	if sum(w.s.StockPosition("", day)) != sum(now) {
+		t.Fatal("as known today must equal the current position")
+	}
 }

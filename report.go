@@ -33,23 +33,7 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 			ln = &StockLine{Region: k.region, Product: k.product, Component: k.component}
 			acc[kk] = ln
 		}
-		t := fw.prefix(end)
-		switch int(k.kind) {
-		case FlowOnHand:
-			ln.OnHand += t
-		case FlowAtPoints:
-			ln.AtPoints += t
-		case FlowInTransit:
-			ln.InTransit += t
-		case FlowDelivered:
-			ln.Delivered += t
-		case FlowAdministered:
-			ln.Administered += t
-		case FlowWrittenOff:
-			ln.WrittenOff += t
-		case FlowReceived, FlowFound:
-			ln.Received += t
-		}
+		ln.add(int(k.kind), fw.prefix(end))
 	}
 	out := make([]StockLine, 0, len(acc))
 	for _, ln := range acc {
@@ -58,6 +42,11 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 		}
 		out = append(out, *ln)
 	}
+	sortLines(out)
+	return out
+}
+
+func sortLines(out []StockLine) {
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Region != b.Region {
@@ -68,7 +57,26 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 		}
 		return a.Component < b.Component
 	})
-	return out
+}
+
+// add adds v of flow kind to the line.
+func (ln *StockLine) add(kind int, v int64) {
+	switch kind {
+	case FlowOnHand:
+		ln.OnHand += v
+	case FlowAtPoints:
+		ln.AtPoints += v
+	case FlowInTransit:
+		ln.InTransit += v
+	case FlowDelivered:
+		ln.Delivered += v
+	case FlowAdministered:
+		ln.Administered += v
+	case FlowWrittenOff:
+		ln.WrittenOff += v
+	case FlowReceived, FlowFound:
+		ln.Received += v
+	}
 }
 
 // LotStock is the current on-hand stock of one lot at a place.
