@@ -31,6 +31,12 @@ type Command struct {
 	// Result.View: a caller gets derived fields (a dose's number) without a
 	// second trip through the lock.
 	View func(s *vaxtrace.State) any
+
+	// encoded by SubmitBatch in the caller's goroutine, off the writer's path
+	raw     []byte
+	hash    uint64
+	encErr  error
+	encoded bool
 }
 
 // Result is the outcome of one command.
@@ -149,6 +155,18 @@ func (e *Engine) Submit(ctx context.Context, c Command) Result {
 // SubmitBatch applies each command independently (each is all-or-nothing on
 // its own) in one group commit, and returns one result per command.
 func (e *Engine) SubmitBatch(ctx context.Context, cmds []Command) []Result {
+	// encode and hash in the caller's goroutine: the single writer then
+	// only decides, applies and appends
+	for i := range cmds {
+		c := &cmds[i]
+		if c.Data != nil && !c.encoded {
+			c.raw, c.encErr = vaxtrace.EncodePayload(c.Data)
+			if c.encErr == nil {
+				c.hash = vaxtrace.HashBody(c.Data.Kind(), c.raw)
+			}
+			c.encoded = true
+		}
+	}
 	r := &request{cmds: cmds, res: make([]Result, len(cmds)), done: make(chan struct{})}
 	if e.broken.Load() {
 		for i := range r.res {
@@ -318,11 +336,16 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
 		return nil, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
 	}
-	raw, err := vaxtrace.EncodePayload(c.Data)
+	raw, h, err := c.raw, c.hash, c.encErr
+	if !c.encoded {
+		raw, err = vaxtrace.EncodePayload(c.Data)
+		if err == nil {
+			h = vaxtrace.HashBody(c.Data.Kind(), raw)
+		}
+	}
 	if err != nil {
 		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
-	h := vaxtrace.HashBody(c.Data.Kind(), raw)
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
 			return nil, nil
