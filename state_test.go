@@ -392,3 +392,71 @@ func TestSeriesArePerDisease(t *testing.T) {
 		t.Fatalf("campaign first doses = %d, want 1 (routine doses excluded)", got)
 	}
 }
+
+// The 2022 split: a place moved to a new region keeps its history, and
+// doses are counted in the region the place belonged to when they were given.
+func TestRegionHistoryAfterSplit(t *testing.T) {
+	w := newWorld(t)
+	w.must(vt.RegionDefined{Region: vt.Region{Code: "KZ-10", Names: map[string]string{"en": "Abai Region"}, Population: 611888}}, t0)
+	p1, p2 := w.person(1), w.person(2)
+	w.must(dose("before", p1, t0, "L-I-A"), t0)
+	split := t0.AddDate(0, 0, 10)
+	w.must(vt.PlaceMoved{Place: "VP-AKM-1", Region: "KZ-10", From: vt.DateOf(split)}, split)
+	w.must(dose("after", p2, split.Add(time.Hour), "L-I-A"), split.Add(time.Hour))
+	pl := w.s.Place("VP-AKM-1")
+	if pl.RegionAt(vt.DateOf(t0)) != "KZ-AKM" || pl.RegionAt(vt.DateOf(split)) != "KZ-10" {
+		t.Fatalf("history: %+v", pl.History)
+	}
+	end := vt.DateOf(split).AddDays(1)
+	if got := w.s.Cumulative("KZ-AKM", vt.MDose1, end); got != 1 {
+		t.Fatalf("Akmola first doses = %d, want 1 (the dose before the move)", got)
+	}
+	if got := w.s.Cumulative("KZ-10", vt.MDose1, end); got != 1 {
+		t.Fatalf("Abai first doses = %d, want 1 (the dose after the move)", got)
+	}
+	if w.s.Dose("before").Region() != "KZ-AKM" {
+		t.Fatal("an earlier dose changed region")
+	}
+}
+
+func TestAEFISuspendsLotEverywhere(t *testing.T) {
+	w := newWorld(t)
+	p1, p2 := w.person(1), w.person(2)
+	w.must(dose("d1", p1, t0, "L-I-A"), t0)
+	w.must(vt.AEFIReported{ID: "A1", Dose: "d1", Serious: true, Description: "anaphylaxis", Onset: t0.Add(20 * time.Minute), SuspendLot: true}, t0.Add(time.Hour))
+	l := w.s.Lot("L-I-A")
+	if !l.Suspended || l.AEFI != 1 || l.AEFISerious != 1 {
+		t.Fatalf("lot after AEFI: %+v", l)
+	}
+	wantErr(t, w.do(dose("d2", p2, t0.Add(2*time.Hour), "L-I-A"), t0.Add(2*time.Hour)), vt.EINVALID, "lot", "suspended")
+	// the suspension also stops shipments of that lot from every place
+	wantErr(t, w.do(vt.ShipmentDispatched{Shipment: "X", From: "NW", To: "RW-KAR", Occurred: t0.Add(3 * time.Hour), Lines: []vt.ShipmentLine{{Lot: "L-I-A", Doses: 1}}}, t0.Add(3*time.Hour)), vt.EINVALID, "lines[0].lot", "suspended")
+	w.must(vt.LotReinstated{Lot: "L-I-A", Reason: "investigation closed: not lot-related"}, t0.Add(4*time.Hour))
+	w.must(dose("d2", p2, t0.Add(5*time.Hour), "L-I-A"), t0.Add(5*time.Hour))
+	// an AEFI onset before the dose is refused
+	wantErr(t, w.do(vt.AEFIReported{ID: "A2", Dose: "d2", Description: "x", Onset: t0}, t0.Add(6*time.Hour)), vt.EINVALID, "onset", "")
+}
+
+func TestMergeKeepsAuditTrail(t *testing.T) {
+	w := newWorld(t)
+	a, b := w.person(1), w.person(2)
+	w.must(dose("a1", a, t0, "L-I-A"), t0)
+	// a second clinic did not find the person and registered them again:
+	// their "first" dose was really the second, given with component I
+	w.must(dose("b2", b, t0.AddDate(0, 0, 21), "L-I-A"), t0.AddDate(0, 0, 21))
+	w.must(vt.PersonsMerged{Into: a, From: b, Reason: "same person registered twice"}, t0.AddDate(0, 0, 22))
+	pa := w.s.Person(a)
+	if len(pa.Doses) != 2 || w.s.Dose("b2").Number != 2 {
+		t.Fatalf("merged doses: %d, b2 number %d", len(pa.Doses), w.s.Dose("b2").Number)
+	}
+	if w.s.Dose("b2").Anomaly == "" {
+		t.Fatal("a second dose with component I after the merge must be flagged")
+	}
+	if w.s.Person(b).MergedInto == nil || *w.s.Person(b).MergedInto != a {
+		t.Fatal("the merged record does not point to the survivor")
+	}
+	wantErr(t, w.do(dose("b3", b, t0.AddDate(0, 0, 30), "L-I-A"), t0.AddDate(0, 0, 30)), vt.EINVALID, "person", "merged")
+	if got := w.s.Cumulative("", vt.MDose1, vt.DateOf(t0).AddDays(40)); got != 1 {
+		t.Fatalf("people with a first dose after merge = %d, want 1 (not 2)", got)
+	}
+}
