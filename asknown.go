@@ -12,13 +12,14 @@ func (s *State) StockPositionKnown(region string, asOf, known Date) []StockLine 
 	type key struct{ region, product, component string }
 	acc := map[key]*StockLine{}
 	for k, v := range s.Flows.byKnown {
-		if k.occurred > asOf || k.known > known || (region != "" && k.region != region) {
+		ck := k.cell.key
+		if k.occurred > asOf || k.known > known || (region != "" && ck.region != region) {
 			continue
 		}
-		kk := key{k.region, k.product, k.component}
+		kk := key{ck.region, ck.product, ck.component}
 		ln := acc[kk]
 		if ln == nil {
-			ln = &StockLine{Region: k.region, Product: k.product, Component: k.component}
+			ln = &StockLine{Region: ck.region, Product: ck.product, Component: ck.component}
 			acc[kk] = ln
 		}
 		ln.add(int(k.kind), v)

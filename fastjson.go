@@ -3,6 +3,7 @@ package vaxtrace
 import (
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -62,4 +63,25 @@ func DerivesFields(kind string) bool {
 		return true
 	}
 	return false
+}
+
+// MarshalJSON encodes a stock adjustment without reflection (same document
+// as encoding/json).
+func (a StockAdjusted) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 160)
+	b = append(b, `{"place":`...)
+	b = appendJSONString(b, a.Place)
+	b = append(b, `,"lot":`...)
+	b = appendJSONString(b, a.Lot)
+	b = append(b, `,"delta":`...)
+	b = strconv.AppendInt(b, a.Delta, 10)
+	b = append(b, `,"reason":`...)
+	b = appendJSONString(b, a.Reason)
+	if a.Note != "" {
+		b = append(b, `,"note":`...)
+		b = appendJSONString(b, a.Note)
+	}
+	b = append(b, `,"occurred":"`...)
+	b = a.Occurred.AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...), nil
 }

@@ -95,3 +95,19 @@ func FuzzDoseEncode(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAdjustmentEncode(f *testing.F) {
+	f.Add("VP-1", "L", int64(-3), "wastage", "broken <vial> & \x00")
+	f.Fuzz(func(t *testing.T, place, lot string, delta int64, reason, note string) {
+		type plain vt.StockAdjusted
+		a := vt.StockAdjusted{Place: place, Lot: lot, Delta: delta, Reason: reason, Note: note, Occurred: time.Date(2021, 3, 19, 10, 0, 0, 7, time.FixedZone("ALMT", 6*3600))}
+		fast, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := json.Marshal(plain(a))
+		if string(fast) != string(ref) {
+			t.Fatalf("\nfast %s\nref  %s", fast, ref)
+		}
+	})
+}

@@ -17,30 +17,40 @@ const (
 // FlowNames names the flow kinds.
 var FlowNames = [NumFlows]string{"on_hand", "at_points", "in_transit", "delivered", "administered", "written_off", "received", "found"}
 
-type flowKey struct {
-	region    string // "" = national level
+// cellKey names the flows of one product component in one region ("" =
+// the national level).
+type cellKey struct {
+	region    string
 	product   string
 	component string
-	kind      uint8
+}
+
+// flowCell holds the daily series of every flow kind for one cellKey, and
+// their prefix sums (positions on any day in O(log days)).
+type flowCell struct {
+	key    cellKey
+	series [NumFlows][]int64
+	cum    [NumFlows]fenwick
 }
 
 // Flows holds the daily flow series, by day of occurrence, and the same
 // flows by (occurrence day, day the system learned them) for as-known-on
-// reports.
+// reports. Each lot caches the cells it has touched, so the write path
+// hashes no strings.
 type Flows struct {
-	series  map[flowKey][]int64
-	cum     map[flowKey]fenwick // prefix sums of series: positions on any day in O(log days)
+	cells   map[cellKey]*flowCell
 	byKnown map[knownFlowKey]int64
 	known   Date // recording day of the event being applied
 }
 
 type knownFlowKey struct {
-	flowKey
+	cell            *flowCell
+	kind            uint8
 	occurred, known Date
 }
 
 func newFlows() *Flows {
-	return &Flows{series: map[flowKey][]int64{}, cum: map[flowKey]fenwick{}, byKnown: map[knownFlowKey]int64{}}
+	return &Flows{cells: map[cellKey]*flowCell{}, byKnown: map[knownFlowKey]int64{}}
 }
 
 func flowRegion(pl *PlaceState) string {
@@ -50,19 +60,35 @@ func flowRegion(pl *PlaceState) string {
 	return pl.Region
 }
 
+func (f *Flows) cell(region string, l *LotState) *flowCell {
+	for _, c := range l.cells {
+		if c.key.region == region {
+			return c
+		}
+	}
+	k := cellKey{region, l.Product, l.Component}
+	c := f.cells[k]
+	if c == nil {
+		c = &flowCell{key: k}
+		f.cells[k] = c
+	}
+	l.cells = append(l.cells, c)
+	return c
+}
+
 func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 	if n == 0 {
 		return
 	}
-	k := flowKey{region, l.Product, l.Component, uint8(kind)}
+	c := f.cell(region, l)
 	i := int(day - CovEpoch)
 	if i < 0 {
 		i = 0
 	}
-	s := grow(f.series[k], i)
+	s := grow(c.series[kind], i)
 	s[i] += n
-	f.series[k] = s
-	fw := f.cum[k]
+	c.series[kind] = s
+	fw := c.cum[kind]
 	if len(fw) != len(s)+1 { // rebuild at the new length (amortised: lengths double)
 		fw = make(fenwick, len(s)+1)
 		for j, v := range s {
@@ -70,11 +96,11 @@ func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 				fw.add(j, v)
 			}
 		}
-		f.cum[k] = fw
+		c.cum[kind] = fw
 	} else {
 		fw.add(i, n)
 	}
-	kk := knownFlowKey{k, day, f.known}
+	kk := knownFlowKey{c, uint8(kind), day, f.known}
 	if v := f.byKnown[kk] + n; v == 0 {
 		delete(f.byKnown, kk)
 	} else {
@@ -88,10 +114,8 @@ func (f *Flows) add(region string, l *LotState, kind int, day Date, n int64) {
 func (s *State) FlowTotal(region, product, component string, kind int, to Date) int64 {
 	end := int(to - CovEpoch)
 	var total int64
-	for k, fw := range s.Flows.cum {
-		if int(k.kind) != kind {
-			continue
-		}
+	for k, c := range s.Flows.cells {
+		fw := c.cum[kind]
 		if region != "*" && k.region != region {
 			if !(region == "regions" && k.region != "") {
 				continue

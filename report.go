@@ -23,7 +23,7 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 	end := int(asOf - CovEpoch)
 	type key struct{ region, product, component string }
 	acc := map[key]*StockLine{}
-	for k, fw := range s.Flows.cum {
+	for k, c := range s.Flows.cells {
 		if region != "" && k.region != region {
 			continue
 		}
@@ -33,7 +33,9 @@ func (s *State) StockPosition(region string, asOf Date) []StockLine {
 			ln = &StockLine{Region: k.region, Product: k.product, Component: k.component}
 			acc[kk] = ln
 		}
-		ln.add(int(k.kind), fw.prefix(end))
+		for kind := range NumFlows {
+			ln.add(kind, c.cum[kind].prefix(end))
+		}
 	}
 	out := make([]StockLine, 0, len(acc))
 	for _, ln := range acc {

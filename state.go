@@ -68,6 +68,7 @@ type LotState struct {
 	SuspendedWhy string
 	AEFI         int64
 	AEFISerious  int64
+	cells        []*flowCell // flow cells this lot has touched, by region
 }
 
 // WrittenOffTotal sums write-offs over all reasons.
