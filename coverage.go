@@ -80,10 +80,10 @@ type knownKey struct {
 }
 
 type pointDayKey struct {
-	place   string
+	place   *PlaceState
 	day     Date
-	product string
-	number  int
+	product uint16
+	number  int32
 }
 
 func newCoverage() *Coverage {
@@ -98,8 +98,7 @@ type contrib struct {
 	sex     uint8
 	group   uint8
 	day     Date
-	place   string
-	pname   string
+	place   *PlaceState
 	number  int
 }
 
@@ -154,7 +153,7 @@ func (c *Coverage) add(x contrib, sign int64, known Date) {
 		c.known[k] = v
 	}
 	if x.measure <= MBooster {
-		pk := pointDayKey{place: x.place, day: x.day, product: x.pname, number: x.number}
+		pk := pointDayKey{place: x.place, day: x.day, product: x.product, number: int32(x.number)}
 		if v := c.pointDay[pk] + sign; v == 0 {
 			delete(c.pointDay, pk)
 		} else {
@@ -200,8 +199,7 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 			sex:     sexIdx(p.Sex),
 			group:   groupIdx(p.Group),
 			day:     day,
-			place:   d.Place,
-			pname:   d.lot.Product,
+			place:   d.place,
 			number:  d.Number,
 		}
 		x := base

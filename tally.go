@@ -56,7 +56,11 @@ func (s *State) tallyClosed(t *TallyState) bool {
 }
 
 func (s *State) personLevel(t *TallyState) int64 {
-	return s.Cov.pointDay[pointDayKey{place: t.Place, day: t.Date, product: t.Product, number: t.DoseNumber}]
+	pi, ok := s.productIdx[t.Product]
+	if !ok {
+		return 0
+	}
+	return s.Cov.pointDay[pointDayKey{place: s.places[t.Place], day: t.Date, product: pi, number: int32(t.DoseNumber)}]
 }
 
 // TallyLine reconciles one tally with person-level records.
