@@ -141,3 +141,70 @@ func (d *DoseAdministered) UnmarshalJSON(b []byte) error {
 	*d = DoseAdministered(p)
 	return nil
 }
+
+// UnmarshalJSON decodes a registration event body: {"person":{...strings}}.
+func (r *PersonRegistered) UnmarshalJSON(b []byte) error {
+	i := skipWS(b, 0)
+	const prefix = `{"person":`
+	if i+len(prefix) <= len(b) && string(b[i:i+len(prefix)]) == prefix {
+		inner := b[i+len(prefix):]
+		// the inner object ends at the last '}' before the outer one
+		j := len(inner) - 1
+		for j >= 0 && (inner[j] == ' ' || inner[j] == '\n' || inner[j] == '\t' || inner[j] == '\r') {
+			j--
+		}
+		if j > 0 && inner[j] == '}' {
+			var p Person
+			if decodePersonFast(inner[:j], &p) {
+				r.Person = p
+				return nil
+			}
+		}
+	}
+	type plain PersonRegistered
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = PersonRegistered(p)
+	return nil
+}
+
+func decodePersonFast(b []byte, out *Person) bool {
+	return flatStrings(b, func(k string, v []byte, esc bool) bool {
+		s, ok := jsonString(v, esc)
+		if !ok {
+			return false
+		}
+		switch k {
+		case "id":
+			if len(s) != 32 {
+				return false
+			}
+			if _, err := hex.Decode(out.ID[:], v); err != nil {
+				return false
+			}
+		case "iin_sealed":
+			out.IINSealed = s
+		case "family":
+			out.Family = s
+		case "given":
+			out.Given = s
+		case "birth_date":
+			d, err := ParseDate(s)
+			if err != nil {
+				return false
+			}
+			out.BirthDate = d
+		case "sex":
+			out.Sex = s
+		case "region":
+			out.Region = s
+		case "group":
+			out.Group = s
+		default:
+			return false
+		}
+		return true
+	})
+}

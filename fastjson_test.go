@@ -111,3 +111,22 @@ func FuzzAdjustmentEncode(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPersonDecode(f *testing.F) {
+	f.Add(`{"person":{"id":"00112233445566778899aabbccddeeff","iin_sealed":"abc","family":"Иванова","given":"Olga","birth_date":"1980-02-29","sex":"F","region":"KZ-AKM","group":"teacher"}}`)
+	f.Add(`{"person":{"id":"00112233445566778899aabbccddeeff","birth_date":"1980-02-30"}}`)
+	f.Add(`{"person":{"id":"00112233445566778899AABBCCDDEEFF"}} `)
+	f.Fuzz(func(t *testing.T, in string) {
+		type plain vt.PersonRegistered
+		var fast vt.PersonRegistered
+		var ref plain
+		ferr := json.Unmarshal([]byte(in), &fast)
+		rerr := json.Unmarshal([]byte(in), &ref)
+		if (ferr == nil) != (rerr == nil) {
+			t.Fatalf("%q: fast err %v, reflective err %v", in, ferr, rerr)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, vt.PersonRegistered(ref)) {
+			t.Fatalf("%q:\nfast %+v\nref  %+v", in, fast, ref)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -205,9 +206,99 @@ func replayTx(ctx context.Context, q queryer, after uint64, fn func(vaxtrace.Eve
 	return rows.Err()
 }
 
-// Replay implements vaxtrace.Journal.
+// Replay implements vaxtrace.Journal. Rows are read in one goroutine,
+// decoded by one per CPU and handed to fn in order, so decoding overlaps
+// with the caller's work (rebuilding the state).
 func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) error) error {
-	return replayTx(ctx, d.db, after, fn)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type batch struct {
+		rows []rawEvent
+		evs  []vaxtrace.Event
+		err  error
+		done chan struct{}
+	}
+	ordered := make(chan *batch, 8)
+	work := make(chan *batch, 8)
+	var scanErr error
+	go func() {
+		defer close(ordered)
+		defer close(work)
+		rows, err := d.db.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events WHERE seq > ? ORDER BY seq", int64(after))
+		if err != nil {
+			scanErr = fmt.Errorf("replay: %w", err)
+			return
+		}
+		defer rows.Close()
+		b := &batch{done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case ordered <- b:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				return false
+			}
+			b = &batch{done: make(chan struct{})}
+			return true
+		}
+		for rows.Next() {
+			var r rawEvent
+			if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
+				scanErr = fmt.Errorf("replay scan: %w", err)
+				return
+			}
+			b.rows = append(b.rows, r)
+			if len(b.rows) == 2048 && !send() {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			scanErr = err
+			return
+		}
+		if len(b.rows) > 0 {
+			send()
+		}
+	}()
+	for range max(1, runtime.NumCPU()) {
+		go func() {
+			for b := range work {
+				b.evs = make([]vaxtrace.Event, len(b.rows))
+				for i, r := range b.rows {
+					p, err := vaxtrace.DecodePayload(r.kind, r.data)
+					if err != nil {
+						b.err = fmt.Errorf("event %d: %w", r.seq, err)
+						break
+					}
+					b.evs[i] = vaxtrace.Event{Seq: uint64(r.seq), Kind: r.kind, Key: r.key, Actor: r.actor, Recorded: time.Unix(0, r.rec).UTC(), Hash: uint64(r.hash), Data: p}
+				}
+				b.rows = nil
+				close(b.done)
+			}
+		}()
+	}
+	for b := range ordered {
+		<-b.done
+		if b.err != nil {
+			return b.err
+		}
+		for _, ev := range b.evs {
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+	}
+	return scanErr
+}
+
+type rawEvent struct {
+	seq, rec, hash   int64
+	kind, key, actor string
+	data             []byte
 }
 
 // Last implements vaxtrace.Journal.
