@@ -1,7 +1,5 @@
 package vaxtrace
 
-import "time"
-
 // Coverage measures. Doses measures count doses; people measures count people
 // on the day they reached the state.
 const (
@@ -421,5 +419,3 @@ func (s *State) ByAge(region string, m int, to Date) []int64 {
 
 // LastDay is the latest day with any dose.
 func (s *State) LastDay() Date { return s.Cov.maxDay }
-
-var _ = time.Now

@@ -70,17 +70,20 @@ func HashBody(kind string, body []byte) uint64 {
 	return h.Sum64()
 }
 
-// ContentHash hashes a submitted payload (before Decide fills derived
-// fields) so that replaying a request can be told apart from reusing its
-// idempotency key with different content.
-func ContentHash(p Payload) uint64 {
-	b, err := json.Marshal(p)
+// EncodeAndHash encodes a submitted payload (before Decide fills derived
+// fields) and hashes it, so that replaying a request can be told apart from
+// reusing its idempotency key with different content. The engine stores the
+// encoding when Decide derives nothing.
+func EncodeAndHash(p Payload) ([]byte, uint64, error) {
+	b, err := EncodePayload(p)
 	if err != nil {
-		return 0
+		return nil, 0, err
 	}
-	h := fnv.New64a()
-	h.Write([]byte(p.Kind()))
-	h.Write([]byte{0})
-	h.Write(b)
-	return h.Sum64()
+	return b, HashBody(p.Kind(), b), nil
+}
+
+// ContentHash is the hash part of EncodeAndHash (0 if p cannot be encoded).
+func ContentHash(p Payload) uint64 {
+	_, h, _ := EncodeAndHash(p)
+	return h
 }

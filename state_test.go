@@ -1,6 +1,7 @@
 package vaxtrace_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func (w *world) do(p vt.Payload, at time.Time) error {
 		return err
 	}
 	w.seq++
-	ev := vt.Event{Seq: w.seq, Kind: p.Kind(), Key: p.Kind() + itoa(int(w.seq)), Recorded: at, Hash: vt.ContentHash(p), Data: d}
+	ev := vt.Event{Seq: w.seq, Kind: p.Kind(), Key: p.Kind() + strconv.FormatUint(w.seq, 10), Recorded: at, Hash: vt.ContentHash(p), Data: d}
 	w.s.Apply(ev)
 	w.log = append(w.log, ev)
 	return nil

@@ -33,10 +33,9 @@ type Command struct {
 	View func(s *vaxtrace.State) any
 
 	// encoded by SubmitBatch in the caller's goroutine, off the writer's path
-	raw     []byte
-	hash    uint64
-	encErr  error
-	encoded bool
+	raw    []byte
+	hash   uint64
+	encErr error
 }
 
 // Result is the outcome of one command.
@@ -159,12 +158,8 @@ func (e *Engine) SubmitBatch(ctx context.Context, cmds []Command) []Result {
 	// only decides, applies and appends
 	for i := range cmds {
 		c := &cmds[i]
-		if c.Data != nil && !c.encoded {
-			c.raw, c.encErr = vaxtrace.EncodePayload(c.Data)
-			if c.encErr == nil {
-				c.hash = vaxtrace.HashBody(c.Data.Kind(), c.raw)
-			}
-			c.encoded = true
+		if c.Data != nil {
+			c.raw, c.hash, c.encErr = vaxtrace.EncodeAndHash(c.Data)
 		}
 	}
 	r := &request{cmds: cmds, res: make([]Result, len(cmds)), done: make(chan struct{})}
@@ -336,13 +331,7 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
 		return nil, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
 	}
-	raw, h, err := c.raw, c.hash, c.encErr
-	if !c.encoded {
-		raw, err = vaxtrace.EncodePayload(c.Data)
-		if err == nil {
-			h = vaxtrace.HashBody(c.Data.Kind(), raw)
-		}
-	}
+	raw, h, err := c.raw, c.hash, c.encErr // encoded by SubmitBatch
 	if err != nil {
 		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}

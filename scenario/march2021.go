@@ -235,7 +235,6 @@ func (b *builder) supply() error {
 			return err
 		}
 	}
-	_ = at
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"vaxtrace"
 	"vaxtrace/fhir"
@@ -124,7 +123,6 @@ func runExport(ctx context.Context, args []string) error {
 		for rt := range files {
 			fmt.Println("wrote", filepath.Join(*out, rt+".ndjson"))
 		}
-		_ = time.Now
 		return nil
 	}
 	return vaxtrace.FieldError("format", "unknown export %q (owid or fhir)", what)
