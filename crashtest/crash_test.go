@@ -22,7 +22,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
-	"vaxtrace/pii"
+	"vaxtrace/keyring"
 	"vaxtrace/scenario"
 	"vaxtrace/sqlite"
 )
@@ -48,6 +48,9 @@ func TestKill9KeepsAcknowledgedDoses(t *testing.T) {
 	// seed a point with plenty of stock
 	j, err := sqlite.Open(db)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.OpenPII(ctx, j, db+".keys", nil); err != nil { // the empty store gets its keys
 		t.Fatal(err)
 	}
 	eng, err := engine.Open(ctx, j, engine.Options{})
@@ -90,7 +93,6 @@ func TestKill9KeepsAcknowledgedDoses(t *testing.T) {
 		}
 	}()
 
-	keys, _ := pii.LoadOrCreate(db + ".keys")
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var wg sync.WaitGroup
@@ -156,7 +158,6 @@ func TestKill9KeepsAcknowledgedDoses(t *testing.T) {
 	srv.Wait()
 	close(stop)
 	wg.Wait()
-	_ = keys
 	if len(acked) == 0 {
 		t.Fatal("no dose was acknowledged before the kill")
 	}

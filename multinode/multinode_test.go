@@ -27,6 +27,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/keyring"
 	"vaxtrace/postgres"
 	"vaxtrace/scenario"
 )
@@ -107,8 +108,13 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	ctx := context.Background()
 	dsn := freshDB(t)
 	const stock = 300 // doses of component I at the one point: fewer than people
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "vaxtrace.keys") // both nodes share the personal-data keys
 	j, err := postgres.Open(ctx, dsn)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.OpenPII(ctx, j, keys, nil); err != nil { // the empty store gets its keys
 		t.Fatal(err)
 	}
 	eng, err := engine.Open(ctx, j, engine.Options{})
@@ -121,10 +127,8 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	eng.Close()
 	j.Close()
 
-	dir := t.TempDir()
-	keys := filepath.Join(dir, "vaxtrace.keys") // both nodes share the personal-data keys
 	bin := build(t)
-	tok, err := exec.Command(bin, "token", "--db", dsn, "--name", "mn-admin", "--role", "admin").Output()
+	tok, err := exec.Command(bin, "token", "--db", dsn, "--keys", keys, "--name", "mn-admin", "--role", "admin").Output()
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
@@ -223,7 +227,7 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(bin, "check", "--db", dsn).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "check", "--db", dsn, "--keys", keys).CombinedOutput(); err != nil {
 		t.Fatalf("vaxtrace check: %v\n%s", err, out)
 	}
 	t.Logf("two nodes: %d people asked twice each, %d first doses accepted (stock %d), %d events", people, total, stock, last)
