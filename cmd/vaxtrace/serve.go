@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 	sf.add(fs)
 	sf.addCerts(fs)
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
-	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often (PostgreSQL deployments, e.g. 200ms)")
+	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,15 +46,17 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll(eng)
-	return serve(ctx, eng, keys, sf, *addr, "")
+	return serve(ctx, eng, keys, sf, *addr, "", *poll)
 }
 
 // mounts add the handlers that live outside httpapi (certificates,
 // planning, FHIR); each file that has one registers itself here.
 var mounts []func(api *httpapi.Server, eng *engine.Engine, keys *pii.Keys, sf storeFlags) error
 
-func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string) error {
-	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler()})
+// serve runs the API. poll is also how long a resolved token is cached: a
+// token revoked on another node or with the CLI stops working here within it.
+func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string, poll time.Duration) error {
+	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll})
 	for _, m := range mounts {
 		if err := m(h, eng, keys, sf); err != nil {
 			return err
@@ -64,7 +66,7 @@ func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlag
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := h.HTTPServer() // header, body, write and idle timeouts; upload slots
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	if banner != "" {
 		fmt.Print(banner)
@@ -125,7 +127,8 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
-	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret))
+	banner := fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret)
+	return serve(ctx, eng, keys, sf, *addr, banner, time.Second)
 }
 
 func runToken(ctx context.Context, args []string) error {
