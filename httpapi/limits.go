@@ -21,8 +21,12 @@ type Limits struct {
 	// route but uploads (default 30 s). A slow body is cut off.
 	ReadTimeout time.Duration
 	// WriteTimeout: time from the end of the request headers to the end of
-	// the response (default 60 s; uploads get UploadTimeout more).
+	// the response (default 2 min; uploads get UploadTimeout more, and the
+	// long reads, the conservation check and the journal stream, LongWrite).
 	WriteTimeout time.Duration
+	// LongWrite bounds the answer of the routes that read the whole journal
+	// (default 30 min).
+	LongWrite time.Duration
 	// IdleTimeout: how long a keep-alive connection may wait for its next
 	// request (default 120 s).
 	IdleTimeout time.Duration
@@ -52,7 +56,8 @@ func (l *Limits) defaults() {
 	}
 	def(&l.ReadHeaderTimeout, 10*time.Second)
 	def(&l.ReadTimeout, 30*time.Second)
-	def(&l.WriteTimeout, 60*time.Second)
+	def(&l.WriteTimeout, 2*time.Minute)
+	def(&l.LongWrite, 30*time.Minute)
 	def(&l.IdleTimeout, 120*time.Second)
 	def(&l.UploadTimeout, 10*time.Minute)
 	def(&l.UploadIdle, 30*time.Second)

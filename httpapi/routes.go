@@ -80,7 +80,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/reports/estimate", Access: member, Tag: "campaign", Summary: "Doses given: person-level records plus the part of daily tallies they do not cover yet", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: estimateResponse{}, Fn: s.estimate},
 		{Method: "GET", Path: "/api/v1/tallies", Access: member, Tag: "campaign", Summary: "Tallies reconciled with person-level records", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: list("tallies", vaxtrace.TallyLine{}, "to", "region"), Fn: s.listTallies},
 
-		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Fn: s.check},
-		{Method: "GET", Path: "/api/v1/events", Access: auditors, Tag: "audit", Summary: "The journal as JSON lines", Query: []param{{"after", "sequence number to start after"}, {"limit", "at most this many events (default 1000)"}}, Fn: s.events},
+		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Long: true, Fn: s.check},
+		{Method: "GET", Path: "/api/v1/events", Access: auditors, Tag: "audit", Summary: "The journal as JSON lines", Query: []param{{"after", "sequence number to start after"}, {"limit", "at most this many events (default 1000)"}}, Long: true, Fn: s.events},
 	}
 }

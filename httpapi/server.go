@@ -186,6 +186,7 @@ type route struct {
 	Resp    any     // response type (for OpenAPI), nil for a generic object
 	Status  int     // success status (default 200)
 	Upload  bool    // a large upload: MaxBatchBody, progress deadline, one of MaxUploads slots
+	Long    bool    // reads the whole journal: the answer may take Limits.LongWrite
 	Fn      apiFunc
 }
 
@@ -215,6 +216,9 @@ func (s *Server) wrap(rt route) http.HandlerFunc {
 			defer release()
 		} else if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
+		}
+		if rt.Long {
+			_ = http.NewResponseController(w).SetWriteDeadline(s.clock().Add(s.opts.Limits.LongWrite))
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		if err := rt.Fn(w, r); err != nil {

@@ -54,6 +54,12 @@ func Public(err *vaxtrace.Error) error { return publicError{err} }
 
 type publicError struct{ e *vaxtrace.Error }
 
+// IsPublic reports whether err was marked with Public.
+func IsPublic(err error) bool {
+	var pub publicError
+	return errors.As(err, &pub)
+}
+
 func (p publicError) Error() string { return p.e.Error() }
 func (p publicError) Unwrap() error { return p.e }
 

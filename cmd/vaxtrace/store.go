@@ -150,7 +150,8 @@ func (s *storeFlags) loadCerts(ctx context.Context) (*certs.Service, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, certs.AuthorityFile)); err != nil {
-		return nil, fmt.Errorf("no certificate authority in %s: restore this store's authority from its backup or point --certs (VAXTRACE_CERTS) at it (%w)", dir, err)
+		return nil, fmt.Errorf("no certificate authority in %s (%w): a store gets one when `vaxtrace serve` starts or the first certificate is issued; "+
+			"if this store already has one, point --certs (VAXTRACE_CERTS) at it or restore it from the store's backup", dir, err)
 	}
 	dir, pass, err := s.certPassphrase()
 	if err != nil {

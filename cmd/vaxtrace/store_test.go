@@ -319,10 +319,12 @@ func TestPostgresNeedsANamedKeyFile(t *testing.T) {
 	j.Close()
 	cwd := t.TempDir()
 	for _, c := range [][]string{{"check"}, {"report"}, {"token", "--name", "x", "--role", "admin"}, {"serve", "--addr", "127.0.0.1:0"}} {
-		cmd := exec.Command(binary(t), append(c, "--db", db)...)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // serve would run forever
+		cmd := exec.CommandContext(ctx, binary(t), append(c, "--db", db)...)
 		cmd.Dir = cwd
 		cmd.Env = append(os.Environ(), "VAXTRACE_KEYS=")
 		out, err := cmd.CombinedOutput()
+		cancel()
 		if err == nil || !strings.Contains(string(out), "--keys or VAXTRACE_KEYS") {
 			t.Errorf("%v: %v\n%s", c, err, out)
 		}
@@ -443,5 +445,63 @@ func TestExportFHIRPrivacy(t *testing.T) {
 	}
 	if _, errs, err := run(t, nil, "export", "owid", "--db", db, "--include-iin"); err == nil || !strings.Contains(errs, "only for the fhir export") {
 		t.Fatalf("owid --include-iin: %v\n%s", err, errs)
+	}
+}
+
+// TestRestoreRefusesKeysThatDoNotOpenTheData: a bundle whose keys are not
+// the journal's (made by hand: backup never writes one) is refused, and the
+// restore removes everything it wrote. With the fingerprint row gone (a store
+// from before fingerprints) the proof on a sealed IIN catches it.
+func TestRestoreRefusesKeysThatDoNotOpenTheData(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("legacy=%v", legacy), func(t *testing.T) {
+			dir := t.TempDir()
+			src := seedSQLite(t, dir)
+			ctx := context.Background()
+			j, err := sqlite.Open(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copyPath := filepath.Join(dir, "journal.copy")
+			if err := j.Backup(ctx, copyPath); err != nil {
+				t.Fatal(err)
+			}
+			j.Close()
+			if legacy {
+				c, err := sqlite.Open(copyPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.SQL().Exec("DELETE FROM meta WHERE k = ?", keyring.MetaPII); err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				os.Remove(copyPath + "-wal")
+				os.Remove(copyPath + "-shm")
+			}
+			_, wrongKeys, err := pii.Create(filepath.Join(dir, "wrong.keys"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bundle := filepath.Join(dir, "forged.vxb")
+			pass := "backup passphrase for tests"
+			if err := keyring.WriteBundle(bundle, keyring.Manifest{Engine: keyring.EngineSQLite, Created: time.Now().UTC().Truncate(time.Second)}, copyPath, wrongKeys, nil, []byte(pass)); err != nil {
+				t.Fatal(err)
+			}
+			dst := filepath.Join(dir, "restored.db")
+			_, errs, err := run(t, []string{DefaultPassphraseEnv + "=" + pass}, "restore", "--db", dst, "--from", bundle)
+			want := "does not belong to this store"
+			if legacy {
+				want = "wrong key file"
+			}
+			if err == nil || !strings.Contains(errs, want) {
+				t.Fatalf("forged bundle: %v\n%s", err, errs)
+			}
+			for _, p := range []string{dst, dst + ".keys", dst + "-wal"} {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("a failed restore left %s behind", filepath.Base(p))
+				}
+			}
+		})
 	}
 }
