@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Meta returns the value stored under k in the store's meta table (key
@@ -43,10 +44,11 @@ func (d *DB) PutMetaIfAbsent(ctx context.Context, k, v string) (string, error) {
 // only read a store check it first, so that a mistyped database name is
 // refused instead of becoming a new empty store.
 func Initialized(ctx context.Context, url string) (bool, error) {
-	cfg, err := pgx.ParseConfig(url)
+	pcfg, err := pgxpool.ParseConfig(url) // accepts pool settings such as pool_max_conns
 	if err != nil {
 		return false, fmt.Errorf("postgres: %w", err)
 	}
+	cfg := pcfg.ConnConfig
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return false, fmt.Errorf("postgres: connect to %s: %w", describe(cfg), err)

@@ -30,6 +30,9 @@ func TestMetaAndInitialized(t *testing.T) {
 	if v, err := other.PutMetaIfAbsent(ctx, "k", "second"); err != nil || v != "first" {
 		t.Fatalf("second put won: %q %v", v, err)
 	}
+	if ok, err := postgres.Initialized(ctx, u+"&pool_max_conns=4"); !ok || err != nil {
+		t.Fatalf("pool settings in the URL: %v %v", ok, err)
+	}
 	if _, err := postgres.Initialized(ctx, withDatabase(baseURL(), "vaxtrace_no_such_database")); err == nil {
 		t.Fatal("a missing database was accepted")
 	}
