@@ -98,6 +98,9 @@ func PassphraseFromEnv(dir string) (pass string, fromFile bool, err error) {
 	pf := filepath.Join(dir, PassphraseFile)
 	b, err := os.ReadFile(pf)
 	if err == nil {
+		if err := checkPrivate(pf); err != nil {
+			return "", true, err
+		}
 		p := strings.TrimSpace(string(b))
 		if p == "" {
 			return "", true, fmt.Errorf("certs: %s is empty", pf)
@@ -126,40 +129,78 @@ func PassphraseFromEnv(dir string) (pass string, fromFile bool, err error) {
 
 // Open loads the authority sealed in dir/authority.sealed, or creates one for
 // country (a CSCA and a first DSC, valid from now) and saves it. passphrase
-// must not be empty; see PassphraseFromEnv.
+// must not be empty; see PassphraseFromEnv. The vaxtrace command opens the
+// authority through package keyring, which creates one only for a store
+// that has issued no certificate and records its fingerprint in the store.
 func Open(dir string, passphrase string, country string, now time.Time) (*Service, error) {
+	s, err := Load(dir, passphrase, country)
+	if !errors.Is(err, os.ErrNotExist) {
+		return s, err
+	}
+	a, err := hcert.GenerateAuthority(country, now)
+	if err != nil {
+		return nil, err
+	}
+	return Install(dir, passphrase, a)
+}
+
+// Load opens the authority sealed in dir/authority.sealed. It never creates
+// one: a missing file is an error wrapping os.ErrNotExist.
+func Load(dir string, passphrase string, country string) (*Service, error) {
 	if passphrase == "" {
 		return nil, errors.New("certs: empty passphrase (set " + PassphraseEnv + ")")
 	}
-	s := &Service{dir: dir, passphrase: []byte(passphrase), Issuer: DefaultIssuer, Now: time.Now, recent: newLRU(RecentHC1)}
+	s := newService(dir, passphrase)
 	path := filepath.Join(dir, AuthorityFile)
 	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		a, err := hcert.LoadAuthority(data, s.passphrase)
-		if err != nil {
-			if errors.Is(err, hcert.ErrPassphrase) {
-				return nil, fmt.Errorf("certs: cannot open %s: wrong passphrase (%s) or corrupted file", path, PassphraseEnv)
-			}
-			return nil, fmt.Errorf("certs: load %s: %w", path, err)
-		}
-		if country != "" && a.Country != country {
-			return nil, fmt.Errorf("certs: %s is the authority of %s, not %s", path, a.Country, country)
-		}
-		s.setAuthority(a)
-	case errors.Is(err, os.ErrNotExist):
-		a, err := hcert.GenerateAuthority(country, now)
-		if err != nil {
-			return nil, err
-		}
-		s.setAuthority(a)
-		if err := s.save(); err != nil {
-			return nil, err
-		}
-	default:
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("certs: no certificate authority at %s: %w", path, err)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("certs: read %s: %w", path, err)
 	}
+	a, err := hcert.LoadAuthority(data, s.passphrase)
+	if err != nil {
+		if errors.Is(err, hcert.ErrPassphrase) {
+			return nil, fmt.Errorf("certs: cannot open %s: wrong passphrase (%s) or corrupted file", path, PassphraseEnv)
+		}
+		return nil, fmt.Errorf("certs: load %s: %w", path, err)
+	}
+	if country != "" && a.Country != country {
+		return nil, fmt.Errorf("certs: %s is the authority of %s, not %s", path, a.Country, country)
+	}
+	s.setAuthority(a)
 	return s, nil
+}
+
+// Install saves a (for example restored) authority into dir, sealed with
+// passphrase, and returns its service. It refuses to replace an authority
+// already in dir.
+func Install(dir string, passphrase string, a *hcert.Authority) (*Service, error) {
+	if passphrase == "" {
+		return nil, errors.New("certs: empty passphrase (set " + PassphraseEnv + ")")
+	}
+	path := filepath.Join(dir, AuthorityFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("certs: %s already exists; refusing to replace a certificate authority", path)
+	}
+	s := newService(dir, passphrase)
+	s.setAuthority(a)
+	data, err := a.Save(s.passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("certs: create %s: %w", dir, err)
+	}
+	if err := writeFileExclusive(path, data); err != nil {
+		return nil, fmt.Errorf("certs: save authority: %w", err)
+	}
+	return s, nil
+}
+
+func newService(dir, passphrase string) *Service {
+	return &Service{dir: dir, passphrase: []byte(passphrase), Issuer: DefaultIssuer, Now: time.Now, recent: newLRU(RecentHC1)}
 }
 
 // Dir returns the certificate directory.
@@ -195,6 +236,51 @@ func (s *Service) save() error {
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, AuthorityFile), data); err != nil {
 		return fmt.Errorf("certs: save authority: %w", err)
+	}
+	return nil
+}
+
+// checkPrivate refuses a secret file that the group or others may access.
+func checkPrivate(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("certs: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("certs: refusing %s: accessible by group or others (mode %04o); run chmod 600 %s", path, perm, path)
+	}
+	return nil
+}
+
+// writeFileExclusive writes data to path (mode 0600) through a synced
+// temporary file that is hard-linked into place, so that it fails instead of
+// replacing a file another process wrote meanwhile.
+func writeFileExclusive(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return nil
 }

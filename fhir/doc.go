@@ -10,7 +10,10 @@
 //     errors as OperationOutcome and results scoped by the caller's role.
 //   - Bulk export (ExportNDJSON): Patient.ndjson and Immunization.ndjson
 //     streamed one resource per line, reading the state under its read lock
-//     in chunks so writers are never blocked for long.
+//     in chunks so writers are never blocked for long. Without keys it writes
+//     no IIN (each Patient carries PersonSystem|<person id>); the IIN in
+//     clear is written only when the caller passes the keys (the CLI's
+//     --include-iin).
 //   - Import (Import, Importer.Import): transaction/batch/collection Bundles
 //     and NDJSON, stream-decoded with a per-entry size cap. Every resource
 //     becomes an ordinary engine command (PersonRegistered, DoseAdministered,

@@ -246,6 +246,12 @@ const exportChunk = 512
 // Memory: 16 bytes per person for the sorted id list plus one chunk of
 // resources; the state is read under its read lock one chunk at a time.
 // progress (optional) is called after each chunk with people done and total.
+//
+// IINs: with keys nil, no IIN is written; every Patient is identified by its
+// person id (PersonSystem), a keyed hash that reveals nothing without the
+// keys. With keys, each sealed IIN is opened and written in clear
+// (IINSystem): only for transfers between health information systems that
+// need it, never for open data.
 func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, region string, w func(resourceType string) io.Writer, progress func(done, total int)) error {
 	var ids []vaxtrace.PersonID
 	voided := map[vaxtrace.PersonID][]string{}
@@ -321,7 +327,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		})
 		for i := range chunk {
 			it := &chunk[i]
-			if it.sealed != "" {
+			if keys != nil && it.sealed != "" {
 				iin, err := keys.Open(it.sealed)
 				if err != nil {
 					return err

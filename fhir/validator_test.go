@@ -144,9 +144,18 @@ func TestValidatorNegativeControl(t *testing.T) {
 		writeResource(t, dir, "bad-imm-types", map[string]any{"resourceType": "Immunization", "status": 7, "vaccineCode": map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/sid/cvx", "code": "505"}}}, "patient": map[string]any{"reference": "Patient/x"}, "occurrenceDateTime": "2021-03-01"}),
 		writeResource(t, dir, "bad-patient", map[string]any{"resourceType": "Patient", "birthDate": "01.02.1980", "gender": "f"}),
 		writeResource(t, dir, "bad-unknown-element", map[string]any{"resourceType": "Patient", "iin": "850101300123"}),
+		// required bindings (terminology), each on its own: the structure is valid
+		writeResource(t, dir, "bad-imm-status-done", withStatus("done")),
+		writeResource(t, dir, "bad-patient-gender-code", map[string]any{"resourceType": "Patient", "gender": "f"}),
+		writeResource(t, dir, "bad-identifier-use", map[string]any{"resourceType": "Patient", "identifier": []any{map[string]any{"use": "primary", "value": "x"}}}),
+		writeResource(t, dir, "bad-nested-in-bundle", map[string]any{"resourceType": "Bundle", "type": "collection", "entry": []any{map[string]any{"resource": withStatus("done")}}}),
 	}
-	good := writeResource(t, dir, "good", Outcome("invalid", "x"))
-	res, ok := runValidator(t, append(bad, good))
+	goods := []string{
+		writeResource(t, dir, "good", Outcome("invalid", "x")),
+		writeResource(t, dir, "good-imm-completed", withStatus("completed")),
+		writeResource(t, dir, "good-imm-not-done", withStatus("not-done")),
+	}
+	res, ok := runValidator(t, append(bad, goods...))
 	if ok {
 		t.Fatal("the validator accepted invalid resources")
 	}
@@ -155,9 +164,21 @@ func TestValidatorNegativeControl(t *testing.T) {
 			t.Errorf("not rejected: %s", res[f])
 		}
 	}
-	if !strings.HasPrefix(res[good], "OK") {
-		t.Errorf("valid resource rejected: %s", res[good])
+	for _, f := range goods {
+		if !strings.HasPrefix(res[f], "OK") {
+			t.Errorf("valid resource rejected: %s", res[f])
+		}
 	}
+	if !strings.Contains(res[bad[4]], "immunization-status") {
+		t.Errorf("status done rejected for another reason: %s", res[bad[4]])
+	}
+}
+
+// withStatus is a structurally valid Immunization with the given status.
+func withStatus(status string) map[string]any {
+	return map[string]any{"resourceType": "Immunization", "status": status,
+		"vaccineCode": map[string]any{"coding": []any{map[string]any{"system": "http://hl7.org/fhir/sid/cvx", "code": "207"}}},
+		"patient":     map[string]any{"reference": "Patient/x"}, "occurrenceDateTime": "2021-03-01"}
 }
 
 func sharedFileOr(t *testing.T, rel string) []byte {

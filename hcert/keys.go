@@ -428,3 +428,45 @@ func (a *Authority) String() string {
 
 // GoString keeps %#v from dumping private keys.
 func (a *Authority) GoString() string { return a.String() }
+
+// Fingerprint identifies the authority without revealing any key: "csca1:"
+// and the first 16 bytes, in hex, of the SHA-256 of the CSCA certificate.
+// Rotating document signers does not change it.
+func (a *Authority) Fingerprint() string {
+	h := sha256.Sum256(a.CSCA.Raw)
+	return "csca1:" + fmt.Sprintf("%x", h[:16])
+}
+
+// ProveSigners proves that the authority holds the private keys the trust
+// list publishes: every DSC's key signs a fresh random challenge and the
+// signature is checked with the public key the trust list holds under that
+// DSC's KID. It fails naming the first DSC that the list does not know or
+// whose key does not match.
+func (a *Authority) ProveSigners(trust *TrustList) error {
+	signers := a.Signers()
+	if len(signers) == 0 {
+		return errors.New("hcert: the authority has no document signer")
+	}
+	challenge := make([]byte, 32)
+	if _, err := rand.Read(challenge); err != nil {
+		return err
+	}
+	digest := sha256.Sum256(challenge)
+	for _, s := range signers {
+		sig, err := ecdsa.SignASN1(rand.Reader, s.key, digest[:])
+		if err != nil {
+			return fmt.Errorf("hcert: %s: sign: %w", s, err)
+		}
+		ok := false
+		for _, c := range trust.Lookup(s.KID) {
+			if pub, isEC := c.PublicKey.(*ecdsa.PublicKey); isEC && ecdsa.VerifyASN1(pub, digest[:], sig) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return fmt.Errorf("hcert: %s: the trust list has no certificate under kid %x whose public key matches this private key", s, s.KID)
+		}
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/httperr"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -23,8 +24,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	last, err := s.eng.Journal().Last(ctx)
 	if err != nil {
-		s.log.Error("readiness: journal unreachable", "err", err)
-		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "journal unreachable")
+		s.log.Error("readiness: journal unreachable", "request_id", requestID(r), "err", err)
+		return httperr.Public(vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "journal unreachable"))
 	}
 	var seq uint64
 	s.eng.Read(func(st *vaxtrace.State) { seq = st.Seq })

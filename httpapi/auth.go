@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/httperr"
 )
 
 // NewToken returns a new API token secret (32 random bytes, base64url) and
@@ -60,7 +61,7 @@ func (s *Server) authenticate(r *http.Request) (vaxtrace.Principal, error) {
 		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "Authorization must be \"Bearer <token>\"")
 	}
 	hash := HashToken(secret)
-	now := time.Now()
+	now := s.clock()
 	if v, ok := s.tokens.Load(hash); ok {
 		c := v.(cachedToken)
 		if now.Before(c.expires) {
@@ -75,8 +76,8 @@ func (s *Server) authenticate(r *http.Request) (vaxtrace.Principal, error) {
 		if vaxtrace.ErrorCode(err) == vaxtrace.EUNAUTHORIZED {
 			return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "unknown or revoked token")
 		}
-		s.log.Error("token look-up failed", "err", err)
-		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "cannot check the token right now")
+		s.log.Error("token look-up failed", "request_id", requestID(r), "err", err)
+		return vaxtrace.Principal{}, httperr.Public(vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "cannot check the token right now; try again later"))
 	}
 	if t.Revoked || !vaxtrace.ValidRole(t.Principal.Role) {
 		return vaxtrace.Principal{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "unknown or revoked token")
@@ -126,4 +127,41 @@ func seesIIN(p vaxtrace.Principal) bool {
 		return true
 	}
 	return false
+}
+
+type revokeResponse struct {
+	Revoked string `json:"revoked"`
+}
+
+// revokeToken revokes a token by name in the store and drops it from this
+// node's cache, so that it stops working here at once. Other nodes cache a
+// resolved token for Options.TokenTTL (the poll interval under serve) and
+// refuse it after that.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.eng.Journal().RevokeToken(r.Context(), name); err != nil {
+		return err
+	}
+	s.forgetToken(name)
+	s.log.Info("token revoked", "request_id", requestID(r), "token", name, "by", principal(r).Name)
+	writeJSON(w, http.StatusOK, revokeResponse{Revoked: name})
+	return nil
+}
+
+// forgetToken drops every cached resolution of the token named name.
+func (s *Server) forgetToken(name string) {
+	s.tokens.Range(func(k, v any) bool {
+		if v.(cachedToken).p.Name == name {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
+}
+
+// requestID is the id of r set by the middleware ("" outside it).
+func requestID(r *http.Request) string {
+	if ri := info(r.Context()); ri != nil {
+		return ri.id
+	}
+	return ""
 }

@@ -33,7 +33,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := httperr.StatusOf(e.Code)
 	if ri := info(r.Context()); ri != nil {
 		ri.code, ri.field = e.Code, e.Field
-		if status >= 500 {
+		switch {
+		case status >= 500 && httperr.IsPublic(err): // deliberate (too many uploads): not a failure
+			s.log.Warn("request refused", "request_id", ri.id, "code", e.Code, "reason", e.Message)
+		case status >= 500:
 			s.log.Error("request failed", "request_id", ri.id, "code", e.Code, "err", err)
 		}
 	}

@@ -33,6 +33,8 @@ type metrics struct {
 	mu       sync.Mutex
 	requests map[routeCode]*atomic.Int64
 	latency  map[string]*histogram
+
+	uploadsRefused atomic.Int64 // large uploads answered 503 (all slots busy)
 }
 
 func newMetrics() *metrics {
@@ -121,6 +123,8 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
 	}
 	counter(w, "vaxtrace_duplicates_total", "Commands recognised as replays (nothing changed).", st.Duplicates.Load())
 	counter(w, "vaxtrace_commits_total", "Group commits to the journal.", st.Commits.Load())
+	counter(w, "vaxtrace_uploads_refused_total", "Large uploads answered 503 because every upload slot was busy.", m.uploadsRefused.Load())
+	gauge(w, "vaxtrace_uploads_in_progress", "Large uploads being read now.", int64(len(s.uploads)))
 
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()

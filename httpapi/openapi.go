@@ -92,7 +92,7 @@ func buildOpenAPI(routes []route) obj {
 		default:
 			op["security"] = []obj{{"bearer": []string{}}}
 		}
-		op["x-access"] = [...]string{"public", "authenticated", "writer (admin, region, point)", "admin or auditor"}[rt.Access]
+		op["x-access"] = [...]string{"public", "authenticated", "writer (admin, region, point)", "admin or auditor", "admin"}[rt.Access]
 		item[strings.ToLower(rt.Method)] = op
 	}
 	return obj{

@@ -20,6 +20,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/readyz", Tag: "ops", Summary: "Journal reachable; reports state lag", Fn: s.readyz},
 		{Method: "GET", Path: "/metrics", Tag: "ops", Summary: "Prometheus metrics (text format)", Fn: s.metricsHandler},
 		{Method: "GET", Path: "/api/v1/openapi.json", Tag: "ops", Summary: "This OpenAPI document", Fn: s.openapi},
+		{Method: "POST", Path: "/api/v1/tokens/{name}/revoke", Access: admins, Tag: "ops", Summary: "Revoke an API token by name (admin): refused at once by this node, by other nodes within their token cache time (the poll interval)", Resp: revokeResponse{}, Fn: s.revokeToken},
 		{Method: "GET", Path: "/api/v1/whoami", Tag: "ops", Summary: "The caller's principal: name, role, region, place (public without a token)", Resp: whoamiResponse{}, Fn: s.whoami},
 
 		{Method: "GET", Path: "/api/v1/products", Tag: "catalog", Summary: "Vaccine catalog", Resp: list("products", vaxtrace.Product{}), Fn: s.listProducts},
@@ -60,7 +61,7 @@ func (s *Server) routeTable() []route {
 		{Method: "POST", Path: "/api/v1/people/{id}/update", Access: writer, Tag: "registry", Summary: "Update a person's details (omitted fields are kept)", Body: updateRequest{}, Resp: personResult{}, Fn: s.updatePerson},
 
 		{Method: "POST", Path: "/api/v1/doses", Access: writer, Tag: "doses", Summary: "Record a dose (idempotency key dose:<id>)", Body: doseRequest{}, Resp: doseResult{}, Status: http.StatusCreated, Fn: s.recordDose},
-		{Method: "POST", Path: "/api/v1/doses/batch", Access: writer, Tag: "doses", Summary: "Upload doses: JSON array or NDJSON (application/x-ndjson); per-record results", Body: []batchRecord{}, Resp: batchResponse{}, Fn: s.doseBatch},
+		{Method: "POST", Path: "/api/v1/doses/batch", Access: writer, Tag: "doses", Summary: "Upload doses: JSON array or NDJSON (application/x-ndjson); per-record results", Body: []batchRecord{}, Resp: batchResponse{}, Upload: true, Fn: s.doseBatch},
 		{Method: "GET", Path: "/api/v1/doses/{id}", Access: member, Tag: "doses", Summary: "A dose with its correction history", Resp: doseView{}, Fn: s.getDose},
 		{Method: "POST", Path: "/api/v1/doses/{id}/void", Access: writer, Tag: "doses", Summary: "Void a dose entered in error", Body: reasonRequest{}, Resp: doseResult{}, Fn: s.voidDose},
 		{Method: "POST", Path: "/api/v1/doses/{id}/correct", Access: writer, Tag: "doses", Summary: "Correct a dose's time, lot, place or person", Body: correctRequest{}, Resp: doseResult{}, Fn: s.correctDose},
@@ -79,7 +80,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/reports/estimate", Access: member, Tag: "campaign", Summary: "Doses given: person-level records plus the part of daily tallies they do not cover yet", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: estimateResponse{}, Fn: s.estimate},
 		{Method: "GET", Path: "/api/v1/tallies", Access: member, Tag: "campaign", Summary: "Tallies reconciled with person-level records", Query: []param{qRegion, {"to", "last day; default today"}}, Resp: list("tallies", vaxtrace.TallyLine{}, "to", "region"), Fn: s.listTallies},
 
-		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Fn: s.check},
-		{Method: "GET", Path: "/api/v1/events", Access: auditors, Tag: "audit", Summary: "The journal as JSON lines", Query: []param{{"after", "sequence number to start after"}, {"limit", "at most this many events (default 1000)"}}, Fn: s.events},
+		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Long: true, Fn: s.check},
+		{Method: "GET", Path: "/api/v1/events", Access: auditors, Tag: "audit", Summary: "The journal as JSON lines", Query: []param{{"after", "sequence number to start after"}, {"limit", "at most this many events (default 1000)"}}, Long: true, Fn: s.events},
 	}
 }

@@ -38,8 +38,16 @@ type Options struct {
 	Now func() time.Time
 	// UI, if set, is mounted at "/" (the dashboard).
 	UI http.Handler
-	// TokenTTL is how long a resolved token is cached (default 30 s).
+	// TokenTTL is how long a resolved token is cached (default 1 s). A token
+	// revoked through this server stops working at once; one revoked
+	// elsewhere (another node, the CLI) within TokenTTL. serve sets it to
+	// the poll interval.
 	TokenTTL time.Duration
+	// Limits bound slow and large requests (see Limits; zero = defaults).
+	Limits Limits
+	// MaxMountedBody bounds the bodies of handlers added with Mount
+	// (default 8 MiB; they apply their own, smaller limits too).
+	MaxMountedBody int64
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
 }
@@ -54,6 +62,9 @@ type Server struct {
 	routes  []route
 	tokens  sync.Map // token hash -> cachedToken
 	metrics *metrics
+	uploads chan struct{} // one slot per large upload being read
+	known   map[string]bool
+	clock   func() time.Time // token cache and upload deadlines (tests move it)
 
 	openapiOnce sync.Once
 	openapiDoc  []byte
@@ -74,7 +85,13 @@ func (s *Server) Mount(pattern, tag, summary string, h http.Handler) {
 		method, path = "GET", pattern
 	}
 	s.routes = append(s.routes, route{Method: method, Path: path, Tag: tag, Summary: summary, Access: anyone})
-	s.mux.Handle(pattern, h)
+	limit := s.opts.MaxMountedBody
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
 
 // Authenticate resolves the bearer token of r (public without one).
@@ -96,10 +113,16 @@ func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	if opts.TokenTTL <= 0 {
-		opts.TokenTTL = 30 * time.Second
+		opts.TokenTTL = time.Second
 	}
-	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics()}
+	if opts.MaxMountedBody <= 0 {
+		opts.MaxMountedBody = 8 << 20
+	}
+	opts.Limits.defaults()
+	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
+		uploads: make(chan struct{}, opts.Limits.MaxUploads), clock: time.Now}
 	s.routes = s.routeTable()
+	s.known = knownFields(s.routes)
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -120,6 +143,7 @@ const (
 	member                 // any authenticated, non-public role
 	writer                 // admin, region, point
 	auditors               // admin, auditor
+	admins                 // admin only
 )
 
 func (a access) allow(p vaxtrace.Principal) error {
@@ -140,6 +164,10 @@ func (a access) allow(p vaxtrace.Principal) error {
 		if p.Role != vaxtrace.RoleAdmin && p.Role != vaxtrace.RoleAuditor {
 			return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "only admin and auditor may read this")
 		}
+	case admins:
+		if p.Role != vaxtrace.RoleAdmin {
+			return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "only admin may do this")
+		}
 	}
 	return nil
 }
@@ -157,6 +185,8 @@ type route struct {
 	Body    any     // request body example type (for OpenAPI), nil if none
 	Resp    any     // response type (for OpenAPI), nil for a generic object
 	Status  int     // success status (default 200)
+	Upload  bool    // a large upload: MaxBatchBody, progress deadline, one of MaxUploads slots
+	Long    bool    // reads the whole journal: the answer may take Limits.LongWrite
 	Fn      apiFunc
 }
 
@@ -176,6 +206,19 @@ func (s *Server) wrap(rt route) http.HandlerFunc {
 		}
 		if ri := info(r.Context()); ri != nil {
 			ri.actor = p.Name
+		}
+		if rt.Upload {
+			release, err := s.upload(w, r)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			defer release()
+		} else if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
+		}
+		if rt.Long {
+			_ = http.NewResponseController(w).SetWriteDeadline(s.clock().Add(s.opts.Limits.LongWrite))
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		if err := rt.Fn(w, r); err != nil {
@@ -208,7 +251,10 @@ func newRequestID() string {
 }
 
 // ServeHTTP runs the middleware: request id, panic recovery, metrics and the
-// access log (which never holds bodies or personal data).
+// access log. The access log holds the method, the route pattern (never the
+// path: ids in it are the client's), the status, sizes, the actor and, for a
+// failed request, the error code and the field only when the API defines a
+// field of that name: never bodies, user-supplied names or personal data.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ri := &reqInfo{id: r.Header.Get("X-Request-ID")}
@@ -242,7 +288,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("request_id", ri.id),
 			slog.String("method", r.Method),
 			slog.String("route", routeName),
-			slog.String("path", redactPath(r.URL.Path)),
 			slog.Int("status", status),
 			slog.Int64("bytes", rw.bytes),
 			slog.Duration("duration", dur),
@@ -253,23 +298,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ri.code != "" {
 			attrs = append(attrs, slog.String("error_code", ri.code))
 			if ri.field != "" {
-				attrs = append(attrs, slog.String("error_field", ri.field))
+				attrs = append(attrs, slog.String("error_field", s.logField(ri.field)))
 			}
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
 	}()
 	s.mux.ServeHTTP(rw, r)
-}
-
-var longDigits = regexp.MustCompile(`[0-9]{12,}`)
-
-// redactPath removes anything that looks like an IIN from a logged path (a
-// client may wrongly put one there; the API never asks for it).
-func redactPath(p string) string {
-	if len(p) > 200 {
-		p = p[:200] + "…"
-	}
-	return longDigits.ReplaceAllString(p, "[redacted]")
 }
 
 type statusWriter struct {

@@ -1,12 +1,19 @@
 // Package httperr maps vaxtrace's domain error codes to HTTP statuses and
 // writes the JSON error body. Every HTTP surface (the API, certificates,
 // planning) uses it, so the mapping is made in exactly one place.
+//
+// Server-side failures (5xx: internal, unavailable) never show their text to
+// clients: a storage error can carry the database's user, host and port. The
+// client gets a fixed message and the X-Request-ID under which the detail is
+// logged. A handler that answers 503 on purpose with a message meant for
+// clients (too many uploads, retry later) marks it with Public.
 package httperr
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"vaxtrace"
@@ -40,22 +47,57 @@ type Body struct {
 	Message string `json:"message"`
 }
 
-// Of converts any error to its public form; internal errors get a generic
-// message (callers log the real one).
+// Public marks a server-side error whose message is written for clients
+// (for example "too many uploads in progress; retry later"), so that Of
+// shows it instead of the fixed message.
+func Public(err *vaxtrace.Error) error { return publicError{err} }
+
+type publicError struct{ e *vaxtrace.Error }
+
+// IsPublic reports whether err was marked with Public.
+func IsPublic(err error) bool {
+	var pub publicError
+	return errors.As(err, &pub)
+}
+
+func (p publicError) Error() string { return p.e.Error() }
+func (p publicError) Unwrap() error { return p.e }
+
+// Fixed messages of server-side failures.
+const (
+	InternalMessage    = "internal error"
+	UnavailableMessage = "the service is temporarily unavailable; try again later"
+)
+
+// Of converts any error to its public form. Client errors (4xx) keep their
+// domain message and field; server-side failures (5xx) get a fixed message
+// unless marked Public: callers log the real one with the request id.
 func Of(err error) Body {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return Body{Code: vaxtrace.EUNAVAILABLE, Message: "request cancelled or timed out"}
 	}
 	code := vaxtrace.ErrorCode(err)
-	if code == vaxtrace.EINTERNAL {
-		return Body{Code: code, Message: "internal error"}
+	if StatusOf(code) >= 500 {
+		var pub publicError
+		if errors.As(err, &pub) && pub.e.Code == code {
+			return Body{Code: code, Message: pub.e.Message}
+		}
+		if code == vaxtrace.EUNAVAILABLE {
+			return Body{Code: code, Message: UnavailableMessage}
+		}
+		return Body{Code: vaxtrace.EINTERNAL, Message: InternalMessage}
 	}
 	return Body{Code: code, Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
 }
 
-// Write writes err as a JSON error response with its status.
+// Write writes err as a JSON error response with its status. A server-side
+// failure is logged (slog.Default) with the response's X-Request-ID, which
+// the API's middleware sets before any handler runs.
 func Write(w http.ResponseWriter, err error) {
 	b := Of(err)
+	if StatusOf(b.Code) >= 500 && !errors.Is(err, context.Canceled) {
+		slog.Error("request failed", "request_id", w.Header().Get("X-Request-ID"), "code", b.Code, "err", err)
+	}
 	if b.Code == vaxtrace.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vaxtrace"`)
 	}

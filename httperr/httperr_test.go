@@ -2,6 +2,8 @@ package httperr
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,5 +43,36 @@ func TestMapping(t *testing.T) {
 	}
 	if StatusOf("nonsense") != http.StatusInternalServerError {
 		t.Fatal("unknown code")
+	}
+}
+
+func TestServerErrorsKeepTheirDetailServerSide(t *testing.T) {
+	var logs strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(old)
+	storage := vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage failure: connect to user=svc host=10.0.0.9 port=5432")
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{storage, UnavailableMessage},
+		{fmt.Errorf("wrapped: %w", storage), UnavailableMessage},
+		{errors.New("pq: password authentication failed for user svc"), InternalMessage},
+		{Public(vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "2 uploads in progress; retry after 5s")), "2 uploads in progress; retry after 5s"},
+	} {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("X-Request-ID", "req-42")
+		Write(rec, c.err)
+		if !strings.Contains(rec.Body.String(), c.want) || strings.Contains(rec.Body.String(), "svc") || strings.Contains(rec.Body.String(), "5432") {
+			t.Errorf("%v: body %s", c.err, rec.Body)
+		}
+	}
+	if !strings.Contains(logs.String(), "req-42") || !strings.Contains(logs.String(), "10.0.0.9") {
+		t.Errorf("detail not logged with the request id:\n%s", logs.String())
+	}
+	// a client error keeps its message and field
+	if b := Of(vaxtrace.FieldError("doses", "must be positive")); b.Message != "must be positive" || b.Field != "doses" {
+		t.Errorf("%+v", b)
 	}
 }

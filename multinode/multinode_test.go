@@ -27,6 +27,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/keyring"
 	"vaxtrace/postgres"
 	"vaxtrace/scenario"
 )
@@ -107,8 +108,13 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	ctx := context.Background()
 	dsn := freshDB(t)
 	const stock = 300 // doses of component I at the one point: fewer than people
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "vaxtrace.keys") // both nodes share the personal-data keys
 	j, err := postgres.Open(ctx, dsn)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.OpenPII(ctx, j, keys, nil); err != nil { // the empty store gets its keys
 		t.Fatal(err)
 	}
 	eng, err := engine.Open(ctx, j, engine.Options{})
@@ -121,10 +127,8 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	eng.Close()
 	j.Close()
 
-	dir := t.TempDir()
-	keys := filepath.Join(dir, "vaxtrace.keys") // both nodes share the personal-data keys
 	bin := build(t)
-	tok, err := exec.Command(bin, "token", "--db", dsn, "--name", "mn-admin", "--role", "admin").Output()
+	tok, err := exec.Command(bin, "token", "--db", dsn, "--keys", keys, "--name", "mn-admin", "--role", "admin").Output()
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
@@ -223,10 +227,54 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(bin, "check", "--db", dsn).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "check", "--db", dsn, "--keys", keys).CombinedOutput(); err != nil {
 		t.Fatalf("vaxtrace check: %v\n%s", err, out)
 	}
 	t.Logf("two nodes: %d people asked twice each, %d first doses accepted (stock %d), %d events", people, total, stock, last)
+
+	revokeAcrossNodes(t, bin, dsn, keys, token, nodes)
+}
+
+// revokeAcrossNodes revokes a token through node 0: node 0 refuses it at
+// once, node 1 (which resolved and cached it too) once its cache time, the
+// poll interval (200 ms on PostgreSQL), has passed.
+func revokeAcrossNodes(t *testing.T, bin, dsn, keys, admin string, nodes []string) {
+	out, err := exec.Command(bin, "token", "--db", dsn, "--keys", keys, "--name", "mn-region", "--role", "region", "--region", "KZ-AKM").Output()
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	region := strings.TrimSpace(string(out))
+	call := func(node, method, path, token string) int {
+		req, _ := http.NewRequest(method, node+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, n := range nodes {
+		if got := call(n, "GET", "/api/v1/whoami", region); got != 200 {
+			t.Fatalf("region token before revocation: %d", got)
+		}
+	}
+	if got := call(nodes[0], "POST", "/api/v1/tokens/mn-region/revoke", admin); got != 200 {
+		t.Fatalf("revoke: %d", got)
+	}
+	revoked := time.Now()
+	if got := call(nodes[0], "GET", "/api/v1/whoami", region); got != http.StatusUnauthorized {
+		t.Fatalf("the revoking node still accepts the token: %d", got)
+	}
+	// node 1 refuses it within its cache time; the loop only bounds the
+	// wait (50 poll intervals) and reports how long it took
+	for call(nodes[1], "GET", "/api/v1/whoami", region) != http.StatusUnauthorized {
+		if time.Since(revoked) > 10*time.Second {
+			t.Fatal("the other node still accepts the revoked token after 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("revoked token refused by the other node %s after revocation (poll interval 200ms)", time.Since(revoked).Round(time.Millisecond))
 }
 
 // iin returns a distinct valid IIN for each n.

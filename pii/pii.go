@@ -25,6 +25,7 @@ import (
 type Keys struct {
 	hash []byte // HMAC key
 	aead cipher.AEAD
+	fp   string // Fingerprint
 }
 
 // New builds keys from 64 bytes of secret material (32 for the HMAC, 32 for AES).
@@ -40,11 +41,13 @@ func New(secret []byte) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{hash: append([]byte(nil), secret[:32]...), aead: aead}, nil
+	return &Keys{hash: append([]byte(nil), secret[:32]...), aead: aead, fp: fingerprint(secret)}, nil
 }
 
 // LoadOrCreate reads the hex secret from path, creating it (mode 0600) if it
-// does not exist.
+// does not exist. It is for tests and tools that make throw-away stores: the
+// vaxtrace command opens keys through package keyring, which never makes new
+// keys for a store that has data.
 func LoadOrCreate(path string) (*Keys, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {

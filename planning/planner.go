@@ -12,6 +12,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/httperr"
 	"vaxtrace/plan"
 )
 
@@ -337,7 +338,7 @@ func (p *Planner) Accept(ctx context.Context, id string, actor vaxtrace.Principa
 	failed := 0
 	for i := range res {
 		if res[i].Err != nil {
-			ships[i].Error = vaxtrace.ErrorMessage(res[i].Err)
+			ships[i].Error = httperr.Of(res[i].Err).Message // never a storage error's text
 			failed++
 		} else {
 			ships[i].Seq = res[i].Seq

@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
-# Idempotent setup for the browser tests (e2e/): Debian's chromium and the
-# pinned playwright-core in e2e/node_modules. Safe to run repeatedly; it
-# installs only what is missing.
+# Idempotent setup for the browser tests (e2e/): Debian's chromium, node and
+# npm, and the pinned playwright-core in e2e/node_modules. Safe to run
+# repeatedly; it installs only what is missing, and waits for the apt/dpkg
+# lock when another apt process holds it (scripts/lib/apt.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 
-if [ ! -x /usr/bin/chromium ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
-fi
-
-if ! command -v node >/dev/null 2>&1; then
-  echo "e2e-setup: node is missing (apt-get install -y nodejs npm)" >&2
-  exit 1
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ "${#need[@]}" -gt 0 ]; then
+  apt_install "${need[@]}"
 fi
 
 if [ ! -d e2e/node_modules/playwright-core ]; then

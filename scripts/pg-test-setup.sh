@@ -6,7 +6,8 @@
 #
 # Idempotent. If the server already answers, nothing is installed or
 # reconfigured (apt-get runs then only if pg_dump/pg_restore are missing,
-# to add postgresql-client). Otherwise it installs PostgreSQL from apt if no
+# to add postgresql-client; it waits for the apt/dpkg lock if another apt
+# process holds it, see lib/apt.sh). Otherwise it installs PostgreSQL from apt if no
 # cluster exists, allows trust authentication for local and loopback
 # connections (only on a cluster it installed itself), and starts the
 # cluster. Needs root for the install and start steps (CI containers).
@@ -23,17 +24,8 @@ CLUSTER=${PG_TEST_CLUSTER:-main}
 log() { printf 'pg-test-setup: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-apt_updated=
-apt_install() {
-	[ "$(id -u)" = 0 ] || die "need root to apt-get install $*"
-	if [ -z "$apt_updated" ]; then
-		log "apt-get update"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		apt_updated=1
-	fi
-	log "apt-get install -y $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+# apt_install installs what is missing and waits for the apt/dpkg lock.
+. "$(dirname "$0")/lib/apt.sh"
 
 # answers: is a server accepting connections on HOST:PORT?
 answers() {

@@ -81,3 +81,31 @@ func BenchmarkWriteDriver(b *testing.B) {
 		})
 	}
 }
+
+func TestMetaAndExists(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "m.db")
+	if ok, err := Exists(p); ok || err != nil {
+		t.Fatalf("missing file exists: %v %v", ok, err)
+	}
+	d, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if ok, err := Exists(p); !ok || err != nil {
+		t.Fatalf("opened store does not exist: %v %v", ok, err)
+	}
+	if _, ok, err := d.Meta(ctx, "k"); ok || err != nil {
+		t.Fatalf("absent key: %v %v", ok, err)
+	}
+	if v, err := d.PutMetaIfAbsent(ctx, "k", "first"); err != nil || v != "first" {
+		t.Fatalf("put: %q %v", v, err)
+	}
+	if v, err := d.PutMetaIfAbsent(ctx, "k", "second"); err != nil || v != "first" {
+		t.Fatalf("second put won: %q %v", v, err)
+	}
+	if v, ok, err := d.Meta(ctx, "k"); !ok || v != "first" || err != nil {
+		t.Fatalf("meta: %q %v %v", v, ok, err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -31,9 +30,11 @@ subcommands:
   revocations  print the published revocation list (JSON array of SHA-256 hashes of revoked UVCIs)
   rotate       add a new document signing key (older keys stay trusted)
 
-The signing keys live in <db>.certs/ (--certs), sealed with the passphrase in
+The signing keys live in <db>.certs/ (--certs or VAXTRACE_CERTS; for PostgreSQL
+the key file's name with .certs for .keys), sealed with the passphrase in
 $VAXTRACE_CERT_PASSPHRASE. Without it a random passphrase is generated into
-<db>.certs/passphrase (mode 0600): fine for demos, not for production.
+<certs>/passphrase (mode 0600): fine for demos, not for production. The store
+records the authority's fingerprint: another or a missing authority is refused.
 `
 
 func runCert(ctx context.Context, args []string) error {
@@ -51,11 +52,11 @@ func runCert(ctx context.Context, args []string) error {
 	case "verify":
 		return certVerify(os.Stdout, rest)
 	case "trustlist":
-		return certTrustList(rest)
+		return certTrustList(ctx, rest)
 	case "revocations":
 		return certRevocations(ctx, rest)
 	case "rotate":
-		return certRotate(rest)
+		return certRotate(ctx, rest)
 	}
 	fmt.Fprint(os.Stderr, certUsage)
 	return fmt.Errorf("unknown subcommand %q", sub)
@@ -64,43 +65,11 @@ func runCert(ctx context.Context, args []string) error {
 // certFlags are the store flags plus the certificate directory.
 type certFlags struct {
 	storeFlags
-	dir string
 }
 
 func (c *certFlags) add(fs *flag.FlagSet) {
 	c.storeFlags.add(fs)
-	fs.StringVar(&c.dir, "certs", env("VAXTRACE_CERTS", ""), "certificate authority directory (default: <db>.certs beside a SQLite file, ./vaxtrace.certs for PostgreSQL)")
-}
-
-func (c *certFlags) certDir() string {
-	if c.dir != "" {
-		return c.dir
-	}
-	if isPostgres(c.db) {
-		return "vaxtrace.certs"
-	}
-	return c.db + ".certs"
-}
-
-// openCerts opens (or creates) the authority in the certificate directory.
-func (c *certFlags) openCerts() (*certs.Service, error) {
-	dir := c.certDir()
-	pass, fromFile, err := certs.PassphraseFromEnv(dir)
-	if err != nil {
-		return nil, err
-	}
-	if fromFile {
-		slog.Warn("SIGNING KEYS ARE SEALED WITH A PASSPHRASE STORED BESIDE THEM: set "+certs.PassphraseEnv+" in production",
-			"passphrase_file", dir+"/"+certs.PassphraseFile)
-	}
-	svc, err := certs.Open(dir, pass, certs.Country, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	if svc.NeedsRotation(time.Now()) {
-		slog.Warn("the active signing key expires within a year: certificates get a shortened validity; run `vaxtrace cert rotate`")
-	}
-	return svc, nil
+	c.storeFlags.addCerts(fs)
 }
 
 // cliActor is who the CLI acts as (the operator at the server's console).
@@ -126,15 +95,15 @@ func certIssue(ctx context.Context, args []string) error {
 	if (*person == "") == (*iin == "") {
 		return vaxtrace.FieldError("person", "give exactly one of --person or --iin")
 	}
-	svc, err := cf.openCerts()
-	if err != nil {
-		return err
-	}
 	eng, keys, err := cf.open(ctx, 0)
 	if err != nil {
 		return err
 	}
 	defer closeAll(eng)
+	svc, err := cf.openCerts(ctx, eng)
+	if err != nil {
+		return err
+	}
 	var id vaxtrace.PersonID
 	if *iin != "" {
 		if err := vaxtrace.ValidateIIN(*iin); err != nil {
@@ -277,14 +246,14 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return []byte(strings.TrimSpace(string(b))), nil
 }
 
-func certTrustList(args []string) error {
+func certTrustList(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("cert trustlist", flag.ContinueOnError)
 	var cf certFlags
 	cf.add(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	svc, err := cf.openCerts()
+	svc, err := cf.loadCerts(ctx)
 	if err != nil {
 		return err
 	}
@@ -310,14 +279,14 @@ func certRevocations(ctx context.Context, args []string) error {
 	return err
 }
 
-func certRotate(args []string) error {
+func certRotate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("cert rotate", flag.ContinueOnError)
 	var cf certFlags
 	cf.add(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	svc, err := cf.openCerts()
+	svc, err := cf.loadCerts(ctx)
 	if err != nil {
 		return err
 	}

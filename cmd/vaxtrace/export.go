@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,7 @@ import (
 )
 
 func init() {
-	register("export", "export open data: owid (CSV, as known now / as published / as known on a day) or fhir (NDJSON bulk export)", runExport)
+	register("export", "export owid (open data: CSV, as known now / as published / as known on a day) or fhir (person-level NDJSON bulk export, without IINs unless --include-iin)", runExport)
 }
 
 func runExport(ctx context.Context, args []string) error {
@@ -30,8 +31,12 @@ func runExport(ctx context.Context, args []string) error {
 	mode := fs.String("mode", "known", "owid: known (as known now or at --known-at) or published (each day as its publication showed it)")
 	knownAt := fs.String("known-at", "", "owid: figures as known at the end of this day")
 	region := fs.String("region", "", "fhir: only this region")
+	includeIIN := fs.Bool("include-iin", false, "fhir: write each person's IIN in clear (Patient.identifier) for a transfer to another health information system; personal data, never open data. Run by the store's administrator (it opens the personal-data keys); the files are mode 0600 in a mode 0700 directory either way")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *includeIIN && what != "fhir" {
+		return vaxtrace.FieldError("include-iin", "only for the fhir export")
 	}
 	eng, keys, err := sf.open(ctx, 0)
 	if err != nil {
@@ -87,7 +92,7 @@ func runExport(ctx context.Context, args []string) error {
 		if *out == "" {
 			return vaxtrace.FieldError("out", "a directory is required for the FHIR export")
 		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
+		if err := privateDir(*out); err != nil {
 			return err
 		}
 		files := map[string]*os.File{}
@@ -96,13 +101,19 @@ func runExport(ctx context.Context, args []string) error {
 				f.Close()
 			}
 		}()
+		exportKeys := keys // the IIN is opened only on request
+		if !*includeIIN {
+			exportKeys = nil
+		} else {
+			slog.Warn("the FHIR export holds IINs in clear: personal data, keep the files private", "dir", *out)
+		}
 		var ferr error
 		bar := newProgress("exporting", 0)
-		err := fhir.ExportNDJSON(ctx, eng, keys, *region, func(rt string) io.Writer {
+		err := fhir.ExportNDJSON(ctx, eng, exportKeys, *region, func(rt string) io.Writer {
 			if f := files[rt]; f != nil {
 				return f
 			}
-			f, err := os.Create(filepath.Join(*out, rt+".ndjson"))
+			f, err := privateFile(filepath.Join(*out, rt+".ndjson"))
 			if err != nil {
 				ferr = err
 				return io.Discard
@@ -120,10 +131,46 @@ func runExport(ctx context.Context, args []string) error {
 		if ferr != nil {
 			return ferr
 		}
-		for rt := range files {
+		for rt, f := range files {
+			if err := f.Sync(); err != nil {
+				return err
+			}
 			fmt.Println("wrote", filepath.Join(*out, rt+".ndjson"))
 		}
 		return nil
 	}
 	return vaxtrace.FieldError("format", "unknown export %q (owid or fhir)", what)
+}
+
+// privateDir makes dir (mode 0700) or accepts an existing directory that
+// only its owner can enter: person-level exports are personal data.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return vaxtrace.FieldError("out", "%s is not a directory", dir)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return vaxtrace.FieldError("out", "%s is open to group or others (mode %04o): export person-level data into a new directory, or chmod 700 %s", dir, perm, dir)
+	}
+	return nil
+}
+
+// privateFile creates or truncates path with mode 0600 (also when it
+// existed with a wider mode).
+func privateFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -30,7 +30,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	if *people <= 0 {
 		return vaxtrace.FieldError("people", "must be positive")
 	}
-	eng, keys, err := sf.open(ctx, 0)
+	eng, keys, err := sf.openOrCreate(ctx, 0)
 	if err != nil {
 		return err
 	}

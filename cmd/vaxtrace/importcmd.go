@@ -83,7 +83,7 @@ func runImport(ctx context.Context, args []string) error {
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	eng, keys, err := sf.open(ctx, 0)
+	eng, keys, err := sf.openOrCreate(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func importFHIR(ctx context.Context, sf storeFlags, path, actor string) error {
 		return err
 	}
 	defer f.Close()
-	eng, keys, err := sf.open(ctx, 0)
+	eng, keys, err := sf.openOrCreate(ctx, 0)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -35,7 +36,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintln(w, "\nRun 'vaxtrace <command> -h' for a command's flags. Environment: VAXTRACE_DB (store: SQLite path or postgres:// URL), VAXTRACE_ADDR, VAXTRACE_KEYS (personal-data key file).")
+	fmt.Fprintln(w, "\nRun 'vaxtrace <command> -h' for a command's flags. Environment: VAXTRACE_DB (store: SQLite path or postgres:// URL), VAXTRACE_ADDR, VAXTRACE_KEYS (personal-data key file), VAXTRACE_CERTS (certificate authority directory).")
 }
 
 // tuneGC trades memory for CPU: the state is large and long-lived, so the
@@ -100,22 +101,57 @@ func env(name, def string) string {
 
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
-	db, keys string
+	db, keys, certs string
 }
 
 func (s *storeFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&s.db, "db", env("VAXTRACE_DB", "vaxtrace.db"), "store: SQLite file path, or a postgres:// URL")
-	fs.StringVar(&s.keys, "keys", env("VAXTRACE_KEYS", ""), "personal-data key file (default: <db>.keys beside a SQLite file, ./vaxtrace.keys for PostgreSQL)")
+	fs.StringVar(&s.keys, "keys", env("VAXTRACE_KEYS", ""), "personal-data key file (default: <db>.keys beside a SQLite file; required for PostgreSQL)")
 }
 
-func (s *storeFlags) keyPath() string {
+// addCerts adds --certs for commands that use the certificate authority.
+func (s *storeFlags) addCerts(fs *flag.FlagSet) {
+	fs.StringVar(&s.certs, "certs", env("VAXTRACE_CERTS", ""), "certificate authority directory (default: <db>.certs beside a SQLite file; for PostgreSQL the key file's name with .certs for .keys)")
+}
+
+// keyPath is the personal-data key file. For a SQLite store it sits beside
+// the database; a PostgreSQL store is shared by nodes on several machines, so
+// its key file must be named (the current directory is no place for keys).
+func (s *storeFlags) keyPath() (string, error) {
 	if s.keys != "" {
-		return s.keys
+		return s.keys, nil
 	}
 	if isPostgres(s.db) {
-		return "vaxtrace.keys"
+		return "", vaxtrace.FieldError("keys", "a PostgreSQL store needs its personal-data key file named with --keys or VAXTRACE_KEYS "+
+			"(for example /etc/vaxtrace/pii.keys, the same file on every node); vaxtrace does not guess where keys live")
 	}
-	return s.db + ".keys"
+	return s.db + ".keys", nil
+}
+
+// certDir is the certificate authority directory.
+func (s *storeFlags) certDir() (string, error) {
+	if s.certs != "" {
+		return s.certs, nil
+	}
+	if isPostgres(s.db) {
+		k, err := s.keyPath()
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(k, ".keys") + ".certs", nil
+	}
+	return s.db + ".certs", nil
+}
+
+// where names the store for messages, without a password.
+func (s *storeFlags) where() string {
+	if isPostgres(s.db) {
+		if u, err := url.Parse(s.db); err == nil {
+			return u.Redacted()
+		}
+		return "the PostgreSQL store"
+	}
+	return s.db
 }
 
 func isPostgres(dsn string) bool {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"vaxtrace/certs"
 	"vaxtrace/engine"
 	"vaxtrace/httpapi"
@@ -9,8 +11,7 @@ import (
 
 func init() {
 	mounts = append(mounts, func(api *httpapi.Server, eng *engine.Engine, _ *pii.Keys, sf storeFlags) error {
-		cf := certFlags{storeFlags: sf}
-		svc, err := cf.openCerts()
+		svc, err := sf.openCerts(context.Background(), eng)
 		if err != nil {
 			return err
 		}

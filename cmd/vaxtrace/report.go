@@ -18,7 +18,6 @@ import (
 func init() {
 	register("report", "stock and supply position on a day, as a table or JSON", runReport)
 	register("check", "prove stock conservation for every lot from the journal", runCheck)
-	register("backup", "write a consistent online copy of the store", runBackup)
 }
 
 // Position is the JSON form of the report.
@@ -235,28 +234,5 @@ func runCheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d conservation breaches", len(rep.Breaches))
 	}
 	fmt.Println("OK: every lot balances")
-	return nil
-}
-
-func runBackup(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	var sf storeFlags
-	sf.add(fs)
-	out := fs.String("out", "", "backup file to write")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *out == "" {
-		return vaxtrace.FieldError("out", "required")
-	}
-	j, err := openJournal(ctx, sf.db)
-	if err != nil {
-		return err
-	}
-	defer j.Close()
-	if err := j.Backup(ctx, *out); err != nil {
-		return err
-	}
-	fmt.Println("backup written to", *out, "(copy the key file", sf.keyPath(), "separately and keep it apart)")
 	return nil
 }

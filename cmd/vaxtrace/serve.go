@@ -28,8 +28,9 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var sf storeFlags
 	sf.add(fs)
+	sf.addCerts(fs)
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
-	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often (PostgreSQL deployments, e.g. 200ms)")
+	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,15 +46,17 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll(eng)
-	return serve(ctx, eng, keys, sf, *addr, "")
+	return serve(ctx, eng, keys, sf, *addr, "", *poll)
 }
 
 // mounts add the handlers that live outside httpapi (certificates,
 // planning, FHIR); each file that has one registers itself here.
 var mounts []func(api *httpapi.Server, eng *engine.Engine, keys *pii.Keys, sf storeFlags) error
 
-func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string) error {
-	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler()})
+// serve runs the API. poll is also how long a resolved token is cached: a
+// token revoked on another node or with the CLI stops working here within it.
+func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string, poll time.Duration) error {
+	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll})
 	for _, m := range mounts {
 		if err := m(h, eng, keys, sf); err != nil {
 			return err
@@ -63,7 +66,7 @@ func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlag
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := h.HTTPServer() // header, body, write and idle timeouts; upload slots
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	if banner != "" {
 		fmt.Print(banner)
@@ -88,6 +91,7 @@ func runDemo(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var sf storeFlags
 	sf.add(fs)
+	sf.addCerts(fs)
 	fs.Lookup("db").DefValue = "vaxtrace-demo.db"
 	if os.Getenv("VAXTRACE_DB") == "" {
 		sf.db = "vaxtrace-demo.db"
@@ -97,7 +101,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	eng, keys, err := sf.open(ctx, 0)
+	eng, keys, err := sf.openOrCreate(ctx, 0)
 	if err != nil {
 		return err
 	}
@@ -123,7 +127,8 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
-	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret))
+	banner := fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret)
+	return serve(ctx, eng, keys, sf, *addr, banner, time.Second)
 }
 
 func runToken(ctx context.Context, args []string) error {
@@ -134,35 +139,87 @@ func runToken(ctx context.Context, args []string) error {
 	role := fs.String("role", "", "admin | region | point | auditor | public")
 	region := fs.String("region", "", "region code for a regional coordinator (e.g. KZ-AKM)")
 	place := fs.String("place", "", "place id for a vaccination point (e.g. VP-AKM-01)")
-	revoke := fs.Bool("revoke", false, "revoke the named token instead")
+	revoke := fs.Bool("revoke", false, "revoke the named token instead (running servers refuse it within one poll interval)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	j, err := openJournal(ctx, sf.db)
-	if err != nil {
-		return err
-	}
-	defer j.Close()
 	if *name == "" {
 		return vaxtrace.FieldError("name", "required")
 	}
+	if !*revoke {
+		if err := tokenShape(*role, *region, *place); err != nil {
+			return err
+		}
+	}
+	// The scope is checked against the store's places and regions, so the
+	// state is rebuilt: a token for a place that does not exist is refused.
+	eng, _, err := sf.open(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeAll(eng)
+	j := eng.Journal()
 	if *revoke {
 		return j.RevokeToken(ctx, *name)
 	}
-	if !vaxtrace.ValidRole(*role) {
-		return vaxtrace.FieldError("role", "must be admin, region, point, auditor or public")
-	}
-	if *role == vaxtrace.RoleRegion && *region == "" {
-		return vaxtrace.FieldError("region", "required for role region")
-	}
-	if *role == vaxtrace.RolePoint && *place == "" {
-		return vaxtrace.FieldError("place", "required for role point")
+	p := vaxtrace.Principal{Name: *name, Role: *role, Region: *region, Place: *place}
+	eng.Read(func(s *vaxtrace.State) { err = tokenScope(s, p) })
+	if err != nil {
+		return err
 	}
 	secret, hash := httpapi.NewToken()
-	p := vaxtrace.Principal{Name: *name, Role: *role, Region: *region, Place: *place}
 	if err := j.PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: p, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
 	fmt.Println(secret)
+	return nil
+}
+
+// tokenShape checks that the flags fit the role: a region for a regional
+// coordinator, a place for a vaccination point, neither for the others.
+func tokenShape(role, region, place string) error {
+	if !vaxtrace.ValidRole(role) {
+		return vaxtrace.FieldError("role", "must be admin, region, point, auditor or public")
+	}
+	switch role {
+	case vaxtrace.RoleRegion:
+		if region == "" {
+			return vaxtrace.FieldError("region", "required for role region")
+		}
+		if place != "" {
+			return vaxtrace.FieldError("place", "a regional coordinator's token has a region, not a place")
+		}
+	case vaxtrace.RolePoint:
+		if place == "" {
+			return vaxtrace.FieldError("place", "required for role point")
+		}
+		if region != "" {
+			return vaxtrace.FieldError("region", "a vaccination point's token has a place (its region follows from it), not a region")
+		}
+	default:
+		if region != "" || place != "" {
+			return vaxtrace.FieldError("role", "role %s is not limited to a region or place: drop --region and --place", role)
+		}
+	}
+	return nil
+}
+
+// tokenScope refuses a token whose region or place does not exist in the
+// store, or whose place is not a vaccination point.
+func tokenScope(s *vaxtrace.State, p vaxtrace.Principal) error {
+	switch p.Role {
+	case vaxtrace.RoleRegion:
+		if s.Region(p.Region) == nil {
+			return vaxtrace.NotFound("region", "no region %q in this store (see GET /api/v1/regions)", p.Region)
+		}
+	case vaxtrace.RolePoint:
+		pl := s.Place(p.Place)
+		if pl == nil {
+			return vaxtrace.NotFound("place", "no place %q in this store", p.Place)
+		}
+		if pl.Kind != vaxtrace.PlacePoint {
+			return vaxtrace.FieldError("place", "%s is a %s warehouse, not a vaccination point", p.Place, pl.Kind)
+		}
+	}
 	return nil
 }
