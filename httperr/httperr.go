@@ -33,24 +33,38 @@ func StatusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// Body is the public JSON form of an error: {"error": Body}.
+// Body is the public JSON form of an error: {"error": Body}. Message is in
+// English; Template and Params (the message's fmt format and arguments)
+// let a client render it in another language.
 type Body struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+	Template string `json:"template,omitempty"`
+	Params   []any  `json:"params,omitempty"`
 }
+
+// Generic messages of errors whose own text is not shown.
+const (
+	msgCancelled = "request cancelled or timed out"
+	msgInternal  = "internal error"
+)
+
+// GenericTemplates lists the message templates this package writes itself
+// (the dashboard translates them like every other message).
+var GenericTemplates = []string{msgCancelled, msgInternal}
 
 // Of converts any error to its public form; internal errors get a generic
 // message (callers log the real one).
 func Of(err error) Body {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return Body{Code: vaxtrace.EUNAVAILABLE, Message: "request cancelled or timed out"}
+		return Body{Code: vaxtrace.EUNAVAILABLE, Message: msgCancelled, Template: msgCancelled}
 	}
-	code := vaxtrace.ErrorCode(err)
-	if code == vaxtrace.EINTERNAL {
-		return Body{Code: code, Message: "internal error"}
+	var e *vaxtrace.Error
+	if !errors.As(err, &e) || e.Code == vaxtrace.EINTERNAL {
+		return Body{Code: vaxtrace.EINTERNAL, Message: msgInternal, Template: msgInternal}
 	}
-	return Body{Code: code, Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
+	return Body{Code: e.Code, Field: e.Field, Message: e.Message, Template: e.Template, Params: e.Params}
 }
 
 // Write writes err as a JSON error response with its status.
