@@ -76,6 +76,13 @@ type lotSlot struct {
 	left int
 }
 
+// Defaults of AllocOptions: second doses falling due within
+// DefaultSupplyPeriodDays + DefaultLeadTimeDays are reserved.
+const (
+	DefaultSupplyPeriodDays = 30
+	DefaultLeadTimeDays     = 3
+)
+
 // Propose splits the available national stock (by key) across regions.
 //
 // First, second-dose components: each region gets enough of a two-dose
@@ -96,10 +103,10 @@ type lotSlot struct {
 // to their need (RecentDaily over the period, less their stock).
 func Propose(s State, available map[string]int, opts AllocOptions) (Proposal, error) {
 	if opts.SupplyPeriodDays == 0 {
-		opts.SupplyPeriodDays = 30
+		opts.SupplyPeriodDays = DefaultSupplyPeriodDays
 	}
 	if opts.LeadTimeDays == 0 {
-		opts.LeadTimeDays = 3
+		opts.LeadTimeDays = DefaultLeadTimeDays
 	}
 	if opts.MinFactor == 0 {
 		opts.MinFactor = 0.25
