@@ -161,8 +161,8 @@ func TestOverviewBadDays(t *testing.T) {
 	for _, c := range []struct{ query, field string }{
 		{"as_of=2021-02-30", "as_of"},
 		{"as_of=19.03.2021", "as_of"},
-		{"as_of=2019-06-01", "as_of"},           // before the campaign
-		{"as_of=2021-04-01", "as_of"},           // after today (22 March 2021 on this clock)
+		{"as_of=2019-06-01", "as_of"}, // before the campaign
+		{"as_of=2021-04-01", "as_of"}, // after today (22 March 2021 on this clock)
 		{"as_of=2021-03-19&known_at=x", "known_at"},
 		{"as_of=2021-03-19&known_at=2021-03-18", "known_at"}, // known before it happened
 		{"as_of=2021-03-19&known_at=2021-03-30", "known_at"}, // in the future
