@@ -41,20 +41,7 @@ func ReachabilityReport(f ForecastResult, target Target) (Reachability, error) {
 		BandLow: tr.BandLow, BandHigh: tr.BandHigh}
 	var ms []Message
 	add := func(m Message) { ms = append(ms, m) }
-	region := t.Region
-	if region == "" {
-		region = "national"
-	}
-	switch {
-	case tr.Reached && t.Cumulative:
-		add(Explain("Yes: %s %s (%s) by %s is forecast to be reached on %s.", N(t.Value), t.Measure, region, t.To, tr.Date))
-	case tr.Reached:
-		add(Explain("Yes: %s %s doses (%s) from %s to %s are forecast to be reached on %s (%s by %s).", N(t.Value), t.Measure, region, t.From, t.To, tr.Date, N(tr.Value), t.To))
-	case t.Cumulative:
-		add(Explain("No: %s %s (%s) by %s is short by %s (forecast %s).", N(t.Value), t.Measure, region, t.To, N(tr.Shortfall), N(tr.Value)))
-	default:
-		add(Explain("No: %s %s doses (%s) from %s to %s are short by %s (forecast %s).", N(t.Value), t.Measure, region, t.From, t.To, N(tr.Shortfall), N(tr.Value)))
-	}
+	add(answer(tr))
 	if tr.ErrorBand != nil {
 		add(Explain("Likely range %s to %s: the forecast widened by the model's measured errors over %d-day windows (10th to 90th percentile of %d backtest forecasts) and by arrival delays.",
 			N(tr.BandLow), N(tr.BandHigh), tr.ErrorBand.Horizon, tr.ErrorBand.N))
@@ -83,4 +70,48 @@ func ReachabilityReport(f ForecastResult, target Target) (Reachability, error) {
 	r.Explanation = ms
 	r.Text = JoinText(ms, " ")
 	return r, nil
+}
+
+// answer is the first sentence: yes or no, in the words of the target's
+// measure. The region is its code, or "KZ" for the whole country.
+func answer(tr *TargetResult) Message {
+	t := tr.Target
+	region := t.Region
+	if region == "" {
+		region = "KZ"
+	}
+	v, short, fc := N(t.Value), N(tr.Shortfall), N(tr.Value)
+	switch {
+	case t.Cumulative && tr.Reached:
+		switch t.Measure {
+		case MeasureFull:
+			return Explain("Yes: %s people with a completed series (%s) by %s is forecast to be reached on %s.", v, region, t.To, tr.Date)
+		case MeasureBooster:
+			return Explain("Yes: %s people boosted (%s) by %s is forecast to be reached on %s.", v, region, t.To, tr.Date)
+		}
+		return Explain("Yes: %s people with a first dose (%s) by %s is forecast to be reached on %s.", v, region, t.To, tr.Date)
+	case t.Cumulative:
+		switch t.Measure {
+		case MeasureFull:
+			return Explain("No: %s people with a completed series (%s) by %s is short by %s (forecast %s).", v, region, t.To, short, fc)
+		case MeasureBooster:
+			return Explain("No: %s people boosted (%s) by %s is short by %s (forecast %s).", v, region, t.To, short, fc)
+		}
+		return Explain("No: %s people with a first dose (%s) by %s is short by %s (forecast %s).", v, region, t.To, short, fc)
+	case tr.Reached:
+		switch t.Measure {
+		case MeasureFull:
+			return Explain("Yes: %s completed series (%s) from %s to %s are forecast to be reached on %s (%s by %s).", v, region, t.From, t.To, tr.Date, fc, t.To)
+		case MeasureBooster:
+			return Explain("Yes: %s boosters (%s) from %s to %s are forecast to be reached on %s (%s by %s).", v, region, t.From, t.To, tr.Date, fc, t.To)
+		}
+		return Explain("Yes: %s first doses (%s) from %s to %s are forecast to be reached on %s (%s by %s).", v, region, t.From, t.To, tr.Date, fc, t.To)
+	}
+	switch t.Measure {
+	case MeasureFull:
+		return Explain("No: %s completed series (%s) from %s to %s are short by %s (forecast %s).", v, region, t.From, t.To, short, fc)
+	case MeasureBooster:
+		return Explain("No: %s boosters (%s) from %s to %s are short by %s (forecast %s).", v, region, t.From, t.To, short, fc)
+	}
+	return Explain("No: %s first doses (%s) from %s to %s are short by %s (forecast %s).", v, region, t.From, t.To, short, fc)
 }

@@ -134,7 +134,7 @@ func Hindsight(f plan.ForecastResult, tr plan.TargetResult) *HindsightJSON {
 	switch {
 	case h.Actual > tr.BandHigh:
 		h.Verdict = "above"
-		add(plan.Explain("%s were given in the window, above the forecast's range of %s to %s.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
+		add(plan.Explain("%s doses were given in the window, above the forecast's range of %s to %s.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
 		if h.Actual > tr.SupplyMax {
 			add(plan.Explain("That is more than the %s the stock and the pipeline known on %s allowed: more doses arrived, or arrived earlier, than the agreements recorded in the ledger.", plan.N(tr.SupplyMax), f.AsOf))
 		}
@@ -143,10 +143,10 @@ func Hindsight(f plan.ForecastResult, tr plan.TargetResult) *HindsightJSON {
 		}
 	case h.Actual < tr.BandLow:
 		h.Verdict = "below"
-		add(plan.Explain("%s were given in the window, below the forecast's range of %s to %s: fewer people came forward, or stock arrived later, than the model expected.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
+		add(plan.Explain("%s doses were given in the window, below the forecast's range of %s to %s: fewer people came forward, or stock arrived later, than the model expected.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
 	default:
 		h.Verdict = "inside"
-		add(plan.Explain("%s were given in the window, inside the forecast's range of %s to %s.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
+		add(plan.Explain("%s doses were given in the window, inside the forecast's range of %s to %s.", plan.N(h.Actual), plan.N(tr.BandLow), plan.N(tr.BandHigh)))
 	}
 	if h.Estimated {
 		add(plan.Explain("The series has gaps: the figures at the ends of the window are interpolated between the published ones of %s and %s.", Date(lo0), Date(hi1)))

@@ -481,10 +481,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, p vaxtrace.Princ
 	pr, err := s.P.Accept(r.Context(), r.PathValue("id"), p, req.Lines)
 	if errors.Is(err, ErrPartial) {
 		// Some shipments were recorded, some refused: the body says which.
-		writeJSON(w, http.StatusConflict, map[string]any{
-			"error":    httperr.Body{Code: vaxtrace.ECONFLICT, Field: "shipments", Message: "the ledger refused some shipments: " + err.Error()},
-			"proposal": pr,
-		})
+		body := httperr.Of(vaxtrace.WithField(vaxtrace.Errorf(vaxtrace.ECONFLICT, "the ledger refused some shipments: %s", err.Error()), "shipments"))
+		writeJSON(w, http.StatusConflict, map[string]any{"error": body, "proposal": pr})
 		return nil
 	}
 	if err != nil {

@@ -200,13 +200,14 @@ type ReachJSON struct {
 
 // LineJSON is one line of an allocation proposal.
 type LineJSON struct {
-	Region      string `json:"region"`
-	Product     string `json:"product"`
-	Component   string `json:"component"`
-	Lot         string `json:"lot,omitempty"`
-	Doses       int    `json:"doses"`
-	Purpose     string `json:"purpose,omitempty"`
-	Explanation string `json:"explanation,omitempty"`
+	Region      string         `json:"region"`
+	Product     string         `json:"product"`
+	Component   string         `json:"component"`
+	Lot         string         `json:"lot,omitempty"`
+	Doses       int            `json:"doses"`
+	Purpose     string         `json:"purpose,omitempty"`
+	Explanation string         `json:"explanation,omitempty"`
+	Why         []plan.Message `json:"why,omitempty"` // the explanation part by part, for translation
 }
 
 // PointLineJSON splits a region's line to a vaccination point (advisory).
@@ -236,7 +237,7 @@ type NeedJSON struct {
 func linesJSON(ls []plan.ProposalLine) []LineJSON {
 	out := make([]LineJSON, len(ls))
 	for i, l := range ls {
-		out[i] = LineJSON{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation}
+		out[i] = LineJSON{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation, Why: l.Why}
 	}
 	return out
 }
@@ -244,7 +245,7 @@ func linesJSON(ls []plan.ProposalLine) []LineJSON {
 func linesPlan(ls []LineJSON) []plan.ProposalLine {
 	out := make([]plan.ProposalLine, len(ls))
 	for i, l := range ls {
-		out[i] = plan.ProposalLine{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation}
+		out[i] = plan.ProposalLine{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation, Why: l.Why}
 	}
 	return out
 }

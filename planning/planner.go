@@ -12,6 +12,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/httperr"
 	"vaxtrace/plan"
 )
 
@@ -175,6 +176,9 @@ type ShipmentResult struct {
 	Lines    []vaxtrace.ShipmentLine `json:"lines"`
 	Seq      uint64                  `json:"seq,omitempty"`
 	Error    string                  `json:"error,omitempty"`
+	// ErrorDetail is Error with its code, field, template and parameters
+	// (for translation).
+	ErrorDetail *httperr.Body `json:"error_detail,omitempty"`
 }
 
 // Proposal is a stored allocation proposal.
@@ -346,6 +350,8 @@ func (p *Planner) Accept(ctx context.Context, id string, actor vaxtrace.Principa
 	for i := range res {
 		if res[i].Err != nil {
 			ships[i].Error = vaxtrace.ErrorMessage(res[i].Err)
+			b := httperr.Of(res[i].Err)
+			ships[i].ErrorDetail = &b
 			failed++
 		} else {
 			ships[i].Seq = res[i].Seq
