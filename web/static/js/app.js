@@ -165,12 +165,23 @@ function renderNav() {
         h('button', { type: 'button', class: 'link', id: 'signout', onclick: () => { setToken(''); app.me = null; go('#/signin'); } }, t('nav_signout')))
       : h('span', { class: 'who' }, h('span', { class: 'badge', id: 'mode' }, t('public_view')), ' ', h('a', { href: '#/signin', id: 'signin-link' }, t('nav_signin'))),
   );
+  fitNav();
   const sel = document.getElementById('lang');
   if (!sel.options.length) {
     for (const [code, label] of languages) sel.append(h('option', { value: code, lang: code }, label));
     sel.addEventListener('change', () => { setLang(sel.value); chrome(); route(); });
   }
   sel.value = getLang();
+}
+
+/** fitNav folds the navigation into a menu when its links do not fit on one row. */
+function fitNav() {
+  const b = document.body;
+  b.classList.remove('nav-folded');
+  const nav = document.getElementById('nav');
+  const bar = nav.parentElement;
+  const fits = nav.scrollWidth <= nav.clientWidth + 1 && bar.scrollWidth <= bar.clientWidth + 1 && window.innerWidth > 640;
+  b.classList.toggle('nav-folded', !fits);
 }
 
 /** whoLabel: "name · role · scope" (the badge's title); whoShort: role and scope. */
@@ -560,6 +571,8 @@ async function shipment(r) {
 // ---------- start ----------
 await loadI18n();
 document.getElementById('menu-btn').addEventListener('click', () => setMenu(!document.body.classList.contains('menu-open')));
+let resizeTimer = 0;
+window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitNav, 100); });
 window.addEventListener('hashchange', route);
 // signing in or out in another tab changes who we are here too
 window.addEventListener('storage', (e) => { if (e.key === 'vaxtrace.token') { app.me = null; clearCache(); route(); } });

@@ -41,7 +41,7 @@ export async function planScreen(r) {
     forecastCard(fc, cov, reach, tg, start),
     limitsCard(reach, tg),
     h('div', { class: 'two-col' }, stockOutsCard(fc), expiringCard(fc)),
-    allocationCard(start));
+    allocationCard());
 }
 
 // ---------- the answer ----------
@@ -190,8 +190,8 @@ function expiringCard(fc) {
 }
 
 // ---------- allocation review ----------
-function allocationCard(start) {
-  const day = h('input', { type: 'date', id: 'alloc-as-of', min: '2021-01-01', value: start });
+function allocationCard() {
+  const day = h('input', { type: 'date', id: 'alloc-as-of', min: '2021-01-01' });
   const period = h('input', { type: 'number', id: 'alloc-period', min: 1, max: 730, step: 1, value: 14, inputmode: 'numeric' });
   const horizon = h('input', { type: 'number', id: 'alloc-horizon', min: 1, max: 730, step: 1, value: 28, inputmode: 'numeric' });
   const review = h('div', { id: 'alloc-review' });
