@@ -159,6 +159,12 @@ function formatParam(v, spec) {
   return spec && spec.verb === 'q' ? quote(s) : s;
 }
 
+/** fromGo fills a Go template's verbs with the parameters, formatted for the language. */
+function fromGo(tpl, params) {
+  let i = 0;
+  return tpl.replace(VERB, (all, prec, verb) => (verb === '%' ? '%' : formatParam(params[i++], { verb, prec })));
+}
+
 /** hasMessage reports whether the catalog translates template into the current language. */
 export function hasMessage(template) { return lang === 'en' || !!(messages[template] && messages[template][lang]); }
 
@@ -174,9 +180,10 @@ export function message(m, english) {
   if (!m) return english || '';
   const text = english ?? m.text ?? m.message ?? '';
   const tpl = m.template;
+  const params = m.params || [];
+  if (lang === 'en' && tpl && verbsOf(tpl).length === params.length) return fromGo(tpl, params);
   const tr = tpl && messages[tpl] && messages[tpl][lang];
   if (lang === 'en' || !tr) return text || tpl || '';
-  const params = m.params || [];
   const specs = verbsOf(tpl);
   return tr.replace(/\{(\d+)(\|[^{}]*)?\}/g, (all, i, forms) => {
     const v = params[+i];

@@ -27,8 +27,8 @@ export async function lateScreen(r) {
       figure('late', t('late_late'), rep.late, pct(share)),
       figure('days_changed', t('late_days_changed'), changed.length, t('late_max_change', { n: num(maxChange) }))),
     h('section', { class: 'card', id: 'late-histogram' }, h('h2', {}, t('late_how_late')),
-      table([{ label: t('late_delay'), cell: (x) => x.label }, { label: t('late_records'), num: true, cell: (x) => num(x.n) }],
-        (rep.histogram || []).map((n, i) => ({ label: t('late_bucket_' + i), n })))),
+      h('div', { class: 'keep-table' }, table([{ label: t('late_delay'), cell: (x) => x.label }, { label: t('late_records'), num: true, cell: (x) => num(x.n) }],
+        (rep.histogram || []).map((n, i) => ({ label: t('late_bucket_' + i), n }))))),
     revs.length ? h('section', { class: 'card', id: 'late-revisions' }, lineChart({
       labels: revs.map((x) => x.day),
       series: [{ name: t('late_published'), values: revs.map((x) => x.published) }, { name: t('late_known_now'), values: revs.map((x) => x.known_now), dash: true }],
