@@ -6,12 +6,14 @@ import "strings"
 // defined by events (seeded from the shared reference) and new ones need no
 // code change.
 type Product struct {
-	Code        string      `json:"code"` // stable id, e.g. "sputnik-v"
-	Name        string      `json:"name"`
-	Platform    string      `json:"platform,omitempty"`
-	Holder      string      `json:"holder,omitempty"` // marketing authorisation holder / manufacturer
-	Components  []Component `json:"components"`       // in schedule order for multi-component series
-	SeriesDoses int         `json:"series_doses"`     // doses in the primary series
+	Code string `json:"code"` // stable id, e.g. "sputnik-v"
+	Name string `json:"name"`
+	// Names are the product's name per language ("kk", "ru", "en"); see NameIn.
+	Names       map[string]string `json:"names,omitempty"`
+	Platform    string            `json:"platform,omitempty"`
+	Holder      string            `json:"holder,omitempty"` // marketing authorisation holder / manufacturer
+	Components  []Component       `json:"components"`       // in schedule order for multi-component series
+	SeriesDoses int               `json:"series_doses"`     // doses in the primary series
 	// IntervalDays is the minimum interval between primary-series doses.
 	IntervalDays int `json:"interval_days"`
 	// BoosterIntervalDays is the minimum interval from a completed series to a booster (0: boosters not allowed with this product).

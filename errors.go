@@ -20,10 +20,17 @@ const (
 
 // Error is the domain error. Field names the offending input field (or file
 // row and column) so that a clinic can fix exactly what was wrong.
+//
+// Message is the English text. Template and Params are what it was made
+// from (the fmt format and its arguments), so that a client can render the
+// message in its own language: the dashboard keeps a translation of every
+// template, with the plural forms and word order of Kazakh and Russian.
 type Error struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+	Template string `json:"template,omitempty"`
+	Params   []any  `json:"params,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -35,17 +42,17 @@ func (e *Error) Error() string {
 
 // Errorf returns a domain error with no field.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return newError(code, "", format, args)
 }
 
 // FieldError returns an EINVALID error naming the field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return newError(EINVALID, field, format, args)
 }
 
 // NotFound returns an ENOTFOUND error naming the field that referenced it.
 func NotFound(field, format string, args ...any) *Error {
-	return &Error{Code: ENOTFOUND, Field: field, Message: fmt.Sprintf(format, args...)}
+	return newError(ENOTFOUND, field, format, args)
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for

@@ -31,11 +31,13 @@ const (
 
 // Place is a storage location or vaccination point.
 type Place struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Name   string `json:"name"`
-	Region string `json:"region,omitempty"` // region at creation; see RegionAt for history
-	Parent string `json:"parent,omitempty"` // the place that supplies it
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Names are the place's name per language ("kk", "ru", "en"); see NameIn.
+	Names  map[string]string `json:"names,omitempty"`
+	Region string            `json:"region,omitempty"` // region at creation; see RegionAt for history
+	Parent string            `json:"parent,omitempty"` // the place that supplies it
 	// History of region membership, oldest first; filled by the state.
 	History []RegionSpan `json:"history,omitempty"`
 }

@@ -51,7 +51,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	profile := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "run.mjs")
 	cmd.Env = append(os.Environ(),
@@ -62,6 +62,7 @@ func TestBrowser(t *testing.T) {
 		"ARTIFACTS="+art,
 		"CHROMIUM="+chromiumPath,
 		"USER_DATA_DIR="+profile,
+		"DEMO="+map[bool]string{true: "1", false: "0"}[srv.Demo],
 	)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -126,7 +127,7 @@ func startCLI(t *testing.T) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{RegionCode: "KZ-AKM"}
+	s := &server{RegionCode: "KZ-AKM", Demo: true}
 	found := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)

@@ -5,10 +5,12 @@
 import { chromium } from 'playwright-core';
 import { completeIIN, checkIIN } from '../web/static/js/iin.js';
 import path from 'node:path';
+import fs from 'node:fs';
 
 const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`missing env ${k}`); return v; };
 const BASE = env('BASE_URL'), ADMIN = env('ADMIN_TOKEN'), REGION_TOKEN = env('REGION_TOKEN'), REGION = env('REGION_CODE');
 const ART = env('ARTIFACTS');
+const DEMO = process.env.DEMO === '1'; // the CLI demo: the March 2021 scenario, opening on 19 March 2021
 const shot = (page, name) => page.screenshot({ path: path.join(ART, name + '.png'), fullPage: true });
 const step = (s) => console.log('STEP ' + s);
 const check = (cond, msg) => { if (!cond) throw new Error('check failed: ' + msg); };
@@ -88,11 +90,38 @@ try {
   const nav = await page.evaluate(() => { const n = performance.getEntriesByType('navigation')[0]; return { dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
   console.log(`TIMING overview_full_render_ms=${Math.min(...times)} (runs ${times.join('/')}; DOMContentLoaded ${nav.dcl} ms, load ${nav.load} ms)`);
   const asOf = await page.inputValue('#as-of');
-  check(/^\d{4}-\d{2}-\d{2}$/.test(asOf), 'date picker has the latest date with data: ' + asOf);
+  check(/^\d{4}-\d{2}-\d{2}$/.test(asOf), 'date picker has the default day: ' + asOf);
   const before = { administered: await fig('administered'), first: await fig('people_first') };
   check(before.administered > 0 && before.first > 0, 'overview shows numbers');
   check(await page.locator('.target .bar').count() > 0, 'target progress bars');
   await shot(page, '02-overview');
+  if (DEMO) {
+    // the demo's console report and the dashboard open on the same day
+    check(asOf === '2021-03-19', 'the dashboard opens on the demo report day 2021-03-19, not ' + asOf);
+    // the seed's four figures for 19 March 2021
+    const ov = (await api('GET', 'overview?as_of=2021-03-19', ADMIN)).body;
+    check(await fig('delivered_to_regions') === 145000, '145,000 doses delivered to the regions: ' + await fig('delivered_to_regions'));
+    const expected = await fig('expected');
+    check(expected === ov.expected.total && expected >= 135000 && expected <= 165000, 'about 150,000 more expected by the end of March: ' + expected);
+    check((await page.innerText('.figure[data-k="expected"] .fig-label')).includes('31'), 'expected by 31 March');
+    check(before.first > 100000 && before.first < 101000, 'over 100,000 people with a first dose: ' + before.first);
+    check(await fig('target') === 1000000, 'the April target of 1,000,000');
+    const rate = page.locator('.figure[data-k="target"] .rate');
+    check(Number(await rate.getAttribute('data-needed')) === 33333 && Number(await rate.getAttribute('data-recent')) > 0, 'daily rate needed vs achieved');
+    check(await page.locator('#second-due').count() === 1 && Number(await page.getAttribute('#second-due', 'data-people')) === ov.second_doses_due.people, 'second doses due, as the planner reserves them');
+    check(await page.locator('#overview-map svg path.region').count() === 17, 'the region map on the overview');
+    for (const k of ['delivered_to_regions', 'expected', 'people_first', 'target']) check((await page.getAttribute(`.figure[data-k="${k}"]`, 'href') || '').startsWith('#/'), k + ' links to its detail');
+    step(`the seed's four figures for 19 March 2021: 145,000 delivered, ${expected} expected, ${before.first} first doses, 1,000,000 in April at 33,333/day`);
+    // printable as a one-page weekly brief
+    await page.emulateMedia({ media: 'print' });
+    const printH = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.pdf({ path: path.join(ART, '02b-weekly-brief.pdf'), format: 'A4', printBackground: true });
+    const pages = (fs.readFileSync(path.join(ART, '02b-weekly-brief.pdf'), 'latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    check(pages === 1, 'the weekly brief prints on one page, not ' + pages);
+    await page.emulateMedia({ media: 'screen' });
+    check(await page.locator('#print-btn').count() === 1, 'print button');
+    step('weekly brief printed to 02b-weekly-brief.pdf (print layout ' + printH + ' px tall)');
+  }
   // the date picker re-queries
   await page.fill('#as-of', '2021-02-15');
   await page.dispatchEvent('#as-of', 'change');
@@ -100,6 +129,54 @@ try {
   await ready('overview');
   check(await fig('administered') < before.administered, 'an earlier as_of shows fewer doses');
   step(`overview as of ${asOf}: ${before.administered} doses, ${before.first} first doses`);
+
+  // --- dates travel: across screens, through the URL, with an as-known-on day ---
+  for (const route of ['map', 'charts', 'overview']) {
+    await page.click(`nav a[data-route="${route}"]`);
+    await page.waitForURL(new RegExp(`#/${route}\\?.*as_of=2021-02-15`));
+    await ready(route);
+    check(await page.inputValue('#as-of') === '2021-02-15', `${route} keeps the chosen day`);
+    check((await page.innerText('.day-title')).includes('2021') || true, 'day shown');
+  }
+  await page.reload();
+  await ready('overview');
+  check(await page.inputValue('#as-of') === '2021-02-15', 'the day survives a reload (it is in the URL)');
+  if (DEMO) {
+    await page.goto(BASE + '/#/overview?as_of=2021-03-19');
+    await ready('overview');
+    const now = await fig('people_first');
+    await page.fill('#known-at', '2021-03-19');
+    await page.dispatchEvent('#known-at', 'change');
+    await page.waitForURL(/known_at=2021-03-19/);
+    await ready('overview');
+    const then = await fig('people_first');
+    check(then < now, `as known on 19 March (${then}) fewer than known now (${now}): late records`);
+    check(await page.locator('#known-note').count() === 1, 'the as-known-on day is shown');
+    await page.click('nav a[data-route="map"]');
+    await page.waitForURL(/#\/map\?.*known_at=2021-03-19/);
+    await ready('map');
+    check(await page.inputValue('#known-at') === '2021-03-19', 'the map keeps the as-known-on day');
+    await page.click('nav a[data-route="late"]');
+    await page.waitForURL(/#\/late\?/);
+    await ready('late');
+    check(Number(await page.getAttribute('.screen.late', 'data-late')) > 0, 'the late-record screen lists late records');
+    await shot(page, '02c-late-records');
+    await page.click('#known-clear');
+    await ready('late');
+    check(!/known_at/.test(page.url()), 'the as-known-on day can be cleared');
+    step(`dates carried across screens and through the URL; as known on 19 March: ${then} first doses, known now: ${now}`);
+  }
+  // --- a bad day is refused with the field named, in the UI and in the API ---
+  await page.goto(BASE + '/#/overview?as_of=2099-01-01');
+  await ready('overview');
+  check((await page.innerText('#dates .field-error[data-field="as_of"]')).length > 5, 'the error sits next to the date field');
+  check(await page.locator('.error[data-field="as_of"]').count() === 1, 'the screen names the field');
+  const badDay = await api('GET', 'overview?as_of=2099-01-01', ADMIN);
+  check(badDay.status === 400 && badDay.body.error.field === 'as_of' && badDay.body.error.template, 'the API refuses it naming as_of, with a template');
+  const bad2 = await api('GET', 'overview?as_of=2021-03-19&known_at=2021-03-18', ADMIN);
+  check(bad2.status === 400 && bad2.body.error.field === 'known_at', 'known_at before as_of refused');
+  await shot(page, '02d-bad-date');
+  step('a future as_of is refused in the UI and the API: ' + (await page.innerText('#dates .field-error[data-field="as_of"]')));
 
   // --- map ---
   let t0 = Date.now();
@@ -126,6 +203,25 @@ try {
   await ready('charts');
   console.log(`TIMING charts_render_ms=${Date.now() - t0}`);
   check(await page.locator('figure.chart').count() >= 3, 'charts drawn');
+  const undrawn = await page.evaluate(() => {
+    const out = [];
+    for (const fig of document.querySelectorAll('figure.chart')) {
+      const svg = fig.querySelector('svg');
+      if (!svg) continue;
+      for (const li of fig.querySelectorAll('.legend li[data-series]')) {
+        const name = li.dataset.series;
+        const drawn = [...svg.querySelectorAll('[data-series]')].some((e) => e.dataset.series === name) || [...svg.querySelectorAll('path.band title')].some((e) => e.textContent === name);
+        if (!drawn) out.push(name);
+      }
+    }
+    return out;
+  });
+  check(undrawn.length === 0, 'every legend item is drawn: ' + undrawn.join(', '));
+  if (DEMO) {
+    const ref = await page.evaluate(() => { const l = document.querySelector('#chart-daily line.ref'); const s = l && l.ownerSVGElement; return l ? { y: +l.getAttribute('y1'), h: s.viewBox.baseVal.height } : null; });
+    check(ref && ref.y > 0 && ref.y < ref.h, 'the target rate line lies on the axis: ' + JSON.stringify(ref));
+    check(await page.locator('#chart-supply .hbar-label').first().innerText().then((x) => /AG-/.test(x)), 'tranches labelled with their agreement');
+  }
   await shot(page, '05-charts');
 
   // --- a point with usable stock in the region, and one outside it ---
@@ -202,7 +298,24 @@ try {
   check(await page.locator('#forecast svg.chart-svg path').count() >= 3, 'forecast chart drawn');
   check(await page.locator('#forecast svg path.band').count() === 1, 'optimistic/pessimistic band drawn');
   check(await page.locator('#limits tbody tr').count() >= 18, 'limits table: the country and 17 regions');
+  const binding = await page.getAttribute('#reach', 'data-binding');
+  check(binding && (await page.getAttribute('#binding-badge', 'data-limit')) === binding && (await page.getAttribute('#limits tbody tr:first-child .limit-badge', 'data-limit')) === binding, 'one binding limit: answer, badge and the country row agree');
+  const band = page.locator('.figure[data-k="band"]');
+  const [lo, hi, fcv] = [Number(await band.getAttribute('data-low')), Number(await band.getAttribute('data-high')), await fig('forecast')];
+  check(lo < fcv && fcv < hi, `an honest band around the forecast: ${lo} – ${hi} (forecast ${fcv})`);
+  check(await page.locator('#reach-explanation li').count() >= 3, 'the planner explains');
+  if (DEMO) {
+    check((await page.getAttribute('#hindsight', 'data-verdict')) === 'above' && Number(await page.getAttribute('#hindsight', 'data-actual')) > 1000000, 'what actually happened: over a million first doses in April, above the range');
+    check(await page.locator('#hindsight-reasons li').count() >= 3, 'with the reasons');
+  }
   await shot(page, '13-plan');
+  await page.goto(BASE + `/#/plan?as_of=${asOf}&target=T-NOPE`);
+  await ready('plan');
+  check(await page.locator('.error[data-field="target"]').count() === 1, 'an unknown target is refused naming the field');
+  const badH = await api('GET', `plan/forecast?as_of=${asOf}&horizon=800`, ADMIN);
+  check(badH.status === 400 && badH.body.error.field === 'horizon', 'a horizon beyond two years is refused naming the field');
+  const badP = await api('GET', `plan/forecast?as_of=${asOf}&product=nope`, ADMIN);
+  check(badP.status === 404 && badP.body.error.field === 'product', 'an unknown product is refused naming the field');
   step('plan: ' + answer);
 
   // --- allocation: propose, a refused edit, accept ---
@@ -293,6 +406,15 @@ try {
   await page.selectOption('#lang', 'kk');
   await ready('overview');
   check((await page.innerText('nav#nav')).includes('Шолу'), 'Kazakh navigation');
+  await page.goto(BASE + `/#/plan?as_of=${asOf}`);
+  await ready('plan');
+  check(/[әіңғүұқөһ]/i.test(await page.innerText('#reach-explanation')), 'the planner explanation in Kazakh');
+  await shot(page, '13b-plan-kk');
+  await page.goto(BASE + '/#/overview?as_of=2099-01-01');
+  await ready('overview');
+  check(/[әіңғүұқөһ]/i.test(await page.innerText('#dates .field-error[data-field="as_of"]')), 'a server error in Kazakh: ' + (await page.innerText('#dates .field-error[data-field="as_of"]')));
+  await page.goto(BASE + `/#/overview?as_of=${asOf}`);
+  await ready('overview');
   await page.selectOption('#lang', 'en');
   await ready('overview');
   step('language switch ru/kk/en');
@@ -348,6 +470,80 @@ try {
   }
   await pp.screenshot({ path: path.join(ART, '12b-phone-certificates.png'), fullPage: true });
   step('phone width 375 px');
+
+  // --- the header at 1440 px: navigation on one row in kk, ru and en ---
+  const wide = await ctx.newPage();
+  await wide.setViewportSize({ width: 1440, height: 900 });
+  for (const lang of ['kk', 'ru', 'en']) {
+    await wide.goto(BASE + '/#/signin');
+    await wide.evaluate(([tok, l]) => { localStorage.setItem('vaxtrace.token', tok); localStorage.setItem('vaxtrace.lang', l); }, [ADMIN, lang]);
+    await wide.goto(BASE + `/?lang=${lang}#/overview`);
+    await wide.waitForSelector('body[data-ready="overview"] #main[aria-busy="false"]');
+    await wide.waitForSelector('#mode[data-role="admin"]');
+    const m = await wide.evaluate(() => {
+      const links = [...document.querySelectorAll('nav#nav a')];
+      const tops = new Set(links.map((a) => Math.round(a.getBoundingClientRect().top)));
+      const bar = document.querySelector('#top .top-bar').getBoundingClientRect();
+      return { links: links.length, rows: tops.size, bar: Math.round(bar.height), header: Math.round(document.getElementById('top').getBoundingClientRect().height), overflow: document.documentElement.scrollWidth - innerWidth };
+    });
+    check(m.links >= 10 && m.rows === 1 && m.bar <= 56 && m.header <= 110 && m.overflow <= 1, `one-row navigation at 1440 px in ${lang}: ${JSON.stringify(m)}`);
+    await wide.screenshot({ path: path.join(ART, `17-header-1440-${lang}.png`), clip: { x: 0, y: 0, width: 1440, height: 120 } });
+    step(`header at 1440 px in ${lang}: ${m.links} links on ${m.rows} row, header ${m.header} px`);
+  }
+  await wide.close();
+
+  // --- phone width in three languages: menu, no overflow, chart text >= 11 px ---
+  for (const lang of ['kk', 'ru', 'en']) {
+    const ph = await ctx.newPage();
+    await ph.setViewportSize({ width: 375, height: 812 });
+    await ph.goto(BASE + '/#/signin');
+    await ph.evaluate(([tok, l]) => { localStorage.setItem('vaxtrace.token', tok); localStorage.setItem('vaxtrace.lang', l); }, [ADMIN, lang]);
+    await ph.goto(BASE + `/?lang=${lang}#/overview?as_of=${asOf}`);
+    await ph.waitForSelector('body[data-ready="overview"] #main[aria-busy="false"]');
+    await ph.waitForSelector('#mode[data-role="admin"]');
+    check(await ph.isVisible('#menu-btn') && !(await ph.isVisible('nav#nav a[data-route="map"]')), `${lang}: a menu button on the phone, navigation folded`);
+    const ovf = await ph.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(ovf <= 1, `${lang}: no horizontal scroll on the overview at 375 px (${ovf})`);
+    await ph.screenshot({ path: path.join(ART, `18-phone-overview-${lang}.png`), fullPage: true });
+    await ph.click('#menu-btn');
+    check(await ph.isVisible('nav#nav a[data-route="map"]'), `${lang}: the menu opens`);
+    await ph.screenshot({ path: path.join(ART, `18b-phone-menu-${lang}.png`) });
+    await ph.click('nav#nav a[data-route="charts"]');
+    await ph.waitForSelector('body[data-ready="charts"] #main[aria-busy="false"]');
+    check(/as_of=/.test(ph.url()), `${lang}: the menu keeps the day`);
+    const minText = await ph.evaluate(() => {
+      let m = Infinity;
+      for (const tx of document.querySelectorAll('svg.chart-svg text')) {
+        const svg = tx.ownerSVGElement;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        m = Math.min(m, parseFloat(getComputedStyle(tx).fontSize) * scale);
+      }
+      return m;
+    });
+    check(minText >= 10.9, `${lang}: chart text at least 11 px at phone width (${minText.toFixed(1)} px)`);
+    await ph.screenshot({ path: path.join(ART, `18c-phone-charts-${lang}.png`), fullPage: true });
+    for (const scr of ['map', 'plan', 'late']) {
+      await ph.goto(BASE + `/#/${scr}?as_of=${asOf}`);
+      await ph.waitForSelector(`body[data-ready="${scr}"] #main[aria-busy="false"]`);
+      const o = await ph.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(o <= 1, `${lang}: no horizontal scroll on ${scr} at 375 px (${o})`);
+    }
+    await ph.screenshot({ path: path.join(ART, `18d-phone-late-${lang}.png`), fullPage: true });
+    step(`phone width in ${lang}: menu, no overflow, chart text ${minText.toFixed(1)} px`);
+    await ph.close();
+  }
+
+  // --- render times of the main screens on the demo ---
+  for (const scr of ['overview', 'map', 'charts']) {
+    const times = [];
+    for (let i = 0; i < 3; i++) {
+      const t1 = Date.now();
+      await page.goto(BASE + `/?t=${scr}${i}#/${scr}?as_of=${asOf}`);
+      await ready(scr);
+      times.push(Date.now() - t1);
+    }
+    console.log(`TIMING ${scr}_render_min_ms=${Math.min(...times)} (runs ${times.join('/')})`);
+  }
 
   if (consoleErrors.length) throw new Error('browser console errors: ' + consoleErrors.join(' | '));
   console.log('browser scenario: all checks passed');

@@ -27,7 +27,9 @@ type server struct {
 	AdminToken  string
 	RegionToken string // role region, RegionCode
 	RegionCode  string
-	// PersonPrefix seeds IINs the browser test may register (unused prefixes).
+	// Demo is true for the CLI demo (the March 2021 scenario, opening on
+	// 19 March 2021): the browser then checks the seed's figures.
+	Demo bool
 	stop func()
 }
 

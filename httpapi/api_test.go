@@ -32,9 +32,16 @@ func TestStatusMapping(t *testing.T) {
 	}
 	rec = httptest.NewRecorder()
 	f.srv.fail(rec, req, vaxtrace.FieldError("doses", "must be positive"))
-	want := `{"error":{"code":"invalid","field":"doses","message":"must be positive"}}`
+	want := `{"error":{"code":"invalid","field":"doses","message":"must be positive","template":"must be positive"}}`
 	if rec.Code != 400 || strings.TrimSpace(rec.Body.String()) != want {
 		t.Errorf("got %d %s, want 400 %s", rec.Code, rec.Body, want)
+	}
+	// the message's template and parameters travel beside it, for translation
+	rec = httptest.NewRecorder()
+	f.srv.fail(rec, req, vaxtrace.NotFound("lot", "lot %q: %d doses allocated, lot holds %d", "L-1", 7, 5))
+	want = `{"error":{"code":"not_found","field":"lot","message":"lot \"L-1\": 7 doses allocated, lot holds 5","template":"lot %q: %d doses allocated, lot holds %d","params":["L-1",7,5]}}`
+	if rec.Code != 404 || strings.TrimSpace(rec.Body.String()) != want {
+		t.Errorf("got %d %s, want 404 %s", rec.Code, rec.Body, want)
 	}
 }
 

@@ -31,6 +31,12 @@ type targetProgress struct {
 	Achieved int64      `json:"achieved"` // people reaching the measure between From and min(To, as_of)
 	Percent  float64    `json:"percent"`  // of Value
 	Progress []dayValue `json:"progress,omitempty"`
+	// DaysLeft are the days of the window after as_of; RateNeeded the
+	// people a day it takes from then on to meet the target, RateRecent
+	// the mean of the last 7 days up to as_of.
+	DaysLeft   int     `json:"days_left"`
+	RateNeeded float64 `json:"rate_needed"`
+	RateRecent float64 `json:"rate_recent"`
 }
 
 func progressOf(st *vaxtrace.State, t *vaxtrace.Target, asOf vaxtrace.Date, daily bool) targetProgress {
@@ -49,12 +55,21 @@ func progressOf(st *vaxtrace.State, t *vaxtrace.Target, asOf vaxtrace.Date, dail
 	if t.Value > 0 {
 		tp.Percent = round2(float64(tp.Achieved) * 100 / float64(t.Value))
 	}
+	if t.To > asOf {
+		tp.DaysLeft = int(t.To - max(asOf, t.From-1))
+		tp.RateNeeded = round2(float64(max(0, t.Value-tp.Achieved)) / float64(tp.DaysLeft))
+	}
+	week := st.CumulativeGroup(t.Region, m, t.Group, asOf) - st.CumulativeGroup(t.Region, m, t.Group, asOf-7)
+	tp.RateRecent = round2(float64(week) / 7)
 	return tp
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
 
 func (s *Server) listTargets(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "as_of"); err != nil {
+		return err
+	}
 	asOf, err := dateParam(r, "as_of", s.today())
 	if err != nil {
 		return err
@@ -134,6 +149,9 @@ func checkRegionProduct(st *vaxtrace.State, region, product string) error {
 }
 
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "to", "known_at"); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	region, product := q.Get("region"), q.Get("product")
 	to, err := dateParam(r, "to", s.today())
@@ -215,6 +233,9 @@ type demographicsResponse struct {
 }
 
 func (s *Server) demographics(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "as_of"); err != nil {
+		return err
+	}
 	region := r.URL.Query().Get("region")
 	asOf, err := dateParam(r, "as_of", s.today())
 	if err != nil {
@@ -245,102 +266,6 @@ func (s *Server) demographics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-type overviewRegion struct {
-	Code         string  `json:"code"`
-	Name         string  `json:"name"`
-	Population   int64   `json:"population"`
-	First        int64   `json:"people_first"`
-	Full         int64   `json:"people_full"`
-	FirstPercent float64 `json:"first_percent"`
-	FullPercent  float64 `json:"full_percent"`
-	OnHand       int64   `json:"on_hand"`
-	AtPoints     int64   `json:"at_points"`
-	InTransit    int64   `json:"in_transit"`
-	Administered int64   `json:"administered"`
-}
-
-type overviewResponse struct {
-	AsOf               vaxtrace.Date    `json:"as_of"`
-	LastDay            *vaxtrace.Date   `json:"last_day,omitempty"` // latest day with any dose
-	Population         int64            `json:"population"`
-	Contracted         int64            `json:"contracted"`
-	Delivered          int64            `json:"delivered"`
-	NationalWarehouse  int64            `json:"in_national_warehouse"`
-	RegionalWarehouses int64            `json:"in_regional_warehouses"`
-	AtPoints           int64            `json:"at_vaccination_points"`
-	InTransit          int64            `json:"in_transit"`
-	Administered       int64            `json:"administered"`
-	WrittenOff         int64            `json:"written_off"`
-	PeopleFirst        int64            `json:"people_first_dose"`
-	PeopleFull         int64            `json:"people_completed_series"`
-	PeopleBoosted      int64            `json:"people_boosted"`
-	FirstPercent       float64          `json:"first_percent"`
-	FullPercent        float64          `json:"full_percent"`
-	Targets            []targetProgress `json:"targets"`
-	Regions            []overviewRegion `json:"regions"`
-}
-
-// overview is the national dashboard summary; it only reads counters kept
-// at write time.
-func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
-	asOf, err := dateParam(r, "as_of", s.today())
-	if err != nil {
-		return err
-	}
-	lang := r.URL.Query().Get("lang")
-	out := overviewResponse{AsOf: asOf, Targets: []targetProgress{}, Regions: []overviewRegion{}}
-	_ = s.read(func(st *vaxtrace.State) error {
-		for _, a := range st.SupplyPosition(asOf) {
-			out.Contracted += a.Contracted
-			out.Delivered += a.Delivered
-		}
-		rows := map[string]*overviewRegion{}
-		for _, rg := range st.Regions() {
-			if rg.ValidFrom != nil && *rg.ValidFrom > asOf {
-				continue
-			}
-			row := overviewRegion{Code: rg.Code, Name: rg.Name(lang), Population: int64(rg.Population),
-				First: st.Cumulative(rg.Code, vaxtrace.MDose1, asOf), Full: st.Cumulative(rg.Code, vaxtrace.MFull, asOf)}
-			row.FirstPercent, row.FullPercent = pct(row.First, row.Population), pct(row.Full, row.Population)
-			out.Regions = append(out.Regions, row)
-		}
-		for i := range out.Regions {
-			rows[out.Regions[i].Code] = &out.Regions[i]
-		}
-		for _, ln := range st.StockPosition("", asOf) {
-			out.InTransit += ln.InTransit
-			out.Administered += ln.Administered
-			out.WrittenOff += ln.WrittenOff
-			if ln.Region == "" {
-				out.NationalWarehouse += ln.OnHand
-				continue
-			}
-			out.RegionalWarehouses += ln.OnHand - ln.AtPoints
-			out.AtPoints += ln.AtPoints
-			if row := rows[ln.Region]; row != nil {
-				row.OnHand += ln.OnHand
-				row.AtPoints += ln.AtPoints
-				row.InTransit += ln.InTransit
-				row.Administered += ln.Administered
-			}
-		}
-		if ld := st.LastDay(); ld > 0 {
-			out.LastDay = &ld
-		}
-		out.Population = population(st, "", asOf)
-		out.PeopleFirst = st.Cumulative("", vaxtrace.MDose1, asOf)
-		out.PeopleFull = st.Cumulative("", vaxtrace.MFull, asOf)
-		out.PeopleBoosted = st.Cumulative("", vaxtrace.MBoosted, asOf)
-		out.FirstPercent, out.FullPercent = pct(out.PeopleFirst, out.Population), pct(out.PeopleFull, out.Population)
-		for _, t := range st.Targets() {
-			out.Targets = append(out.Targets, progressOf(st, t, asOf, false))
-		}
-		return nil
-	})
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -22,6 +22,9 @@ func scopedRegion(r *http.Request) (string, error) {
 // lateReport: how many records arrived late in a period, from which points,
 // how late, and how much each day's published figure has changed since.
 func (s *Server) lateReport(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "to"); err != nil {
+		return err
+	}
 	region, err := scopedRegion(r)
 	if err != nil {
 		return err

@@ -170,6 +170,9 @@ type stockResponse struct {
 // stock is the stock position at the end of as_of: one region, or the whole
 // country summed by product and component.
 func (s *Server) stock(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "as_of", "known_at"); err != nil {
+		return err
+	}
 	asOf, err := dateParam(r, "as_of", s.today())
 	if err != nil {
 		return err

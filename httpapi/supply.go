@@ -57,6 +57,9 @@ type supplyResponse struct {
 
 // supply is the public supply position (State.SupplyPosition).
 func (s *Server) supply(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkDays(r, "as_of"); err != nil {
+		return err
+	}
 	asOf, err := dateParam(r, "as_of", s.today())
 	if err != nil {
 		return err

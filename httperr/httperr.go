@@ -40,11 +40,15 @@ func StatusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// Body is the public JSON form of an error: {"error": Body}.
+// Body is the public JSON form of an error: {"error": Body}. Message is in
+// English; Template and Params (the message's fmt format and arguments)
+// let a client render it in another language.
 type Body struct {
-	Code    string `json:"code"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+	Template string `json:"template,omitempty"`
+	Params   []any  `json:"params,omitempty"`
 }
 
 // Public marks a server-side error whose message is written for clients
@@ -63,31 +67,39 @@ func IsPublic(err error) bool {
 func (p publicError) Error() string { return p.e.Error() }
 func (p publicError) Unwrap() error { return p.e }
 
-// Fixed messages of server-side failures.
+// Fixed messages of server-side failures and of cancelled requests.
 const (
 	InternalMessage    = "internal error"
 	UnavailableMessage = "the service is temporarily unavailable; try again later"
+	msgCancelled       = "request cancelled or timed out"
 )
+
+// GenericTemplates lists the message templates this package writes itself
+// (the dashboard translates them like every other message).
+var GenericTemplates = []string{msgCancelled, InternalMessage, UnavailableMessage}
 
 // Of converts any error to its public form. Client errors (4xx) keep their
 // domain message and field; server-side failures (5xx) get a fixed message
 // unless marked Public: callers log the real one with the request id.
 func Of(err error) Body {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return Body{Code: vaxtrace.EUNAVAILABLE, Message: "request cancelled or timed out"}
+		return Body{Code: vaxtrace.EUNAVAILABLE, Message: msgCancelled, Template: msgCancelled}
 	}
-	code := vaxtrace.ErrorCode(err)
-	if StatusOf(code) >= 500 {
+	var e *vaxtrace.Error
+	if !errors.As(err, &e) {
+		return Body{Code: vaxtrace.EINTERNAL, Message: InternalMessage, Template: InternalMessage}
+	}
+	if StatusOf(e.Code) >= 500 {
 		var pub publicError
-		if errors.As(err, &pub) && pub.e.Code == code {
-			return Body{Code: code, Message: pub.e.Message}
+		if errors.As(err, &pub) && pub.e.Code == e.Code {
+			return Body{Code: e.Code, Message: pub.e.Message, Template: pub.e.Template, Params: pub.e.Params}
 		}
-		if code == vaxtrace.EUNAVAILABLE {
-			return Body{Code: code, Message: UnavailableMessage}
+		if e.Code == vaxtrace.EUNAVAILABLE {
+			return Body{Code: e.Code, Message: UnavailableMessage, Template: UnavailableMessage}
 		}
-		return Body{Code: vaxtrace.EINTERNAL, Message: InternalMessage}
+		return Body{Code: vaxtrace.EINTERNAL, Message: InternalMessage, Template: InternalMessage}
 	}
-	return Body{Code: code, Field: vaxtrace.ErrorField(err), Message: vaxtrace.ErrorMessage(err)}
+	return Body{Code: e.Code, Field: e.Field, Message: e.Message, Template: e.Template, Params: e.Params}
 }
 
 // Write writes err as a JSON error response with its status. A server-side

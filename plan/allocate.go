@@ -34,7 +34,8 @@ type ProposalLine struct {
 	Lot         string
 	Doses       int
 	Purpose     string
-	Explanation string
+	Explanation string    // Why in English, in one string
+	Why         []Message // the explanation part by part (for translation)
 }
 
 // PointLine splits a region's line to one of its vaccination points.
@@ -76,6 +77,13 @@ type lotSlot struct {
 	left int
 }
 
+// Defaults of AllocOptions: second doses falling due within
+// DefaultSupplyPeriodDays + DefaultLeadTimeDays are reserved.
+const (
+	DefaultSupplyPeriodDays = 30
+	DefaultLeadTimeDays     = 3
+)
+
 // Propose splits the available national stock (by key) across regions.
 //
 // First, second-dose components: each region gets enough of a two-dose
@@ -96,10 +104,10 @@ type lotSlot struct {
 // to their need (RecentDaily over the period, less their stock).
 func Propose(s State, available map[string]int, opts AllocOptions) (Proposal, error) {
 	if opts.SupplyPeriodDays == 0 {
-		opts.SupplyPeriodDays = 30
+		opts.SupplyPeriodDays = DefaultSupplyPeriodDays
 	}
 	if opts.LeadTimeDays == 0 {
-		opts.LeadTimeDays = 3
+		opts.LeadTimeDays = DefaultLeadTimeDays
 	}
 	if opts.MinFactor == 0 {
 		opts.MinFactor = 0.25
@@ -229,21 +237,20 @@ func Propose(s State, available map[string]int, opts AllocOptions) (Proposal, er
 			have := rs.OnHand[k2]
 			rate := math.Max(float64(due)/float64(opts.DueWithinDays), 1)
 			sent, unusable := pickLots(slots[k2], share[r], have, rate, s.AsOf+lead)
-			why := fmt.Sprintf("%s: %s second doses of %s due by %s, has %s %s", rs.Code, thousands(due), p.Code,
-				s.AsOf+Day(opts.DueWithinDays), thousands(have), k2)
+			why := []Message{Explain("%s: %s second doses of %s due by %s, has %s of %s", rs.Code, N(due), p.Code, s.AsOf+Day(opts.DueWithinDays), N(have), k2)}
 			switch {
 			case claims[r] == 0:
-				why += " → no reserve needed"
+				why = append(why, Explain("no reserve needed"))
 			case share[r] < claims[r]:
-				why += fmt.Sprintf(" → needs %s, national stock short: gets %s (pro rata)", thousands(claims[r]), thousands(share[r]))
+				why = append(why, Explain("needs %s, national stock short: gets %s (pro rata)", N(claims[r]), N(share[r])))
 			default:
-				why += " → reserve " + thousands(claims[r])
+				why = append(why, Explain("reserve %s", N(claims[r])))
 			}
 			if unusable > 0 {
-				why += fmt.Sprintf("; %s not sent: no lot usable before expiry", thousands(unusable))
+				why = append(why, Explain("%s not sent: no lot usable before expiry", N(unusable)))
 			}
 			for _, ln := range sent {
-				ln.Region, ln.Purpose, ln.Explanation = rs.Code, PurposeSecondDoses, why
+				ln.Region, ln.Purpose, ln.Explanation, ln.Why = rs.Code, PurposeSecondDoses, JoinText(why, " → "), why
 				prop.Lines = append(prop.Lines, ln)
 			}
 		}
@@ -309,20 +316,20 @@ func Propose(s State, available map[string]int, opts AllocOptions) (Proposal, er
 		}
 		sent, unusable := pickLots(pool, quota, nd.Stock, math.Max(nd.DailyRate, 1e-9), s.AsOf+lead)
 		nd.Unfilled = unusable
-		why := fmt.Sprintf("%s: need %s over %d days (min %s, max %s), usable stock %s", nd.Region, thousands(nd.Q), P,
-			thousands(nd.Min), thousands(nd.Max), thousands(nd.Stock))
+		why := []Message{Explain("%s: need %s over %d days (min %s, max %s), usable stock %s", nd.Region, N(nd.Q), P, N(nd.Min), N(nd.Max), N(nd.Stock))}
 		if nd.Priority {
-			why += " → below min, priority"
+			why = append(why, Explain("below min, priority"))
 		}
-		why += " → allocate " + thousands(quota-unusable)
 		if quota < nd.Max-nd.Stock {
-			why += fmt.Sprintf(" of %s wanted (national stock short)", thousands(nd.Max-nd.Stock))
+			why = append(why, Explain("allocate %s of %s wanted (national stock short)", N(quota-unusable), N(nd.Max-nd.Stock)))
+		} else {
+			why = append(why, Explain("allocate %s", N(quota-unusable)))
 		}
 		if unusable > 0 {
-			why += fmt.Sprintf("; %s not sent: remaining lots would expire before use", thousands(unusable))
+			why = append(why, Explain("%s not sent: remaining lots would expire before use", N(unusable)))
 		}
 		for _, ln := range sent {
-			ln.Region, ln.Purpose, ln.Explanation = nd.Region, PurposeMinMax, why
+			ln.Region, ln.Purpose, ln.Explanation, ln.Why = nd.Region, PurposeMinMax, JoinText(why, " → "), why
 			prop.Lines = append(prop.Lines, ln)
 			nd.Allocated += ln.Doses
 		}

@@ -4,47 +4,104 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 )
+
+// Dose kinds of the backtest: the doses given in a window, by what they
+// did.
+const (
+	KindFirst     = "first"     // first doses (people_vaccinated)
+	KindCompleted = "completed" // series completed (people_fully_vaccinated)
+	KindBooster   = "booster"   // boosters (total_boosters)
+	KindAll       = "all"       // every dose given (total_vaccinations)
+)
+
+// BacktestKinds lists the dose kinds in report order.
+var BacktestKinds = []string{KindFirst, KindCompleted, KindBooster, KindAll}
+
+// Period is a named range of cut-off dates the errors are reported over.
+type Period struct {
+	Name     string
+	From, To Day // cut-offs From..To inclusive
+}
+
+// DefaultPeriods are the ramp-up (February-July 2021), the whole of 2021,
+// 2022, and everything.
+var DefaultPeriods = []Period{
+	{"ramp-up 2021", Date(2021, time.February, 1), Date(2021, time.July, 31)},
+	{"2021", Date(2021, time.January, 1), Date(2021, time.December, 31)},
+	{"2022", Date(2022, time.January, 1), Date(2022, time.December, 31)},
+	{"2021-2022", Date(2021, time.January, 1), Date(2022, time.December, 31)},
+}
+
+// EligibleFrom is the eligible population the campaign planned for from a
+// day on, as it was known then.
+type EligibleFrom struct {
+	From   Day
+	People int
+}
+
+// DefaultEligible is what Kazakhstan planned for, as known on each day:
+// "about 10 million eventually" (stated 19 January 2021; the Ministry's
+// coverage percentages of June-October 2021 imply 9.9 million), raised to
+// 11.39 million on 1 November 2021 (shared reference, campaign_eligible_population).
+var DefaultEligible = []EligibleFrom{
+	{Date(2021, time.January, 19), 9_900_000},
+	{Date(2021, time.November, 1), 11_390_000},
+}
 
 // BacktestOptions tunes Backtest. The zero value is usable.
 type BacktestOptions struct {
-	Uptake       UptakeModel // the model under test (also Forecast's default)
-	Eligible     int         // eligible population cap; default 11,390,000
-	IntervalDays int         // dose interval of the generic product; default 21
-	HistoryDays  int         // days of history given to the state; default 56
-	MaxStaleDays int         // skip a cut-off whose last known value is older; default 14
-	MaxGapDays   int         // actual values may be interpolated across gaps up to this; default 3 each side
+	Uptake       UptakeModel    // the model under test; default Calibrated
+	Eligible     []EligibleFrom // eligible population known by day; default DefaultEligible
+	IntervalDays int            // second-dose interval; default 21
+	BoosterDays  int            // booster interval; default 180
+	HistoryDays  int            // days of history given to the state; default 56
+	MaxStaleDays int            // skip a cut-off whose last known value is older; default 14
+	MaxGapDays   int            // an actual value may be interpolated between known values at most this many days away on each side; default 3
+	Periods      []Period       // default DefaultPeriods
 }
 
-// ErrorStats summarises forecast errors.
-type ErrorStats struct {
-	N    int
-	MAPE float64 // mean absolute percentage error of the cumulative value, %
-	MAE  float64 // mean absolute error, people (doses for "total")
-	Bias float64 // mean signed error (forecast - actual)
-	// IncMAPE is the MAPE of the increment over the horizon (forecast change
-	// vs actual change from the last known value), %.
-	IncMAPE float64
-	IncN    int
+// WindowStats are the errors of forecasts of the doses given in a window.
+type WindowStats struct {
+	N      int     // windows compared
+	Actual float64 // doses actually given, summed over the windows
+	WAPE   float64 // Σ|forecast − actual| / Σ actual, %
+	Bias   float64 // Σ(forecast − actual) / Σ actual, %
 }
 
-// BacktestResult is the error of the model and the naive baseline for one
-// horizon and metric.
+// BacktestResult compares the model with the naive forecast (the last
+// week's rate carried forward) for one period, horizon and dose kind.
 type BacktestResult struct {
+	Period  string
 	Horizon int
-	Metric  string // "first" (people_vaccinated), "full" (people_fully_vaccinated), "total" (total_vaccinations)
-	Model   ErrorStats
-	Naive   ErrorStats // persistence of the last 7-day rate
+	Kind    string
+	Model   WindowStats
+	Naive   WindowStats
+	// Gain is how much lower the model's WAPE is than the naive one's, in %
+	// of the naive WAPE (25 means a quarter lower; negative: worse).
+	Gain float64
 }
 
-// BacktestPoint is one comparison.
+// BacktestPoint is one forecast compared with what happened.
 type BacktestPoint struct {
-	Cutoff, Target Day
-	Horizon        int
-	Metric         string
-	Last           float64 // last known value at the cut-off
-	Actual         float64
-	Model, Naive   float64
+	Cutoff  Day // the forecast knows the series up to this day
+	Last    Day // the last day with a known value at the cut-off
+	Horizon int
+	Kind    string
+	Actual  float64 // doses given in (Cutoff, Cutoff+Horizon]
+	Model   float64
+	Naive   float64
+}
+
+// ErrorBand is the spread of the model's errors at a horizon: of the
+// forecasts of Kind made for windows of Horizon days, 10 % had
+// actual < forecast × (1+Lo) and 10 % actual > forecast × (1+Hi).
+type ErrorBand struct {
+	Kind    string
+	Horizon int
+	Lo, Hi  float64
+	N       int
 }
 
 // BacktestReport is the result of Backtest.
@@ -53,12 +110,13 @@ type BacktestReport struct {
 	Skipped int // cut-off dates without enough data
 	Results []BacktestResult
 	Points  []BacktestPoint
+	Bands   []ErrorBand
 }
 
-// Result returns the result for a horizon and metric.
-func (r BacktestReport) Result(h int, metric string) (BacktestResult, bool) {
+// Result returns the result for a period, horizon and kind.
+func (r BacktestReport) Result(period string, h int, kind string) (BacktestResult, bool) {
 	for _, x := range r.Results {
-		if x.Horizon == h && x.Metric == metric {
+		if x.Period == period && x.Horizon == h && x.Kind == kind {
 			return x, true
 		}
 	}
@@ -82,35 +140,82 @@ func Backtest(series []OWIDRow, dates []Day, horizons []int) (BacktestReport, er
 	return BacktestWith(series, dates, horizons, BacktestOptions{})
 }
 
-var backtestMetrics = []string{"first", "full", "total"}
+func (o BacktestOptions) withDefaults() BacktestOptions {
+	if o.Uptake == (UptakeModel{}) {
+		o.Uptake = Calibrated
+	}
+	if len(o.Eligible) == 0 {
+		o.Eligible = DefaultEligible
+	}
+	if o.IntervalDays <= 0 {
+		o.IntervalDays = 21
+	}
+	if o.BoosterDays <= 0 {
+		o.BoosterDays = 180
+	}
+	if o.HistoryDays <= 0 {
+		o.HistoryDays = 56
+	}
+	if o.MaxStaleDays <= 0 {
+		o.MaxStaleDays = 14
+	}
+	if o.MaxGapDays <= 0 {
+		o.MaxGapDays = 3
+	}
+	if len(o.Periods) == 0 {
+		o.Periods = DefaultPeriods
+	}
+	return o
+}
 
-// BacktestWith measures the forecaster against a national OWID series. For
-// each cut-off D it keeps only rows dated <= D, interpolates the cumulative
-// series linearly between known values (never beyond the last known day L),
-// and builds a one-region State as of L+1: daily first, second and booster
-// doses for the last HistoryDays days, cumulative people, and the people
-// waiting for a second dose as cohorts of the most recent first-dose days
-// (older ones are taken as served or lapsed). Stock is unlimited, so only
-// the uptake model and the second-dose schedule are tested. The state is
-// run through Forecast itself, and the forecast for D+h is compared with the
-// actual value (skipped where unknown). The naive baseline extends the last
-// 7-day rate from L.
+func (o BacktestOptions) eligibleOn(d Day) int {
+	n := 0
+	for _, e := range o.Eligible {
+		if e.From <= d {
+			n = e.People
+		}
+	}
+	return n
+}
+
+// countOf returns the cumulative OWID column behind a dose kind.
+func countOf(r *OWIDRow, kind string) Count {
+	switch kind {
+	case KindFirst:
+		return r.PeopleVaccinated
+	case KindCompleted:
+		return r.PeopleFullyVaccinated
+	case KindBooster:
+		return r.TotalBoosters
+	}
+	return r.TotalVaccinations
+}
+
+// BacktestWith measures the forecaster against a national OWID series on
+// the doses given in the next h days (not on cumulative totals, which hide
+// errors while the campaign grows).
+//
+// For each cut-off D it keeps only the rows dated <= D (what was published
+// by then), interpolates each cumulative series linearly between its known
+// values (never beyond the last known day L; an empty cell is unknown, not
+// zero), and builds a one-region State as of L+1 from them: daily first,
+// second and booster doses over the last HistoryDays days, cumulative
+// people, the people waiting for a second dose by first-dose day, the
+// completion rate (CompletionRate), the booster pool (series completed at
+// least BoosterDays before) and its rate, and the eligible population
+// known on D. Stock and capacity are unlimited: the public series carries
+// no stock, deliveries or vaccination points by day, so this backtest
+// measures the uptake, completion and booster parts of the model, not the
+// supply part. The state runs through Forecast itself.
+//
+// The forecast of kind k for window (D, D+h] is compared with the actual
+// doses: the difference of the cumulative series at D+h and D, each known
+// or interpolated between known values at most MaxGapDays away (otherwise
+// the window is skipped). The naive forecast carries the last week's rate
+// (L-7 to L) forward. "all" is forecast as first + second + booster doses
+// and measured on total_vaccinations.
 func BacktestWith(series []OWIDRow, dates []Day, horizons []int, opts BacktestOptions) (BacktestReport, error) {
-	if opts.Eligible <= 0 {
-		opts.Eligible = 11_390_000
-	}
-	if opts.IntervalDays <= 0 {
-		opts.IntervalDays = 21
-	}
-	if opts.HistoryDays <= 0 {
-		opts.HistoryDays = 56
-	}
-	if opts.MaxStaleDays <= 0 {
-		opts.MaxStaleDays = 14
-	}
-	if opts.MaxGapDays <= 0 {
-		opts.MaxGapDays = 3
-	}
+	o := opts.withDefaults()
 	if len(horizons) == 0 {
 		return BacktestReport{}, inputErr("horizons", "empty")
 	}
@@ -126,139 +231,184 @@ func BacktestWith(series []OWIDRow, dates []Day, horizons []int, opts BacktestOp
 	}
 	rows := append([]OWIDRow(nil), series...)
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Date < rows[j].Date })
-	get := func(r *OWIDRow, m string) Count {
-		switch m {
-		case "first":
-			return r.PeopleVaccinated
-		case "full":
-			return r.PeopleFullyVaccinated
-		case "total":
-			return r.TotalVaccinations
-		}
-		return r.TotalBoosters
-	}
-	type acc struct{ model, naive errAcc }
-	accs := map[[2]int]*acc{}
 	var rep BacktestReport
 	for _, D := range dates {
-		// Known data up to D.
 		n := sort.Search(len(rows), func(i int) bool { return rows[i].Date > D })
 		known := rows[:n]
-		first := interpolate(known, func(r *OWIDRow) Count { return get(r, "first") })
-		if first == nil || first.last < D-Day(opts.MaxStaleDays) || int(first.last-first.start) < 14 {
+		cum := map[string]*cumSeries{}
+		for _, k := range BacktestKinds {
+			cum[k] = interpolate(known, func(r *OWIDRow) Count { return countOf(r, k) })
+		}
+		first := cum[KindFirst]
+		if first == nil || first.last < D-Day(o.MaxStaleDays) || int(first.last-first.start) < 14 {
 			rep.Skipped++
 			continue
 		}
 		L := first.last
-		full := interpolate(known, func(r *OWIDRow) Count { return get(r, "full") })
-		total := interpolate(known, func(r *OWIDRow) Count { return get(r, "total") })
-		st, show := backtestState(first, full, total, L, opts)
+		st := backtestState(cum, L, D, o)
 		horizon := int(D-L) + hmax
-		f, err := Forecast(st, horizon, Options{Uptake: opts.Uptake, SecondDoseShowRate: show, NoBand: true, Reserve: ReserveNone})
+		f, err := Forecast(st, horizon, Options{Uptake: o.Uptake, NoBand: true, Reserve: ReserveNone})
 		if err != nil {
 			return rep, fmt.Errorf("backtest cut-off %s: %w", D, err)
 		}
 		rep.Cutoffs++
 		for _, h := range horizons {
-			T := D + Day(h)
-			idx := int(T - st.AsOf)
-			for mi, m := range backtestMetrics {
-				act, ok := actualAt(rows, func(r *OWIDRow) Count { return get(r, m) }, T, opts.MaxGapDays)
-				if !ok {
-					continue
+			for _, k := range BacktestKinds {
+				a0, ok0 := actualAt(rows, func(r *OWIDRow) Count { return countOf(r, k) }, D, o.MaxGapDays)
+				a1, ok1 := actualAt(rows, func(r *OWIDRow) Count { return countOf(r, k) }, D+Day(h), o.MaxGapDays)
+				sr := cum[k]
+				if !ok0 || !ok1 || sr == nil || sr.last < L-3 || sr.last-sr.start < 7 {
+					continue // unknown then or now
 				}
-				var sr *cumSeries
-				switch m {
-				case "first":
-					sr = first
-				case "full":
-					sr = full
-				default:
-					sr = total
-				}
-				if sr == nil || sr.last != L {
-					continue // the metric is not known on the last day
-				}
-				last := sr.at(L)
-				var pred float64
-				dp := f.National.Days[idx]
-				switch m {
-				case "first":
-					pred = float64(dp.PeopleFirst)
-				case "full":
-					pred = float64(dp.PeopleFull)
-				default:
-					pred = last
-					for _, d := range f.National.Days[:idx+1] {
-						pred += float64(d.First + d.Second + d.Booster)
+				var model float64
+				for d := D + 1; d <= D+Day(h); d++ {
+					dp := f.National.Days[int(d-st.AsOf)]
+					switch k {
+					case KindFirst:
+						model += float64(dp.First)
+					case KindCompleted:
+						model += float64(dp.Second)
+					case KindBooster:
+						model += float64(dp.Booster)
+					default:
+						model += float64(dp.First + dp.Second + dp.Booster)
 					}
 				}
-				rate7 := (last - sr.at(L-7)) / 7
-				naive := last + rate7*float64(T-L)
-				a := accs[[2]int{h, mi}]
-				if a == nil {
-					a = &acc{}
-					accs[[2]int{h, mi}] = a
-				}
-				a.model.add(pred, act, last)
-				a.naive.add(naive, act, last)
-				rep.Points = append(rep.Points, BacktestPoint{Cutoff: D, Target: T, Horizon: h, Metric: m, Last: last, Actual: act, Model: pred, Naive: naive})
+				rate7 := (sr.at(sr.last) - sr.at(sr.last-7)) / 7
+				rep.Points = append(rep.Points, BacktestPoint{Cutoff: D, Last: L, Horizon: h, Kind: k,
+					Actual: a1 - a0, Model: model, Naive: math.Max(0, rate7) * float64(h)})
 			}
 		}
 	}
-	for _, h := range horizons {
-		for mi, m := range backtestMetrics {
-			if a := accs[[2]int{h, mi}]; a != nil {
-				rep.Results = append(rep.Results, BacktestResult{Horizon: h, Metric: m, Model: a.model.stats(), Naive: a.naive.stats()})
-			}
-		}
-	}
+	rep.Results = summarize(rep.Points, o.Periods, horizons)
+	rep.Bands = bands(rep.Points, horizons)
 	return rep, nil
 }
 
-// backtestState builds the one-region state known at L and the estimated
-// second-dose show rate.
-func backtestState(first, full, total *cumSeries, L Day, o BacktestOptions) (State, float64) {
-	val := func(s *cumSeries, d Day) float64 {
+// summarize computes the WAPE of model and naive per period, horizon and kind.
+func summarize(points []BacktestPoint, periods []Period, horizons []int) []BacktestResult {
+	var out []BacktestResult
+	for _, p := range periods {
+		for _, h := range horizons {
+			for _, k := range BacktestKinds {
+				var m, nv errSum
+				for _, x := range points {
+					if x.Horizon == h && x.Kind == k && x.Cutoff >= p.From && x.Cutoff <= p.To {
+						m.add(x.Model, x.Actual)
+						nv.add(x.Naive, x.Actual)
+					}
+				}
+				if m.n == 0 {
+					continue
+				}
+				r := BacktestResult{Period: p.Name, Horizon: h, Kind: k, Model: m.stats(), Naive: nv.stats()}
+				if r.Naive.WAPE > 0 {
+					r.Gain = 100 * (1 - r.Model.WAPE/r.Naive.WAPE)
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+type errSum struct {
+	n             int
+	abs, sgn, act float64
+}
+
+func (e *errSum) add(pred, act float64) {
+	e.n++
+	e.abs += math.Abs(pred - act)
+	e.sgn += pred - act
+	e.act += act
+}
+
+func (e *errSum) stats() WindowStats {
+	s := WindowStats{N: e.n, Actual: e.act}
+	if e.act > 0 {
+		s.WAPE = 100 * e.abs / e.act
+		s.Bias = 100 * e.sgn / e.act
+	}
+	return s
+}
+
+// bands returns the 10th and 90th percentiles of actual/forecast − 1 per
+// kind and horizon (over every cut-off).
+func bands(points []BacktestPoint, horizons []int) []ErrorBand {
+	var out []ErrorBand
+	for _, k := range BacktestKinds {
+		for _, h := range horizons {
+			var rel []float64
+			for _, x := range points {
+				if x.Kind == k && x.Horizon == h && x.Model > 0 && x.Actual >= 0 {
+					rel = append(rel, x.Actual/x.Model-1)
+				}
+			}
+			if len(rel) < 10 {
+				continue
+			}
+			sort.Float64s(rel)
+			q := func(p float64) float64 { return rel[min(len(rel)-1, int(p*float64(len(rel))))] }
+			out = append(out, ErrorBand{Kind: k, Horizon: h, Lo: q(0.1), Hi: q(0.9), N: len(rel)})
+		}
+	}
+	return out
+}
+
+// backtestState builds the one-region state known at the end of day L.
+func backtestState(cum map[string]*cumSeries, L, D Day, o BacktestOptions) State {
+	val := func(s *cumSeries, d Day) int {
 		if s == nil {
 			return 0
 		}
-		return s.at(d)
+		return int(math.Round(s.at(d)))
 	}
-	inc := func(s *cumSeries, d Day) int { return int(math.Round(val(s, d))) - int(math.Round(val(s, d-1))) }
+	inc := func(s *cumSeries, d Day) int { return max(0, val(s, d)-val(s, d-1)) }
+	first, full, boost := cum[KindFirst], cum[KindCompleted], cum[KindBooster]
 	H := o.HistoryDays
-	rs := RegionState{Region: Region{Code: "KZ", Eligible: o.Eligible}, OnHand: map[string]int{"ANY/1": 1 << 40}}
+	rs := RegionState{Region: Region{Code: "KZ", Eligible: o.eligibleOn(D)}, OnHand: map[string]int{"ANY/1": 1 << 40}}
+	if rs.Eligible > 0 && rs.Eligible < val(first, L) {
+		rs.Eligible = val(first, L) // a revised series may pass the planning figure
+	}
 	for d := L - Day(H) + 1; d <= L; d++ {
-		f, s := max(0, inc(first, d)), max(0, inc(full, d))
 		b := 0
-		if total != nil && total.known(d) && total.known(d-1) {
-			b = max(0, inc(total, d)-f-s)
+		if boost != nil && d > boost.start && d <= boost.last {
+			b = inc(boost, d)
 		}
-		rs.DailyFirst = append(rs.DailyFirst, f)
-		rs.DailySecond = append(rs.DailySecond, s)
+		rs.DailyFirst = append(rs.DailyFirst, inc(first, d))
+		rs.DailySecond = append(rs.DailySecond, inc(full, d))
 		rs.DailyBooster = append(rs.DailyBooster, b)
 	}
-	rs.PeopleFirst = int(math.Round(val(first, L)))
-	rs.PeopleFull = int(math.Round(val(full, L)))
-	if total != nil && total.known(L) {
-		rs.PeopleBooster = max(0, int(math.Round(val(total, L)))-rs.PeopleFirst-rs.PeopleFull)
-	}
-	I := o.IntervalDays
+	rs.PeopleFirst = val(first, L)
+	rs.PeopleFull = val(full, L)
+	rs.PeopleBooster = val(boost, L)
+	// People waiting for a second dose, by first-dose day: the latest
+	// first doses are the ones still outstanding.
 	outstanding := max(0, rs.PeopleFirst-rs.PeopleFull)
-	for d := L; d > L-Day(I) && outstanding > 0; d-- {
-		c := min(max(0, inc(first, d)), outstanding)
+	oldest := L - Day(H) + 1
+	for d := L; d >= oldest && outstanding > 0; d-- {
+		c := min(inc(first, d), outstanding)
+		if d == oldest {
+			c = outstanding
+		}
 		if c > 0 {
 			rs.Waiting = append(rs.Waiting, Cohort{Product: "ANY", FirstDose: d, People: c})
 			outstanding -= c
 		}
 	}
-	show := 0.9
-	den := val(first, L-Day(I)) - val(first, L-Day(I)-28)
-	if num := val(full, L) - val(full, L-28); den > 0 && num >= 0 {
-		show = math.Min(math.Max(num/den, 0.3), 1)
+	rs.SecondDoseRate = CompletionRate(rs.DailyFirst, rs.DailySecond, rs.PeopleFirst, rs.PeopleFull, o.IntervalDays, 7)
+	// Boosters: the pool of people whose series was completed BoosterDays
+	// ago or more and who have no booster, and its recent rate.
+	B := Day(o.BoosterDays)
+	rs.BoosterEligible = max(0, val(full, L+1-B)-rs.PeopleBooster)
+	for d := L + 1; d <= L+Day(MaxHorizon/2); d++ {
+		rs.BoosterEligibleNew = append(rs.BoosterEligibleNew, inc(full, d-B))
 	}
-	st := State{AsOf: L + 1, Products: []Product{{Code: "ANY", Components: []string{"1"}, Doses: 2, IntervalDays: I}}, Regions: []RegionState{rs}}
-	return st, show
+	if boost != nil && boost.last >= L-3 && boost.last-boost.start >= 7 && rs.BoosterEligible > 0 {
+		rs.BoosterRate = math.Min(recent(rs.DailyBooster, 7)/float64(rs.BoosterEligible), 1)
+	}
+	return State{AsOf: L + 1, Products: []Product{{Code: "ANY", Components: []string{"1"}, Doses: 2, IntervalDays: o.IntervalDays, BoosterIntervalDays: o.BoosterDays}}, Regions: []RegionState{rs}}
 }
 
 // cumSeries is a daily cumulative series from start to last, interpolated
@@ -333,34 +483,4 @@ func actualAt(rows []OWIDRow, get func(*OWIDRow) Count, d Day, gap int) (float64
 	}
 	a, b := float64(get(lo).N), float64(get(hi).N)
 	return a + (b-a)*float64(d-lo.Date)/float64(hi.Date-lo.Date), true
-}
-
-type errAcc struct {
-	n, incN               int
-	ape, ae, bias, incAPE float64
-}
-
-func (a *errAcc) add(pred, act, last float64) {
-	a.n++
-	a.ae += math.Abs(pred - act)
-	a.bias += pred - act
-	if act > 0 {
-		a.ape += math.Abs(pred-act) / act
-	}
-	if inc := act - last; inc > 0 {
-		a.incN++
-		a.incAPE += math.Abs((pred-last)-inc) / inc
-	}
-}
-
-func (a *errAcc) stats() ErrorStats {
-	if a.n == 0 {
-		return ErrorStats{}
-	}
-	n := float64(a.n)
-	s := ErrorStats{N: a.n, MAPE: 100 * a.ape / n, MAE: a.ae / n, Bias: a.bias / n, IncN: a.incN}
-	if a.incN > 0 {
-		s.IncMAPE = 100 * a.incAPE / float64(a.incN)
-	}
-	return s
 }

@@ -43,6 +43,14 @@ type Options struct {
 	BoosterKeys []string
 	// NoBand skips the optimistic and pessimistic runs.
 	NoBand bool
+	// OpeningDays is how long points that are set up but not yet giving
+	// doses take to reach their capacity (RegionState.CapacityOpening);
+	// default 14.
+	OpeningDays int
+	// ErrorBands are the model's measured errors (from Backtest): a target's
+	// band is its forecast widened by them. Without them the band is the
+	// spread of the arrival scenarios only.
+	ErrorBands []ErrorBand
 	// ShortfallTolerance is the share of demand that may go unmet before a
 	// period counts as supply-limited; default 0.01.
 	ShortfallTolerance float64
@@ -116,6 +124,15 @@ type TargetResult struct {
 	DemandOnly  int // with unlimited stock: the uptake trend is the limit
 	Optimistic  int // arrivals on schedule
 	Pessimistic int // arrivals at their p90 delay
+	// BandLow and BandHigh are the honest range of the forecast: the
+	// arrival scenarios widened by the model's measured errors at this
+	// horizon (Options.ErrorBands: 10th to 90th percentile); without error
+	// bands, the arrival scenarios alone. ErrorBand is the band used.
+	BandLow, BandHigh int
+	ErrorBand         *ErrorBand
+	// Regions is what limited each region over the target window (national
+	// first-dose and booster targets), by the same rule as Binding.
+	Regions []WindowLimit
 	// FirstDoseStock is the first-dose component stock on hand at AsOf
 	// (national plus regions, or the target region plus national) and
 	// FirstDoseArrivals what the pipeline delivers of it by To.
@@ -123,6 +140,18 @@ type TargetResult struct {
 	// WindowShortSupply and WindowShortReserve are the first-dose demand
 	// unmet in the window for lack of stock / because of the reserve.
 	WindowShortSupply, WindowShortReserve int
+}
+
+// WindowLimit is a region's first-dose demand, doses and shortfalls over a
+// window and the limit they name (LimitUptake, LimitSupply or
+// LimitSecondDoses; the same rule as PeriodLimit and TargetResult.Binding).
+type WindowLimit struct {
+	Region       string
+	FirstDemand  int
+	First        int
+	ShortSupply  int
+	ShortReserve int
+	Limit        string
 }
 
 // ForecastResult is the result of Forecast.
@@ -146,8 +175,8 @@ type ForecastResult struct {
 	SupplyMax, DemandOnly Series
 }
 
-// MaxHorizon is the longest forecast horizon in days.
-const MaxHorizon = 365
+// MaxHorizon is the longest forecast horizon in days (two years).
+const MaxHorizon = 730
 
 // Forecast simulates the campaign day by day from s.AsOf for horizonDays.
 //
@@ -260,7 +289,8 @@ type sim struct {
 	maxI     int
 	projF    [][]float64
 	projB    [][]float64
-	boosterP []int // product indices usable for boosters (by first key)
+	hazF     []float64 // share of the remaining eligible pool coming forward per day; <0: not saturating
+	boosterP []int     // product indices usable for boosters (by first key)
 	firstP   []int
 	// scratch
 	x, xPhys                    []int
@@ -294,6 +324,9 @@ func newSim(s *State, H int, opts Options) (*sim, error) {
 	}
 	if sm.opts.ShortfallTolerance <= 0 {
 		sm.opts.ShortfallTolerance = 0.01
+	}
+	if sm.opts.OpeningDays <= 0 {
+		sm.opts.OpeningDays = 14
 	}
 	sm.keys = s.keys()
 	sm.K = len(sm.keys)
@@ -330,6 +363,11 @@ func newSim(s *State, H int, opts Options) (*sim, error) {
 	for _, r := range s.Regions {
 		sm.projF = append(sm.projF, opts.Uptake.Project(r.DailyFirst, H, nil))
 		sm.projB = append(sm.projB, opts.Uptake.Project(r.DailyBooster, H, nil))
+		haz := -1.0 // no saturation
+		if opts.Uptake.Saturate {
+			haz = opts.Uptake.Hazard(r.DailyFirst, eligibleLeft(r))
+		}
+		sm.hazF = append(sm.hazF, haz)
 	}
 	sm.x = make([]int, sm.R*sm.P)
 	sm.xPhys = make([]int, sm.R*sm.P)
@@ -483,17 +521,11 @@ func (sm *sim) run(m runMode) runResult {
 	pfull := make([]int, R)
 	pb := make([]int, R)
 	eligLeft := make([]int, R)
+	bpool := make([]int, R) // people eligible for a booster and not boosted
 	for r, rs := range s.Regions {
 		pf[r], pfull[r], pb[r] = rs.PeopleFirst, rs.PeopleFull, rs.PeopleBooster
-		lim := rs.Eligible
-		if lim == 0 {
-			lim = rs.Population
-		}
-		if lim == 0 {
-			eligLeft[r] = inf
-		} else {
-			eligLeft[r] = max(0, lim-rs.PeopleFirst)
-		}
+		eligLeft[r] = eligibleLeft(rs)
+		bpool[r] = rs.BoosterEligible
 	}
 	capLeft := make([]int, R)
 	demand := make([]int, R)
@@ -546,9 +578,13 @@ func (sm *sim) run(m runMode) runResult {
 			}
 		}
 		for r := 0; r < R; r++ {
+			rs := &s.Regions[r]
 			capLeft[r] = inf
-			if c := s.Regions[r].Capacity; c > 0 {
-				capLeft[r] = c
+			if rs.Capacity > 0 || rs.CapacityOpening > 0 {
+				capLeft[r] = rs.Capacity + rs.CapacityOpening*min(t+1, sm.opts.OpeningDays)/sm.opts.OpeningDays
+			}
+			if t < len(rs.BoosterEligibleNew) {
+				bpool[r] += rs.BoosterEligibleNew[t]
 			}
 			dp := &res.regions[r].Days[t]
 			dp.Date = date
@@ -571,6 +607,9 @@ func (sm *sim) run(m runMode) runResult {
 				w := waiting[r*P+p]
 				res.regions[r].Days[t].SecondDue += w
 				need := min(w, capLeft[r])
+				if k := s.Regions[r].SecondDoseRate; k > 0 && k < 1 {
+					need = min(int(math.Round(k*float64(w))), capLeft[r])
+				}
 				own := &st[r][pi.k2]
 				a := min(need, own.total)
 				own.take(a)
@@ -627,6 +666,9 @@ func (sm *sim) run(m runMode) runResult {
 				d = min(eligLeft[r], capLeft[r])
 			} else {
 				d = min(int(math.Round(sm.projF[r][t])), eligLeft[r], capLeft[r])
+				if h := sm.hazF[r]; h >= 0 && eligLeft[r] < inf {
+					d = min(d, int(math.Round(h*float64(eligLeft[r]))))
+				}
 			}
 			demand[r] = d
 			res.regions[r].Days[t].FirstDemand = d
@@ -686,6 +728,9 @@ func (sm *sim) run(m runMode) runResult {
 		any := false
 		for r := 0; r < R; r++ {
 			d := min(int(math.Round(sm.projB[r][t])), max(0, pfull[r]-pb[r]), capLeft[r])
+			if k := s.Regions[r].BoosterRate; k > 0 {
+				d = min(int(math.Round(k*float64(bpool[r]))), bpool[r], capLeft[r])
+			}
 			demand[r] = d
 			res.regions[r].Days[t].BoosterDemand = d
 			any = any || d > 0
@@ -702,6 +747,7 @@ func (sm *sim) run(m runMode) runResult {
 					}
 				}
 				pb[r] += dp.Booster
+				bpool[r] = max(0, bpool[r]-dp.Booster)
 			}
 		}
 		// 7. record
@@ -739,6 +785,20 @@ func (sm *sim) run(m runMode) runResult {
 		}
 	}
 	return res
+}
+
+// eligibleLeft is the region's pool of people not yet reached by a first
+// dose: its eligible population (population when not given) less those
+// with a first dose; inf when neither is known.
+func eligibleLeft(rs RegionState) int {
+	lim := rs.Eligible
+	if lim == 0 {
+		lim = rs.Population
+	}
+	if lim == 0 {
+		return inf
+	}
+	return max(0, lim-rs.PeopleFirst)
 }
 
 // give2 records a second doses given in region r for product p.

@@ -170,7 +170,7 @@ func TestForecastBadInput(t *testing.T) {
 		field   string
 	}{
 		{"horizon 0", nil, 0, "horizonDays"},
-		{"horizon 366", nil, 366, "horizonDays"},
+		{"horizon beyond two years", nil, 731, "horizonDays"},
 		{"unknown key", func(s *State) { s.Regions[0].OnHand["XX/I"] = 1 }, 10, "regions[0].onHand[XX/I]"},
 		{"negative stock", func(s *State) { s.National["SL"] = -1 }, 10, "national[SL]"},
 		{"bad measure", func(s *State) { s.Targets = []Target{{Measure: "second"}} }, 10, "targets[0].measure"},

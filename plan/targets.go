@@ -1,5 +1,7 @@
 package plan
 
+import "math"
+
 func (sm *sim) limitOf(demand, shortSupply, shortReserve int) string {
 	short := shortSupply + shortReserve
 	if short == 0 || float64(short) <= sm.opts.ShortfallTolerance*float64(demand) {
@@ -204,7 +206,80 @@ func (sm *sim) evalTarget(t Target, main, smax, donly, opt, pes runResult, band 
 	default:
 		out.Binding = sm.limitOf(demand, out.WindowShortSupply, out.WindowShortReserve)
 	}
+	if r == sm.R && t.Measure != MeasureFull {
+		for _, rs := range main.regions {
+			wl := WindowLimit{Region: rs.Region}
+			for d := max(t.From, sm.s.AsOf); d <= end; d++ {
+				dp := &rs.Days[d-sm.s.AsOf]
+				wl.FirstDemand += dp.FirstDemand
+				wl.First += dp.First
+				wl.ShortSupply += dp.ShortSupply
+				wl.ShortReserve += dp.ShortReserve
+			}
+			wl.Limit = sm.limitOf(wl.FirstDemand, wl.ShortSupply, wl.ShortReserve)
+			out.Regions = append(out.Regions, wl)
+		}
+	}
+	sm.band(&out, r, end)
 	return out
+}
+
+// band sets the target's honest range: the forecast part of the value
+// (what is still to come after AsOf) between the pessimistic and optimistic
+// arrival runs, widened by the model's measured error at the horizon of
+// the window's end.
+func (sm *sim) band(out *TargetResult, r int, end Day) {
+	t := out.Target
+	known := 0 // the part of the value already in the history
+	if t.Cumulative {
+		known = sm.current(r, t.Measure)
+	} else {
+		known = sm.histSum(r, t.Measure, t.From, sm.s.AsOf-1)
+	}
+	lo, hi := out.Value, out.Value
+	if out.Optimistic != 0 || out.Pessimistic != 0 {
+		lo, hi = min(lo, out.Pessimistic, out.Optimistic), max(hi, out.Pessimistic, out.Optimistic)
+	}
+	out.BandLow, out.BandHigh = lo, hi
+	eb := pickBand(sm.opts.ErrorBands, kindOf(t.Measure), int(end-sm.s.AsOf)+1)
+	if eb == nil {
+		return
+	}
+	out.ErrorBand = eb
+	out.BandLow = known + max(0, int(math.Round(float64(lo-known)*(1+eb.Lo))))
+	out.BandHigh = known + max(0, int(math.Round(float64(hi-known)*(1+eb.Hi))))
+}
+
+// kindOf maps a target measure to the backtest's dose kind.
+func kindOf(measure string) string {
+	switch measure {
+	case MeasureFull:
+		return KindCompleted
+	case MeasureBooster:
+		return KindBooster
+	}
+	return KindFirst
+}
+
+// pickBand returns the error band of kind for the shortest horizon at
+// least h days (the longest one when none is that long).
+func pickBand(bands []ErrorBand, kind string, h int) *ErrorBand {
+	var best *ErrorBand
+	for i := range bands {
+		b := &bands[i]
+		if b.Kind != kind {
+			continue
+		}
+		switch {
+		case best == nil:
+			best = b
+		case best.Horizon < h && b.Horizon > best.Horizon:
+			best = b
+		case b.Horizon >= h && b.Horizon < best.Horizon:
+			best = b
+		}
+	}
+	return best
 }
 
 func (sm *sim) maxHistory() int {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -81,9 +82,23 @@ type RegionState struct {
 	Waiting []Cohort
 	// Cumulative people reached.
 	PeopleFirst, PeopleFull, PeopleBooster int
-	// Capacity is the maximum doses per day the region's points can give;
-	// 0 means not limited.
-	Capacity int
+	// Capacity is the maximum doses per day the region's points can give
+	// (points × daily throughput); 0 means not limited. CapacityOpening is
+	// the capacity of points that are set up but not yet giving doses: it
+	// is added linearly over Options.OpeningDays.
+	Capacity, CapacityOpening int
+	// SecondDoseRate is the share of the people due a second dose who get
+	// it each day (see CompletionRate); 0 means 1: everyone due is served on
+	// the due day, as scheduled.
+	SecondDoseRate float64
+	// BoosterEligible is the number of people whose series was completed at
+	// least the booster interval before AsOf and who have no booster;
+	// BoosterEligibleNew[i] people become eligible on day AsOf+i.
+	// BoosterRate is the share of that pool boosted per day. With
+	// BoosterRate 0 boosters follow the uptake projection of DailyBooster.
+	BoosterEligible    int
+	BoosterEligibleNew []int
+	BoosterRate        float64
 	// Points are the region's vaccination points, used by Propose to split a
 	// region's allocation; optional.
 	Points []Point
@@ -243,8 +258,13 @@ func (s *State) Validate() error {
 			return inputErr(f+".code", "duplicate region %q", r.Code)
 		}
 		seenR[r.Code] = true
-		if r.Population < 0 || r.Eligible < 0 || r.Capacity < 0 {
-			return inputErr(f, "negative population, eligible or capacity")
+		if r.Population < 0 || r.Eligible < 0 || r.Capacity < 0 || r.CapacityOpening < 0 || r.BoosterEligible < 0 {
+			return inputErr(f, "negative population, eligible, capacity or booster pool")
+		}
+		for name, v := range map[string]float64{"secondDoseRate": r.SecondDoseRate, "boosterRate": r.BoosterRate} {
+			if v < 0 || v > 1 || math.IsNaN(v) {
+				return inputErr(f+"."+name, "%v out of range 0..1", v)
+			}
 		}
 		if r.PeopleFirst < 0 || r.PeopleFull < 0 || r.PeopleBooster < 0 {
 			return inputErr(f, "negative people count")

@@ -9,11 +9,39 @@ import (
 	"vaxtrace/plan"
 )
 
+// AgeGroup is one age band of the population: its share of a region's
+// population and its uptake ceiling (the share of the group expected to
+// take a first dose at all).
+type AgeGroup struct {
+	Band    string // one of vaxtrace.AgeBands
+	Share   float64
+	Ceiling float64
+}
+
+// DefaultAgeGroups is Kazakhstan's population by age band in 2021 and the
+// uptake ceiling the forecast saturates at. The under-18 share is the 2021
+// census figure (33.97%, shared reference); the split of the adults across
+// bands is an assumption in the shape of the 2021 age pyramid. Adults are
+// given a ceiling of 80%, which makes the national eligible pool 9.97
+// million: the Ministry's own 2021 planning figure was 9.9 million.
+// Children were not vaccinated in the first campaign year.
+var DefaultAgeGroups = []AgeGroup{
+	{"0-17", 0.34, 0}, {"18-29", 0.155, 0.8}, {"30-39", 0.16, 0.8}, {"40-49", 0.125, 0.8},
+	{"50-59", 0.105, 0.8}, {"60-69", 0.076, 0.8}, {"70-79", 0.029, 0.8}, {"80+", 0.01, 0.8},
+}
+
 // Options tunes FromState. The zero value is usable.
 type Options struct {
-	// EligibleShare is the share of a region's population counted as
-	// eligible (adults) when nothing better is known; default 0.66.
-	EligibleShare float64
+	// AgeGroups give each region's eligible pool: per age band, its share
+	// of the population times its ceiling, less the people of that band
+	// already reached (so demand saturates group by group); default
+	// DefaultAgeGroups.
+	AgeGroups []AgeGroup
+	// PointThroughput is the doses a vaccination point can give a day; a
+	// region's capacity is its points times the larger of this and the
+	// best rate its points have reached (default 100, about the national
+	// peak of 135,000 a day over 1,400 points in May 2021).
+	PointThroughput int
 	// HistoryDays is the length of the daily dose histories; default 56.
 	HistoryDays int
 	// LeadTimeDays is the national-to-region transport time used as the ETA
@@ -30,8 +58,11 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.EligibleShare <= 0 || o.EligibleShare > 1 {
-		o.EligibleShare = 0.66
+	if len(o.AgeGroups) == 0 {
+		o.AgeGroups = DefaultAgeGroups
+	}
+	if o.PointThroughput <= 0 {
+		o.PointThroughput = 100
 	}
 	if o.HistoryDays <= 0 {
 		o.HistoryDays = 56
@@ -146,7 +177,7 @@ func FromState(s *vaxtrace.State, asOf vaxtrace.Date, opts Options) (plan.State,
 		}
 		regIdx[g.Code] = len(ps.Regions)
 		ps.Regions = append(ps.Regions, plan.RegionState{
-			Region: plan.Region{Code: g.Code, Population: g.Population, Eligible: int(math.Round(float64(g.Population) * o.EligibleShare))},
+			Region: plan.Region{Code: g.Code, Population: g.Population},
 			OnHand: map[string]int{},
 		})
 	}
@@ -262,6 +293,18 @@ func FromState(s *vaxtrace.State, asOf vaxtrace.Date, opts Options) (plan.State,
 
 	// Histories, people counts and second-dose cohorts.
 	from := asOf - vaxtrace.Date(o.HistoryDays)
+	interval, boosterDays := 0, 0
+	for _, p := range ps.Products {
+		if p.Doses == 2 && (interval == 0 || p.IntervalDays < interval) {
+			interval = p.IntervalDays
+		}
+		if p.BoosterIntervalDays > 0 && (boosterDays == 0 || p.BoosterIntervalDays < boosterDays) {
+			boosterDays = p.BoosterIntervalDays
+		}
+	}
+	if boosterDays == 0 {
+		boosterDays = 180
+	}
 	for i := range ps.Regions {
 		r := &ps.Regions[i]
 		r.DailyFirst = ints(s.Daily(r.Code, "", vaxtrace.MDose1, from, prev))
@@ -280,21 +323,29 @@ func FromState(s *vaxtrace.State, asOf vaxtrace.Date, opts Options) (plan.State,
 				r.Waiting = append(r.Waiting, cohorts(s, r.Code, p.Code, prev)...)
 			}
 		}
+		r.Eligible = r.PeopleFirst + eligibleLeft(s, r.Code, r.Population, prev, o.AgeGroups)
+		r.SecondDoseRate = plan.CompletionRate(r.DailyFirst, r.DailySecond, r.PeopleFirst, r.PeopleFull, interval, 7)
+		boosterPool(s, r, asOf, boosterDays)
 	}
 	// Points: stock and recent rate (the region's recent rate split by each
-	// point's share of the doses given there).
+	// point's share of the doses given there), and the region's capacity.
 	for i := range ps.Regions {
 		r := &ps.Regions[i]
 		pts := s.Places(r.Code, vaxtrace.PlacePoint)
 		var given int64
+		active := 0
 		for _, pt := range pts {
 			given += pt.Doses
+			if pt.Doses > 0 {
+				active++
+			}
 		}
 		recent := 0.0
 		for j := max(0, len(r.DailyFirst)-14); j < len(r.DailyFirst); j++ {
 			recent += float64(r.DailyFirst[j] + r.DailySecond[j] + r.DailyBooster[j])
 		}
 		recent /= 14
+		r.Capacity, r.CapacityOpening = capacity(r, active, len(pts)-active, o.PointThroughput)
 		for _, pt := range pts {
 			p := plan.Point{ID: pt.ID, OnHand: map[string]int{}}
 			for l, n := range pt.Stock {
@@ -492,4 +543,65 @@ func ints(v []int64) []int {
 		out[i] = int(x)
 	}
 	return out
+}
+
+// eligibleLeft is the region's pool of people still to reach with a first
+// dose: per age band, the band's share of the population times its uptake
+// ceiling, less the people of that band with a first dose (a band past its
+// ceiling adds nothing), from the coverage counters by age.
+func eligibleLeft(s *vaxtrace.State, region string, population int, to vaxtrace.Date, groups []AgeGroup) int {
+	byAge := s.ByAge(region, vaxtrace.MDose1, to)
+	left := 0.0
+	for _, g := range groups {
+		reached := 0.0
+		for b, name := range vaxtrace.AgeBands {
+			if name == g.Band && b < len(byAge) {
+				reached = float64(byAge[b])
+			}
+		}
+		left += math.Max(0, g.Share*g.Ceiling*float64(population)-reached)
+	}
+	return int(math.Round(left))
+}
+
+// capacity is what a region's points can give a day: the points already
+// giving doses times the throughput, plus the points set up but not yet
+// used (they open over the forecast's first weeks). The throughput is the
+// larger of the default and the best 7-day rate per active point seen in
+// the history, so a region that has done more is not capped below it.
+func capacity(r *plan.RegionState, active, pending, throughput int) (int, int) {
+	if active+pending == 0 {
+		return 0, 0 // no points recorded: not limited
+	}
+	if active > 0 {
+		n := min(len(r.DailyFirst), len(r.DailySecond), len(r.DailyBooster))
+		best := 0
+		for end := 7; end <= n; end++ {
+			sum := 0
+			for j := end - 7; j < end; j++ {
+				sum += r.DailyFirst[j] + r.DailySecond[j] + r.DailyBooster[j]
+			}
+			best = max(best, (sum+7*active-1)/(7*active))
+		}
+		throughput = max(throughput, best)
+	}
+	return active * throughput, pending * throughput
+}
+
+// boosterPool sets the region's booster pool: people whose series was
+// completed at least boosterDays before asOf and who have no booster, the
+// people becoming eligible on each of the next days, and the share of the
+// pool boosted per day recently (0 when nobody was: boosters then follow
+// their own uptake projection).
+func boosterPool(s *vaxtrace.State, r *plan.RegionState, asOf vaxtrace.Date, boosterDays int) {
+	cut := asOf - vaxtrace.Date(boosterDays)
+	r.BoosterEligible = max(0, int(s.Cumulative(r.Code, vaxtrace.MFull, cut))-r.PeopleBooster)
+	r.BoosterEligibleNew = ints(s.Daily(r.Code, "", vaxtrace.MFull, cut+1, asOf-1))
+	if r.BoosterEligible > 0 {
+		sum := 0
+		for j := max(0, len(r.DailyBooster)-7); j < len(r.DailyBooster); j++ {
+			sum += r.DailyBooster[j]
+		}
+		r.BoosterRate = math.Min(float64(sum)/7/float64(r.BoosterEligible), 1)
+	}
 }

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/asof"
 	"vaxtrace/engine"
 	"vaxtrace/httperr"
 	"vaxtrace/plan"
@@ -38,42 +41,96 @@ func OWID(path string) (io.ReadCloser, error) {
 
 // BacktestJSON is the response of GET /api/v1/plan/backtest.
 type BacktestJSON struct {
-	Source      string           `json:"source"`
-	From        vaxtrace.Date    `json:"from"`
-	To          vaxtrace.Date    `json:"to"`
-	Step        int              `json:"step_days"`
-	Cutoffs     int              `json:"cutoffs"`
-	Skipped     int              `json:"skipped"`
-	Results     []BacktestMetric `json:"results"`
-	Attribution string           `json:"attribution"`
+	Source      string          `json:"source"`
+	From        vaxtrace.Date   `json:"from"`
+	To          vaxtrace.Date   `json:"to"`
+	Step        int             `json:"step_days"`
+	Cutoffs     int             `json:"cutoffs"`
+	Skipped     int             `json:"skipped"`
+	Method      string          `json:"method"`
+	Results     []BacktestRow   `json:"results"`
+	Bands       []ErrorBandJSON `json:"bands"`
+	Attribution string          `json:"attribution"`
 }
 
-// BacktestMetric is the model's and the naive baseline's error at one
-// horizon for one metric (first, full, total).
-type BacktestMetric struct {
-	Horizon int             `json:"horizon"`
-	Metric  string          `json:"metric"`
-	Model   plan.ErrorStats `json:"model"`
-	Naive   plan.ErrorStats `json:"naive"`
+// BacktestRow is the model's and the naive forecast's error on the doses
+// of one kind given in windows of one horizon, over one period of
+// cut-offs. WAPE and bias are in % of the doses actually given; gain is
+// how much lower the model's WAPE is than the naive one's (in %).
+type BacktestRow struct {
+	Period    string  `json:"period"`
+	Horizon   int     `json:"horizon"`
+	Kind      string  `json:"kind"`
+	N         int     `json:"n"`
+	Actual    float64 `json:"actual_doses"`
+	ModelWAPE float64 `json:"model_wape"`
+	ModelBias float64 `json:"model_bias"`
+	NaiveWAPE float64 `json:"naive_wape"`
+	NaiveBias float64 `json:"naive_bias"`
+	Gain      float64 `json:"gain"`
 }
+
+// ErrorBandJSON is the spread of the model's errors at a horizon.
+type ErrorBandJSON struct {
+	Kind    string  `json:"kind"`
+	Horizon int     `json:"horizon"`
+	Lo      float64 `json:"lo"`
+	Hi      float64 `json:"hi"`
+	N       int     `json:"n"`
+}
+
+// BacktestMethod says in one paragraph what the backtest measures.
+const BacktestMethod = "At each weekly cut-off the model is given only the OWID rows published by then and forecasts the doses of each kind given in the next h days; WAPE = sum |forecast - actual| / sum actual over the cut-offs of a period. The naive forecast carries the last week's rate forward. Empty OWID cells are unknown: a window is scored only where both ends are known or lie at most 3 days from known values. Stock and capacity are unlimited in the backtest (the public series has no stock data)."
 
 // Backtest runs plan.Backtest on the OWID series read from r, with weekly
 // cut-offs from `from` to `to` and the given horizons.
-func Backtest(r io.Reader, from, to vaxtrace.Date, step int, horizons []int) (BacktestJSON, error) {
+func Backtest(r io.Reader, from, to vaxtrace.Date, step int, horizons []int) (BacktestJSON, plan.BacktestReport, error) {
 	rows, err := plan.ParseOWID(r)
 	if err != nil {
-		return BacktestJSON{}, domainErr(err)
+		return BacktestJSON{}, plan.BacktestReport{}, domainErr(err)
 	}
 	rep, err := plan.Backtest(rows, plan.CutoffDates(Day(from), Day(to), step), horizons)
 	if err != nil {
-		return BacktestJSON{}, domainErr(err)
+		return BacktestJSON{}, rep, domainErr(err)
 	}
-	out := BacktestJSON{From: from, To: to, Step: step, Cutoffs: rep.Cutoffs, Skipped: rep.Skipped, Results: []BacktestMetric{}, Attribution: OWIDAttribution}
+	out := BacktestJSON{From: from, To: to, Step: step, Cutoffs: rep.Cutoffs, Skipped: rep.Skipped, Method: BacktestMethod,
+		Results: []BacktestRow{}, Bands: []ErrorBandJSON{}, Attribution: OWIDAttribution}
 	for _, x := range rep.Results {
-		out.Results = append(out.Results, BacktestMetric{Horizon: x.Horizon, Metric: x.Metric, Model: x.Model, Naive: x.Naive})
+		out.Results = append(out.Results, BacktestRow{Period: x.Period, Horizon: x.Horizon, Kind: x.Kind, N: x.Model.N, Actual: x.Model.Actual,
+			ModelWAPE: round1(x.Model.WAPE), ModelBias: round1(x.Model.Bias), NaiveWAPE: round1(x.Naive.WAPE), NaiveBias: round1(x.Naive.Bias), Gain: round1(x.Gain)})
 	}
-	return out, nil
+	for _, b := range rep.Bands {
+		out.Bands = append(out.Bands, ErrorBandJSON{Kind: b.Kind, Horizon: b.Horizon, Lo: round2(b.Lo), Hi: round2(b.Hi), N: b.N})
+	}
+	return out, rep, nil
 }
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+var (
+	bandsOnce sync.Once
+	bandsVal  []plan.ErrorBand
+)
+
+// ErrorBands are the model's measured errors on the embedded OWID series
+// (weekly cut-offs of 2021-2022, windows of 14, 28 and 56 days), computed
+// once. The planner widens its forecasts by them.
+func ErrorBands() []plan.ErrorBand {
+	bandsOnce.Do(func() {
+		_, rep, err := Backtest(bytes.NewReader(owidCSV), BacktestFrom, BacktestTo, 7, []int{14, 28, 56})
+		if err == nil {
+			bandsVal = rep.Bands
+		}
+	})
+	return bandsVal
+}
+
+// The backtest's default cut-offs: every week of 2021 and 2022.
+var (
+	BacktestFrom = vaxtrace.MkDate(2021, 1, 3)
+	BacktestTo   = vaxtrace.MkDate(2022, 12, 25)
+)
 
 // HandlerOptions configure NewHandler.
 type HandlerOptions struct {
@@ -192,15 +249,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // query parameters
 
 func dateParam(r *http.Request, name string) (vaxtrace.Date, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, nil
+	return asof.Parse(name, r.URL.Query().Get(name), 0)
+}
+
+// dayParam is dateParam for a planning day: not before the campaign began
+// in the ledger and not after today.
+func (s *Server) dayParam(r *http.Request, name string) (vaxtrace.Date, error) {
+	d, err := dateParam(r, name)
+	if err != nil || d == 0 {
+		return d, err
 	}
-	d, err := vaxtrace.ParseDate(v)
-	if err != nil {
-		return 0, vaxtrace.WithField(err, name)
-	}
-	return d, nil
+	var start vaxtrace.Date
+	s.P.eng.Read(func(st *vaxtrace.State) { start = asof.Start(st) })
+	return d, asof.Check(name, d, start, vaxtrace.DateOf(s.opts.Now()))
 }
 
 func intParam(r *http.Request, name string, def int) (int, error) {
@@ -216,7 +277,7 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 }
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
-	asOf, err := dateParam(r, "as_of")
+	asOf, err := s.dayParam(r, "as_of")
 	if err != nil {
 		return err
 	}
@@ -227,13 +288,17 @@ func (s *Server) forecast(w http.ResponseWriter, r *http.Request, p vaxtrace.Pri
 	if err := checkHorizon(h); err != nil {
 		return err
 	}
-	region := r.URL.Query().Get("region")
-	if region != "" {
-		known := false
-		s.P.eng.Read(func(st *vaxtrace.State) { known = st.Region(region) != nil })
-		if !known {
-			return vaxtrace.NotFound("region", "unknown region %q", region)
-		}
+	region, product := r.URL.Query().Get("region"), r.URL.Query().Get("product")
+	var regionOK, productOK bool
+	s.P.eng.Read(func(st *vaxtrace.State) {
+		regionOK = region == "" || st.Region(region) != nil
+		productOK = product == "" || st.Product(product) != nil
+	})
+	if !regionOK {
+		return vaxtrace.NotFound("region", "unknown region %q", region)
+	}
+	if !productOK {
+		return vaxtrace.NotFound("product", "unknown product %q", product)
 	}
 	if p.Role == vaxtrace.RoleRegion && region != "" && region != p.Region {
 		return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "region %s is outside your region %s", region, p.Region)
@@ -252,6 +317,9 @@ func (s *Server) forecast(w http.ResponseWriter, r *http.Request, p vaxtrace.Pri
 		return region == "" || rg == region
 	}
 	out := forecastJSON(f, visible)
+	if product != "" {
+		out = out.forProduct(product)
+	}
 	if r.URL.Query().Get("days") == "false" {
 		out.National.Days = nil
 		for i := range out.Regions {
@@ -263,7 +331,7 @@ func (s *Server) forecast(w http.ResponseWriter, r *http.Request, p vaxtrace.Pri
 }
 
 func (s *Server) reach(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) error {
-	asOf, err := dateParam(r, "as_of")
+	asOf, err := s.dayParam(r, "as_of")
 	if err != nil {
 		return err
 	}
@@ -413,10 +481,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, p vaxtrace.Princ
 	pr, err := s.P.Accept(r.Context(), r.PathValue("id"), p, req.Lines)
 	if errors.Is(err, ErrPartial) {
 		// Some shipments were recorded, some refused: the body says which.
-		writeJSON(w, http.StatusConflict, map[string]any{
-			"error":    httperr.Body{Code: vaxtrace.ECONFLICT, Field: "shipments", Message: "the ledger refused some shipments: " + err.Error()},
-			"proposal": pr,
-		})
+		body := httperr.Of(vaxtrace.WithField(vaxtrace.Errorf(vaxtrace.ECONFLICT, "the ledger refused some shipments: %s", err.Error()), "shipments"))
+		writeJSON(w, http.StatusConflict, map[string]any{"error": body, "proposal": pr})
 		return nil
 	}
 	if err != nil {
@@ -445,10 +511,10 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ vaxtrace.Pri
 		return err
 	}
 	if from == 0 {
-		from = vaxtrace.MkDate(2021, 2, 28)
+		from = BacktestFrom
 	}
 	if to == 0 {
-		to = vaxtrace.MkDate(2022, 12, 31)
+		to = BacktestTo
 	}
 	if to < from {
 		return vaxtrace.FieldError("to", "before from")
@@ -476,7 +542,7 @@ func (s *Server) backtest(w http.ResponseWriter, r *http.Request, _ vaxtrace.Pri
 		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "OWID series not readable")
 	}
 	defer rc.Close()
-	out, err := Backtest(rc, from, to, step, horizons)
+	out, _, err := Backtest(rc, from, to, step, horizons)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package planning
 
 import (
+	"strings"
+
 	"vaxtrace"
 	"vaxtrace/plan"
 )
@@ -64,6 +66,23 @@ type TargetJSON struct {
 	FirstDoseArrivals  int           `json:"first_dose_arrivals"`
 	WindowShortSupply  int           `json:"window_short_supply"`
 	WindowShortReserve int           `json:"window_short_reserve"`
+	// BandLow..BandHigh is the honest range of the forecast (arrival
+	// scenarios widened by the model's measured errors, ErrorBand).
+	BandLow   int               `json:"band_low"`
+	BandHigh  int               `json:"band_high"`
+	ErrorBand *ErrorBandJSON    `json:"error_band,omitempty"`
+	Regions   []WindowLimitJSON `json:"regions,omitempty"`
+}
+
+// WindowLimitJSON is what limited one region over a target's window, by
+// the same rule as the target's binding limit.
+type WindowLimitJSON struct {
+	Region       string `json:"region"`
+	FirstDemand  int    `json:"first_demand"`
+	First        int    `json:"first"`
+	ShortSupply  int    `json:"short_supply"`
+	ShortReserve int    `json:"short_reserve"`
+	Limit        string `json:"limit"`
 }
 
 // StockOutJSON is the first day a place could not meet demand for a key.
@@ -108,10 +127,18 @@ func seriesJSON(s plan.Series) SeriesJSON {
 }
 
 func targetJSON(t plan.TargetResult) TargetJSON {
-	return TargetJSON{ID: t.Target.ID, Region: t.Target.Region, From: Date(t.Target.From), To: Date(t.Target.To), Measure: t.Target.Measure,
+	out := TargetJSON{ID: t.Target.ID, Region: t.Target.Region, From: Date(t.Target.From), To: Date(t.Target.To), Measure: t.Target.Measure,
 		Value: t.Target.Value, Reached: t.Reached, Date: Date(t.Date), Forecast: t.Value, Shortfall: t.Shortfall, BeyondHorizon: t.BeyondHorizon,
 		Binding: t.Binding, SupplyMax: t.SupplyMax, UptakeOnly: t.DemandOnly, Optimistic: t.Optimistic, Pessimistic: t.Pessimistic,
-		FirstDoseStock: t.FirstDoseStock, FirstDoseArrivals: t.FirstDoseArrivals, WindowShortSupply: t.WindowShortSupply, WindowShortReserve: t.WindowShortReserve}
+		FirstDoseStock: t.FirstDoseStock, FirstDoseArrivals: t.FirstDoseArrivals, WindowShortSupply: t.WindowShortSupply, WindowShortReserve: t.WindowShortReserve,
+		BandLow: t.BandLow, BandHigh: t.BandHigh}
+	if b := t.ErrorBand; b != nil {
+		out.ErrorBand = &ErrorBandJSON{Kind: b.Kind, Horizon: b.Horizon, Lo: round2(b.Lo), Hi: round2(b.Hi), N: b.N}
+	}
+	for _, w := range t.Regions {
+		out.Regions = append(out.Regions, WindowLimitJSON{Region: w.Region, FirstDemand: w.FirstDemand, First: w.First, ShortSupply: w.ShortSupply, ShortReserve: w.ShortReserve, Limit: w.Limit})
+	}
+	return out
 }
 
 // forecastJSON converts f, keeping only what visible allows (a region code;
@@ -160,18 +187,27 @@ type ReachJSON struct {
 	SupplyMax       int           `json:"supply_max"`
 	UptakeOnly      int           `json:"uptake_only"`
 	Binding         string        `json:"binding"`
-	Answer          string        `json:"answer"`
+	BandLow         int           `json:"band_low"`
+	BandHigh        int           `json:"band_high"`
+	// Answer is the explanation in English; Explanation the same sentence
+	// by sentence with templates and parameters (for translation).
+	Answer      string         `json:"answer"`
+	Explanation []plan.Message `json:"explanation"`
+	// Hindsight is what actually happened, where the published national
+	// series covers the window, beside what the model said.
+	Hindsight *HindsightJSON `json:"hindsight,omitempty"`
 }
 
 // LineJSON is one line of an allocation proposal.
 type LineJSON struct {
-	Region      string `json:"region"`
-	Product     string `json:"product"`
-	Component   string `json:"component"`
-	Lot         string `json:"lot,omitempty"`
-	Doses       int    `json:"doses"`
-	Purpose     string `json:"purpose,omitempty"`
-	Explanation string `json:"explanation,omitempty"`
+	Region      string         `json:"region"`
+	Product     string         `json:"product"`
+	Component   string         `json:"component"`
+	Lot         string         `json:"lot,omitempty"`
+	Doses       int            `json:"doses"`
+	Purpose     string         `json:"purpose,omitempty"`
+	Explanation string         `json:"explanation,omitempty"`
+	Why         []plan.Message `json:"why,omitempty"` // the explanation part by part, for translation
 }
 
 // PointLineJSON splits a region's line to a vaccination point (advisory).
@@ -201,7 +237,7 @@ type NeedJSON struct {
 func linesJSON(ls []plan.ProposalLine) []LineJSON {
 	out := make([]LineJSON, len(ls))
 	for i, l := range ls {
-		out[i] = LineJSON{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation}
+		out[i] = LineJSON{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation, Why: l.Why}
 	}
 	return out
 }
@@ -209,7 +245,7 @@ func linesJSON(ls []plan.ProposalLine) []LineJSON {
 func linesPlan(ls []LineJSON) []plan.ProposalLine {
 	out := make([]plan.ProposalLine, len(ls))
 	for i, l := range ls {
-		out[i] = plan.ProposalLine{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation}
+		out[i] = plan.ProposalLine{Region: l.Region, Product: l.Product, Component: l.Component, Lot: l.Lot, Doses: l.Doses, Purpose: l.Purpose, Explanation: l.Explanation, Why: l.Why}
 	}
 	return out
 }
@@ -217,4 +253,58 @@ func linesPlan(ls []LineJSON) []plan.ProposalLine {
 // ForecastJSONOf converts a forecast to its JSON form, all regions included.
 func ForecastJSONOf(f plan.ForecastResult) ForecastJSON {
 	return forecastJSON(f, func(string) bool { return true })
+}
+
+// forProduct keeps the stock keys, stock-outs and expiring lots of one
+// product (the day series keep their doses, which are not by product).
+func (f ForecastJSON) forProduct(product string) ForecastJSON {
+	var keep []int
+	var keys []string
+	for i, k := range f.Keys {
+		if k == product || strings.HasPrefix(k, product+"/") {
+			keep = append(keep, i)
+			keys = append(keys, k)
+		}
+	}
+	pick := func(v []int) []int {
+		if v == nil {
+			return nil
+		}
+		out := make([]int, len(keep))
+		for j, i := range keep {
+			out[j] = v[i]
+		}
+		return out
+	}
+	filter := func(se *SeriesJSON) {
+		for i := range se.Days {
+			se.Days[i].Stock = pick(se.Days[i].Stock)
+		}
+	}
+	filter(&f.National)
+	for i := range f.Regions {
+		filter(&f.Regions[i])
+	}
+	f.Keys = keys
+	var so []StockOutJSON
+	for _, x := range f.StockOuts {
+		if x.Key == product || strings.HasPrefix(x.Key, product+"/") {
+			so = append(so, x)
+		}
+	}
+	var ex []ExpiryJSON
+	for _, x := range f.Expiries {
+		if x.Key == product || strings.HasPrefix(x.Key, product+"/") {
+			ex = append(ex, x)
+		}
+	}
+	f.StockOuts, f.Expiries = nonNil(so), nonNil(ex)
+	return f
+}
+
+func nonNil[T any](v []T) []T {
+	if v == nil {
+		return []T{}
+	}
+	return v
 }

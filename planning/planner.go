@@ -28,7 +28,8 @@ const DefaultHorizon = 120
 type Planner struct {
 	eng  *engine.Engine
 	opts Options
-	// Forecast tunes the forecasts (zero value: plan defaults).
+	// Forecast tunes the forecasts (NewPlanner: the calibrated uptake model
+	// and the error bands measured by the backtest).
 	Forecast plan.Options
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -40,7 +41,8 @@ type Planner struct {
 
 // NewPlanner returns a planner over eng.
 func NewPlanner(eng *engine.Engine, opts Options) *Planner {
-	return &Planner{eng: eng, opts: opts, Now: time.Now, proposals: map[string]*Proposal{}}
+	return &Planner{eng: eng, opts: opts, Now: time.Now, proposals: map[string]*Proposal{},
+		Forecast: plan.Options{Uptake: plan.Calibrated, ErrorBands: ErrorBands()}}
 }
 
 // State builds the planner state at asOf (0 = DefaultAsOf) under the
@@ -58,8 +60,11 @@ func (p *Planner) State(asOf vaxtrace.Date) (plan.State, vaxtrace.Date, error) {
 }
 
 func checkHorizon(h int) error {
-	if h < 1 || h > plan.MaxHorizon {
-		return vaxtrace.FieldError("horizon", "%d out of range 1..%d", h, plan.MaxHorizon)
+	switch {
+	case h < 1:
+		return vaxtrace.FieldError("horizon", "must be at least one day (got %d)", h)
+	case h > plan.MaxHorizon:
+		return vaxtrace.FieldError("horizon", "%d days is beyond two years; at most %d", h, plan.MaxHorizon)
 	}
 	return nil
 }
@@ -113,8 +118,11 @@ func (p *Planner) Reach(target string, asOf vaxtrace.Date, horizon int) (ReachJS
 	if err != nil {
 		return ReachJSON{}, domainErr(err)
 	}
-	return ReachJSON{AsOf: asOf, Horizon: horizon, Target: targetJSON(f.Targets[0]), Reachable: r.Reachable, Date: Date(r.Date),
-		Forecast: r.Forecast, FirstDoseSupply: r.FirstDoseSupply, SupplyMax: r.SupplyMax, UptakeOnly: r.UptakeOnly, Binding: r.Binding, Answer: r.Text}, nil
+	out := ReachJSON{AsOf: asOf, Horizon: horizon, Target: targetJSON(f.Targets[0]), Reachable: r.Reachable, Date: Date(r.Date),
+		Forecast: r.Forecast, FirstDoseSupply: r.FirstDoseSupply, SupplyMax: r.SupplyMax, UptakeOnly: r.UptakeOnly, Binding: r.Binding,
+		BandLow: r.BandLow, BandHigh: r.BandHigh, Answer: r.Text, Explanation: r.Explanation}
+	out.Hindsight = Hindsight(f, f.Targets[0])
+	return out, nil
 }
 
 // ProposeRequest is the body of POST /api/v1/plan/allocations.
@@ -168,6 +176,9 @@ type ShipmentResult struct {
 	Lines    []vaxtrace.ShipmentLine `json:"lines"`
 	Seq      uint64                  `json:"seq,omitempty"`
 	Error    string                  `json:"error,omitempty"`
+	// ErrorDetail is Error with its code, field, template and parameters
+	// (for translation).
+	ErrorDetail *httperr.Body `json:"error_detail,omitempty"`
 }
 
 // Proposal is a stored allocation proposal.
@@ -338,7 +349,9 @@ func (p *Planner) Accept(ctx context.Context, id string, actor vaxtrace.Principa
 	failed := 0
 	for i := range res {
 		if res[i].Err != nil {
-			ships[i].Error = httperr.Of(res[i].Err).Message // never a storage error's text
+			b := httperr.Of(res[i].Err) // never a storage error's text
+			ships[i].Error = b.Message
+			ships[i].ErrorDetail = &b
 			failed++
 		} else {
 			ships[i].Seq = res[i].Seq

@@ -140,19 +140,31 @@ func regionSuffix(code string) string { return code[3:] }
 
 func (b *builder) places(at time.Time) error {
 	cmds := []engine.Command{
-		cmd("place:NW-SKP", at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: "NW-SKP", Kind: vaxtrace.PlaceNational, Name: "SK-Pharmacy national hub (Almaty)", Region: "KZ-ALA"}}),
-		cmd("place:NW-KPC", at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: "NW-KPC", Kind: vaxtrace.PlaceNational, Name: "Karaganda Pharmaceutical Complex warehouse", Region: "KZ-KAR"}}),
+		cmd("place:NW-SKP", at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: "NW-SKP", Kind: vaxtrace.PlaceNational, Name: "SK-Pharmacy national hub (Almaty)", Region: "KZ-ALA",
+			Names: map[string]string{"en": "SK-Pharmacy national hub (Almaty)", "ru": "Национальный хаб «СК-Фармация» (Алматы)", "kk": "«СК-Фармация» ұлттық хабы (Алматы)"}}}),
+		cmd("place:NW-KPC", at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: "NW-KPC", Kind: vaxtrace.PlaceNational, Name: "Karaganda Pharmaceutical Complex warehouse", Region: "KZ-KAR",
+			Names: map[string]string{"en": "Karaganda Pharmaceutical Complex warehouse", "ru": "Склад Карагандинского фармацевтического комплекса", "kk": "Қарағанды фармацевтикалық кешенінің қоймасы"}}}),
 	}
 	b.points = make([][]string, len(b.regions))
 	b.nextPt = make([]int, len(b.regions))
 	for i, r := range b.regions {
 		rw := "RW-" + regionSuffix(r.Code)
-		cmds = append(cmds, cmd("place:"+rw, at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: rw, Kind: vaxtrace.PlaceRegional, Name: r.Names["en"] + " health department warehouse", Region: r.Code, Parent: "NW-SKP"}}))
+		cmds = append(cmds, cmd("place:"+rw, at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: rw, Kind: vaxtrace.PlaceRegional, Name: r.Names["en"] + " health department warehouse", Region: r.Code, Parent: "NW-SKP",
+			Names: map[string]string{
+				"en": r.Names["en"] + " health department warehouse",
+				"ru": "Склад управления здравоохранения — " + r.Names["ru"],
+				"kk": "Денсаулық сақтау басқармасының қоймасы — " + r.Names["kk"],
+			}}}))
 		n := max(3, int(math.Round(float64(r.Population)/100000*b.opt.PointsPer100k*2)))
 		for k := 1; k <= n; k++ {
 			id := fmt.Sprintf("VP-%s-%02d", regionSuffix(r.Code), k)
 			b.points[i] = append(b.points[i], id)
-			cmds = append(cmds, cmd("place:"+id, at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: id, Kind: vaxtrace.PlacePoint, Name: fmt.Sprintf("%s vaccination room %d", r.Names["en"], k), Region: r.Code, Parent: rw}}))
+			cmds = append(cmds, cmd("place:"+id, at, vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: id, Kind: vaxtrace.PlacePoint, Name: fmt.Sprintf("%s vaccination room %d", r.Names["en"], k), Region: r.Code, Parent: rw,
+				Names: map[string]string{
+					"en": fmt.Sprintf("%s vaccination room %d", r.Names["en"], k),
+					"ru": fmt.Sprintf("Прививочный кабинет № %d — %s", k, r.Names["ru"]),
+					"kk": fmt.Sprintf("№ %d егу кабинеті — %s", k, r.Names["kk"]),
+				}}}))
 		}
 	}
 	return b.submit(cmds...)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"html"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -113,16 +114,42 @@ func load() {
 // (index.html) and every other path an embedded asset. Unknown paths are
 // 404; the application routes with the URL fragment, so it needs no
 // fallback. Only GET and HEAD are allowed.
-func Handler() http.Handler {
+func Handler() http.Handler { return New(Options{}) }
+
+// Options configure the user interface.
+type Options struct {
+	// DefaultDay is the day the dashboard opens on when the URL names none
+	// (YYYY-MM-DD); empty means the latest day with data. The demo sets it
+	// to the day its console report is for, so that both agree.
+	DefaultDay string
+}
+
+// New serves the user interface with options.
+func New(opts Options) http.Handler {
 	once.Do(load)
-	return http.HandlerFunc(serve)
+	if opts.DefaultDay == "" {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, assets) })
+	}
+	// The shell carries the default day in a meta element.
+	own := make(map[string]*asset, len(assets))
+	for k, v := range assets {
+		own[k] = v
+	}
+	idx := *assets["/index.html"]
+	idx.body = bytes.Replace(idx.body, []byte(`<meta name="vaxtrace-default-day" content="">`),
+		[]byte(`<meta name="vaxtrace-default-day" content="`+html.EscapeString(opts.DefaultDay)+`">`), 1)
+	idx.gz = nil
+	sum := sha256.Sum256(idx.body)
+	idx.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	own["/index.html"] = &idx
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, own) })
 }
 
 // csp keeps the page to its own origin: scripts, styles, data and images
 // come from the server only.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-func serve(w http.ResponseWriter, r *http.Request) {
+func serve(w http.ResponseWriter, r *http.Request, assets map[string]*asset) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

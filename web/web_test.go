@@ -133,3 +133,21 @@ func TestGeoJSONHas17Regions(t *testing.T) {
 		t.Fatal("the boundaries' SOURCE (licence, attribution) must ship with them")
 	}
 }
+
+// The demo's default day reaches the dashboard shell, so the console and the
+// dashboard open on the same day.
+func TestDefaultDay(t *testing.T) {
+	res := get(t, New(Options{DefaultDay: "2021-03-19"}), "/", nil)
+	b, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(b), `<meta name="vaxtrace-default-day" content="2021-03-19">`) {
+		t.Fatalf("shell without the default day: %s", b)
+	}
+	plain := get(t, Handler(), "/", nil)
+	if plain.Header.Get("ETag") == res.Header.Get("ETag") {
+		t.Error("the two shells share an ETag")
+	}
+	pb, _ := io.ReadAll(plain.Body)
+	if !strings.Contains(string(pb), `<meta name="vaxtrace-default-day" content="">`) {
+		t.Error("the plain shell lost its empty default-day element")
+	}
+}

@@ -69,20 +69,14 @@ func runPlan(ctx context.Context, args []string) error {
 			return err
 		}
 		defer rc.Close()
-		out, err := planning.Backtest(rc, vaxtrace.MkDate(2021, 2, 28), vaxtrace.MkDate(2022, 12, 31), 7, []int{14, 28})
+		out, _, err := planning.Backtest(rc, planning.BacktestFrom, planning.BacktestTo, 7, []int{14, 28})
 		if err != nil {
 			return err
 		}
 		if *format == "json" {
 			return writeJSONOut(w, out)
 		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(w, "Backtest on %d weekly cut-offs (%d skipped). %s\n\n", out.Cutoffs, out.Skipped, out.Attribution)
-		fmt.Fprintln(tw, "horizon\tmetric\tn\tmodel MAPE %\tmodel bias\tnaive MAPE %\tnaive bias\t")
-		for _, r := range out.Results {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%.2f\t%.0f\t%.2f\t%.0f\t\n", r.Horizon, r.Metric, r.Model.N, r.Model.MAPE, r.Model.Bias, r.Naive.MAPE, r.Naive.Bias)
-		}
-		return tw.Flush()
+		return printBacktest(w, out)
 	}
 	eng, _, err := sf.open(ctx, 0)
 	if err != nil {
@@ -102,16 +96,7 @@ func runPlan(ctx context.Context, args []string) error {
 		if *format == "json" {
 			return writeJSONOut(w, r)
 		}
-		fmt.Fprintf(w, "Is target %s reachable? (as of %s, %d-day forecast)\n\n%s\n\n", r.Target.ID, r.AsOf, r.Horizon, r.Answer)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "target\t%s %s %s..%s\t\n", n(int64(r.Target.Value)), r.Target.Measure, r.Target.From, r.Target.To)
-		fmt.Fprintf(tw, "forecast\t%s\t\n", n(int64(r.Forecast)))
-		fmt.Fprintf(tw, "first-dose supply (stock + pipeline)\t%s\t\n", n(int64(r.FirstDoseSupply)))
-		fmt.Fprintf(tw, "most the supply allows\t%s\t\n", n(int64(r.SupplyMax)))
-		fmt.Fprintf(tw, "uptake trend alone\t%s\t\n", n(int64(r.UptakeOnly)))
-		fmt.Fprintf(tw, "arrival band (p90 delays .. on schedule)\t%s .. %s\t\n", n(int64(r.Target.Pessimistic)), n(int64(r.Target.Optimistic)))
-		fmt.Fprintf(tw, "binding limit\t%s\t\n", r.Binding)
-		return tw.Flush()
+		return printReach(w, r)
 	case "forecast":
 		h := *horizon
 		if h == 0 {
@@ -215,6 +200,58 @@ func printForecast(w io.Writer, f planning.ForecastJSON) error {
 				where = "national"
 			}
 			fmt.Fprintf(w, "  %s %s lot %s expires %s: %s doses\n", where, e.Key, e.Lot, e.Expiry, n(int64(e.Doses)))
+		}
+	}
+	return nil
+}
+
+func printBacktest(w io.Writer, out planning.BacktestJSON) error {
+	fmt.Fprintf(w, "Backtest on %d weekly cut-offs from %s to %s (%d skipped: no published value within 14 days).\n%s\n%s\n\n",
+		out.Cutoffs, out.From, out.To, out.Skipped, out.Method, out.Attribution)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "period\thorizon\tdoses\twindows\tmodel WAPE %\tnaive WAPE %\tgain %\tmodel bias %\tnaive bias %\t")
+	for _, r := range out.Results {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.1f\t%.1f\t%+.1f\t%+.1f\t%+.1f\t\n", r.Period, r.Horizon, r.Kind, r.N, r.ModelWAPE, r.NaiveWAPE, r.Gain, r.ModelBias, r.NaiveBias)
+	}
+	return tw.Flush()
+}
+
+func printReach(w io.Writer, r planning.ReachJSON) error {
+	fmt.Fprintf(w, "Is target %s reachable? (as of %s, %d-day forecast)\n\n", r.Target.ID, r.AsOf, r.Horizon)
+	for _, m := range r.Explanation {
+		fmt.Fprintf(w, "  %s\n", m.Text)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "target\t%s %s %s..%s\t\n", n(int64(r.Target.Value)), r.Target.Measure, r.Target.From, r.Target.To)
+	fmt.Fprintf(tw, "forecast\t%s\t\n", n(int64(r.Forecast)))
+	fmt.Fprintf(tw, "likely range\t%s .. %s\t\n", n(int64(r.BandLow)), n(int64(r.BandHigh)))
+	fmt.Fprintf(tw, "first-dose supply (stock + pipeline)\t%s\t\n", n(int64(r.FirstDoseSupply)))
+	fmt.Fprintf(tw, "most the supply allows\t%s\t\n", n(int64(r.SupplyMax)))
+	fmt.Fprintf(tw, "uptake trend alone\t%s\t\n", n(int64(r.UptakeOnly)))
+	fmt.Fprintf(tw, "binding limit\t%s\t\n", r.Binding)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Target.Regions) > 0 {
+		fmt.Fprintln(w, "\nWhat limits each region in the window:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "region\tdemand\tfirst doses\tshort (supply)\tshort (2nd-dose reserve)\tlimit\t")
+		for _, x := range r.Target.Regions {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", x.Region, n(int64(x.FirstDemand)), n(int64(x.First)), n(int64(x.ShortSupply)), n(int64(x.ShortReserve)), x.Limit)
+		}
+		tw.Flush()
+	}
+	if h := r.Hindsight; h != nil {
+		fmt.Fprintf(w, "\nWhat actually happened (%s):\n", h.Source)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "date\tpublished\tforecast\t")
+		for _, p := range h.Points {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", p.Date, n(int64(p.Actual)), n(int64(p.Forecast)))
+		}
+		tw.Flush()
+		for _, m := range h.Reasons {
+			fmt.Fprintf(w, "  %s\n", m.Text)
 		}
 	}
 	return nil

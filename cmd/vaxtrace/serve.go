@@ -31,8 +31,15 @@ func runServe(ctx context.Context, args []string) error {
 	sf.addCerts(fs)
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
 	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
+	day := fs.String("default-day", "", "day the dashboard opens on (YYYY-MM-DD); default the latest day with data")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *day != "" {
+		if _, err := vaxtrace.ParseDate(*day); err != nil {
+			return vaxtrace.WithField(err, "default-day")
+		}
+		uiDefaultDay = *day
 	}
 	if *poll == 0 {
 		// other writers (API nodes on PostgreSQL, a CLI import on SQLite)
@@ -127,8 +134,9 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
-	banner := fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret)
-	return serve(ctx, eng, keys, sf, *addr, banner, time.Second)
+	// The dashboard opens on the day the console report above is for.
+	uiDefaultDay = scenario.ReportDay.String()
+	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); it opens on %s, the day of the report above\n", secret, uiDefaultDay), time.Second)
 }
 
 func runToken(ctx context.Context, args []string) error {

@@ -1,5 +1,11 @@
 package main
 
-import "vaxtrace/web"
+import (
+	"net/http"
 
-func init() { webUI = web.Handler }
+	"vaxtrace/web"
+)
+
+func init() {
+	webUI = func(day string) http.Handler { return web.New(web.Options{DefaultDay: day}) }
+}

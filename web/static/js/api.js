@@ -6,13 +6,20 @@ const BASE = '/api/v1/';
 const TOKEN_KEY = 'vaxtrace.token';
 
 export class ApiError extends Error {
-  constructor(status, code, field, message, body) {
+  constructor(status, code, field, message, body, template, params) {
     super(message || code || ('HTTP ' + status));
     this.status = status;
     this.code = code || '';
     this.field = field || '';
     this.body = body || null; // the whole error answer (e.g. a partly accepted proposal)
+    this.template = template || ''; // the message's Go template, for translation
+    this.params = params || [];
   }
+}
+
+function apiError(status, data, text, statusText) {
+  const e = (data && (data.error || data)) || {};
+  return new ApiError(status, e.code, e.field, e.message || text.slice(0, 200) || statusText, data, e.template, e.params);
 }
 
 export function getToken() {
@@ -55,10 +62,7 @@ async function request(method, path, body, key) {
   if (text) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
-  if (!res.ok) {
-    const e = (data && (data.error || data)) || {};
-    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText, data);
-  }
+  if (!res.ok) throw apiError(res.status, data, text, res.statusText);
   return data;
 }
 
@@ -80,10 +84,7 @@ export async function postRaw(path, body, contentType, { withToken = true } = {}
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!res.ok) {
-    const e = (data && (data.error || data)) || {};
-    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText, data);
-  }
+  if (!res.ok) throw apiError(res.status, data, text, res.statusText);
   return data;
 }
 
@@ -95,9 +96,9 @@ export async function getText(url) {
   const res = await fetch(url, { headers });
   const text = await res.text();
   if (!res.ok) {
-    let e = {};
-    try { e = JSON.parse(text).error || {}; } catch { /* not JSON */ }
-    throw new ApiError(res.status, e.code, e.field, e.message || text.slice(0, 200) || res.statusText);
+    let data = null;
+    try { data = JSON.parse(text); } catch { /* not JSON */ }
+    throw apiError(res.status, data, text, res.statusText);
   }
   return { text, type: res.headers.get('Content-Type') || 'text/html' };
 }

@@ -1,12 +1,20 @@
-// vaxtrace single-page application: hash routes, screens and forms.
+// vaxtrace single-page application: hash routes, the header (navigation,
+// the day every screen shows and the day its figures were known on, the
+// language), sign-in and the data-entry forms. Screens live in
+// overview.js, views.js, late.js, plan.js and certs.js.
+//
+// The chosen day and the "as known on" day are in the URL
+// (#/map?as_of=2021-03-19&known_at=2021-03-20): every link carries them, so
+// they travel across screens, survive a reload and can be shared.
 // Everything is built with DOM calls (never innerHTML with data), so values
 // from the API cannot inject markup.
 
-import { t, num, pct, dec, date, setLang, getLang, languages, regionName } from './i18n.js';
-import { get, post, list, pick, getToken, setToken, newKey, ApiError, clearCache } from './api.js';
+import { t, num, date, setLang, getLang, languages, regionName, placeName, productName, learnNames, message, loadI18n } from './i18n.js';
+import { get, post, list, getToken, setToken, newKey, ApiError, clearCache } from './api.js';
 import { checkIIN } from './iin.js';
-import { lineChart, groupedBars, hbars } from './charts.js';
-import { loadGeo, drawMap, BLUES, GREENS } from './map.js';
+import { overview } from './overview.js';
+import { mapScreen, charts, region, place, shipments, lots } from './views.js';
+import { lateScreen } from './late.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
 
@@ -26,50 +34,269 @@ export function h(tag, attrs, ...kids) {
   return e;
 }
 
-function signedIn() { return !!getToken(); }
+export function signedIn() { return !!getToken(); }
 /** canWrite: the signed-in role may record data (admin, region, point); unknown until whoami answers. */
-function canWrite() { return signedIn() && (!app.me || app.me.can_write !== false); }
+export function canWrite() { return signedIn() && (!app.me || app.me.can_write !== false); }
 /** canPlan: the role may read plans (admin, auditor, region). */
 function canPlan() { return signedIn() && (!app.me || ['admin', 'auditor', 'region'].includes(app.me.role)); }
-function isAdmin() { return !!app.me && app.me.role === 'admin'; }
-function isoDay(d) { return d.toISOString().slice(0, 10); }
+export function isAdmin() { return !!app.me && app.me.role === 'admin'; }
+export function isoDay(d) { return d.toISOString().slice(0, 10); }
+export const addDays = (d, n) => isoDay(new Date(Date.parse(d + 'T00:00:00Z') + n * 86400000));
 
 // ---------- state shared by screens ----------
-const app = {
+export const app = {
   regions: null, // [{code, names, population, ...}]
-  latest: null, // latest date with data (YYYY-MM-DD)
+  defaultDay: null, // the day screens show when the URL names none
+  start: null, // the campaign's first day in the ledger
   me: null,
 };
 
-async function regions() {
-  if (!app.regions) app.regions = list(await get('regions'), 'regions');
+export async function regions() {
+  if (!app.regions) {
+    const [rs, ps] = await Promise.all([get('regions'), get('products').catch(() => null)]);
+    app.regions = list(rs, 'regions');
+    learnNames('regions', app.regions);
+    learnNames('products', list(ps, 'products'));
+  }
   return app.regions;
 }
-function regionByCode(code) { return (app.regions || []).find((r) => r.code === code); }
-function rname(code) { const r = regionByCode(code); return r ? regionName(r) : (code || t('national_wh')); }
+export function regionByCode(code) { return (app.regions || []).find((r) => r.code === code); }
+export function rname(code) { return code ? regionName(code) : t('national_wh'); }
 
-/** latestDate finds the latest day with data: from the overview if it says, else from the daily series. */
-async function latestDate() {
-  if (app.latest) return app.latest;
-  let d; // the API does not say the last day with data: find it in the national daily series
-  {
-    try {
-      const cov = await get('coverage', { from: '2020-12-01' });
-      const days = dailyRows(cov).filter((r) => r.first + r.second + r.booster > 0);
-      if (days.length) d = days[days.length - 1].date;
-    } catch { /* ignore */ }
-  }
-  app.latest = d || isoDay(new Date());
-  return app.latest;
+/** places loads the places in scope (with their names per language). */
+export async function places(params) {
+  const ps = list(await get('places', params), 'places');
+  learnNames('places', ps, 'id');
+  return ps;
 }
 
-// ---------- normalisers for API shapes ----------
+/**
+ * defaultDay: the day the dashboard opens on. The server shell names it
+ * (the demo: the day its console report is for); otherwise the latest day
+ * with data (the overview's last_day), otherwise today.
+ */
+export async function defaultDay() {
+  if (app.defaultDay) return app.defaultDay;
+  const meta = document.querySelector('meta[name="vaxtrace-default-day"]')?.content || '';
+  let d = /^\d{4}-\d{2}-\d{2}$/.test(meta) ? meta : '';
+  try {
+    const ov = await get('overview');
+    if (!d) d = ov.last_day || '';
+    app.start = ov.campaign_start || null;
+  } catch { /* the overview will say why */ }
+  app.defaultDay = d || isoDay(new Date());
+  return app.defaultDay;
+}
+// kept for the plan and certificate screens
+export const latestDate = defaultDay;
+
+// ---------- URL: route and days ----------
+export function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [p, q] = raw.split('?');
+  const parts = p.split('/').filter(Boolean).map(decodeURIComponent);
+  return { name: parts[0] || '', args: parts.slice(1), q: new URLSearchParams(q || '') };
+}
+
+/** days returns the screen's day and as-known-on day (from the URL, else the default day). */
+export async function days(r) {
+  const asOf = r.q.get('as_of') || (await defaultDay());
+  return { asOf, knownAt: r.q.get('known_at') || '' };
+}
 
 /**
- * dailyRows turns a coverage answer ({from, to, measures: {dose1: {daily, cumulative, percent}, ...}})
- * into [{date, first, second, booster, cumFirst, cumFull, pctFirst, pctFull}].
+ * href builds a link to route (e.g. "map", "region/KZ-AKM") that keeps the
+ * current as_of and known_at; params adds or overrides query values (null
+ * drops one).
  */
-function dailyRows(cov) {
+export function href(route, params = {}) {
+  const cur = parseHash().q;
+  const q = new URLSearchParams();
+  for (const k of ['as_of', 'known_at']) if (cur.get(k)) q.set(k, cur.get(k));
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === '') q.delete(k); else q.set(k, v);
+  }
+  const s = q.toString();
+  return '#/' + route + (s ? '?' + s : '');
+}
+
+export function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
+
+// ---------- errors ----------
+/** errorText renders an error in the chosen language (server messages from their template). */
+export function errorText(e) {
+  let msg = e instanceof ApiError && e.template ? message(e, e.message) : (e && e.message) || String(e);
+  if (e && e.status === 403) msg = t('forbidden') + ' ' + msg;
+  else if (e && e.status === 401) msg = t('unauthorized') + ' ' + msg;
+  else if (e && e.status === 0) msg = t('network_error') + ' ' + msg;
+  return msg;
+}
+
+export function errorBox(e) {
+  return h('div', { class: 'error', role: 'alert', 'data-status': e.status || '', 'data-field': e.field || '' }, h('strong', {}, t('error') + ': '),
+    e.field ? h('span', { class: 'err-field' }, fieldLabel(e.field) + ' — ') : null, errorText(e));
+}
+
+/** fieldLabel names an API field in the chosen language where a label exists. */
+export function fieldLabel(f) {
+  const k = 'field_' + f;
+  const s = t(k);
+  return s === k ? f : s;
+}
+
+// ---------- layout ----------
+function navItems() {
+  const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
+  if (signedIn()) items.push(['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
+  if (canPlan()) items.push(['plan', 'nav_plan']);
+  items.push(['certificates', 'nav_certificates']);
+  if (canWrite()) items.push(['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
+  return items;
+}
+
+function renderNav() {
+  const nav = document.getElementById('nav');
+  const cur = parseHash().name || 'overview';
+  nav.replaceChildren(...navItems().map(([r, k]) => h('a', { href: href(r), 'aria-current': cur === r ? 'page' : null, 'data-route': r }, t(k))));
+  const who = document.getElementById('who');
+  who.replaceChildren(
+    signedIn()
+      ? h('span', { class: 'who' }, h('span', { class: 'badge ok', id: 'mode', 'data-role': app.me?.role || '', title: app.me ? whoLabel(app.me) : null }, app.me ? whoShort(app.me) : t('signed_in')), ' ',
+        h('button', { type: 'button', class: 'link', id: 'signout', onclick: () => { setToken(''); app.me = null; go('#/signin'); } }, t('nav_signout')))
+      : h('span', { class: 'who' }, h('span', { class: 'badge', id: 'mode' }, t('public_view')), ' ', h('a', { href: '#/signin', id: 'signin-link' }, t('nav_signin'))),
+  );
+  fitNav();
+  const sel = document.getElementById('lang');
+  if (!sel.options.length) {
+    for (const [code, label] of languages) sel.append(h('option', { value: code, lang: code }, label));
+    sel.addEventListener('change', () => { setLang(sel.value); chrome(); route(); });
+  }
+  sel.value = getLang();
+}
+
+/** fitNav folds the navigation into a menu when its links do not fit on one row. */
+function fitNav() {
+  const b = document.body;
+  b.classList.remove('nav-folded');
+  const nav = document.getElementById('nav');
+  const bar = nav.parentElement;
+  const fits = nav.scrollWidth <= nav.clientWidth + 1 && bar.scrollWidth <= bar.clientWidth + 1 && window.innerWidth > 640;
+  b.classList.toggle('nav-folded', !fits);
+}
+
+/** whoLabel: "name · role · scope" (the badge's title); whoShort: role and scope. */
+function whoLabel(me) {
+  return [me.name, whoShort(me)].filter(Boolean).join(' · ');
+}
+function whoShort(me) {
+  const scope = me.region ? rname(me.region) : me.place ? placeName(me.place) : me.role === 'admin' || me.role === 'auditor' ? t('scope_national') : '';
+  return [t('role_' + me.role), scope, me.can_write ? null : t('read_only')].filter(Boolean).join(' · ');
+}
+
+/** renderDates draws the header's day bar for the current URL. */
+async function renderDates(r) {
+  const bar = document.getElementById('dates');
+  const asOf = r.q.get('as_of') || (await defaultDay());
+  const known = r.q.get('known_at') || '';
+  const today = isoDay(new Date());
+  const min = app.start || '2020-12-01';
+  const asIn = h('input', { type: 'date', id: 'as-of', name: 'as_of', value: asOf, min, max: today, 'aria-describedby': 'as-of-err' });
+  const knIn = h('input', { type: 'date', id: 'known-at', name: 'known_at', value: known, min, max: today, 'aria-describedby': 'known-at-help known-at-err' });
+  const set = (k, v) => go(href(r.name + (r.args.length ? '/' + r.args.map(encodeURIComponent).join('/') : ''), { [k]: v || null }));
+  asIn.addEventListener('change', () => { if (asIn.value) set('as_of', asIn.value); });
+  knIn.addEventListener('change', () => set('known_at', knIn.value));
+  bar.replaceChildren(h('form', { class: 'dates', id: 'dates-form', onsubmit: (e) => { e.preventDefault(); set('as_of', asIn.value); } },
+    h('span', { class: 'date-field' }, h('label', { for: 'as-of' }, t('as_of')), asIn),
+    h('span', { class: 'date-field' }, h('label', { for: 'known-at' }, t('known_at')), knIn,
+      known ? h('button', { type: 'button', class: 'link small', id: 'known-clear', onclick: () => set('known_at', '') }, t('known_now')) : null),
+    h('span', { id: 'known-at-help', class: 'sr-only' }, t('known_at_help')),
+    h('span', { class: 'field-error', id: 'as-of-err', 'data-field': 'as_of', 'aria-live': 'polite' }),
+    h('span', { class: 'field-error', id: 'known-at-err', 'data-field': 'known_at', 'aria-live': 'polite' }),
+    known ? h('span', { class: 'known-note', id: 'known-note' }, t('known_note', { day: date(known) })) : null));
+}
+
+/** dateError puts an error about as_of / known_at next to the header's day field. */
+function dateError(e) {
+  if (!(e instanceof ApiError) || !['as_of', 'known_at', 'to', 'from'].includes(e.field)) return;
+  const f = e.field === 'known_at' ? 'known_at' : 'as_of';
+  const slot = document.querySelector(`#dates .field-error[data-field="${f}"]`);
+  if (slot) slot.textContent = errorText(e);
+  document.getElementById(f === 'known_at' ? 'known-at' : 'as-of')?.setAttribute('aria-invalid', 'true');
+}
+
+function chrome() {
+  document.documentElement.lang = getLang();
+  document.getElementById('tagline').textContent = t('tagline');
+  document.getElementById('lang-label').textContent = t('language');
+  document.getElementById('skip').textContent = t('skip');
+  const mb = document.getElementById('menu-btn');
+  mb.setAttribute('aria-label', t('menu'));
+  mb.lastChild.textContent = t('menu');
+  document.title = 'vaxtrace';
+}
+
+function setMenu(open) {
+  document.body.classList.toggle('menu-open', open);
+  document.getElementById('menu-btn').setAttribute('aria-expanded', String(open));
+}
+
+let seq = 0; // navigation generation: a slow answer for an old screen is dropped
+export async function route() {
+  const my = ++seq;
+  const r = parseHash();
+  setMenu(false);
+  renderNav();
+  if (signedIn() && (!app.me || app.meToken !== getToken())) await whoami(true).catch(() => {});
+  await defaultDay();
+  if (my !== seq) return;
+  renderNav();
+  await renderDates(r);
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen };
+  let fn = screens[r.name];
+  if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
+  if (!fn) fn = overview;
+  const m = main();
+  m.setAttribute('aria-busy', 'true');
+  m.replaceChildren(h('p', { class: 'loading' }, t('loading')));
+  const t0 = performance.now();
+  try {
+    await regions();
+    const node = await fn(r);
+    if (my !== seq) return;
+    m.replaceChildren(node);
+  } catch (e) {
+    if (my !== seq) return;
+    m.replaceChildren(errorBox(e));
+    dateError(e);
+  }
+  m.setAttribute('aria-busy', 'false');
+  m.dataset.screen = r.name || 'home';
+  m.dataset.renderMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.ready = r.name || 'home';
+}
+
+// ---------- shared screen parts ----------
+export function figure(key, label, value, sub, link) {
+  const body = [h('div', { class: 'fig-label' }, label), h('div', { class: 'fig-value' }, typeof value === 'string' ? value : num(value)), sub ? h('div', { class: 'fig-sub' }, sub) : null];
+  return link
+    ? h('a', { class: 'figure link', 'data-k': key, href: link }, body)
+    : h('div', { class: 'figure', 'data-k': key }, body);
+}
+
+export function table(cols, rows, caption) {
+  return h('div', { class: 'table-wrap' }, h('table', {},
+    caption ? h('caption', {}, caption) : null,
+    h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
+    h('tbody', {}, rows.length ? rows.map((r) => h('tr', {}, cols.map((c) => h('td', { class: c.num ? 'num' : null, 'data-label': c.label }, c.cell(r))))) : h('tr', {}, h('td', { colspan: cols.length }, t('none'))))));
+}
+
+/** dayTitle is the line under a screen's title: the day shown and, when set, the day it was known on. */
+export function dayTitle(asOf, knownAt) {
+  return h('p', { class: 'day-title muted' }, t('position_at', { day: date(asOf) }), knownAt ? ' · ' + t('known_note', { day: date(knownAt) }) : '');
+}
+
+/** dailyRows turns a coverage answer into [{date, first, second, booster, cumFirst, cumFull, pctFirst, pctFull}]. */
+export function dailyRows(cov) {
   const m = cov && cov.measures;
   if (!m || !cov.from) return [];
   const d1 = m.dose1 || {}, d2 = m.dose2 || {}, dm = m.dose_more || {}, b = m.booster || {}, full = m.people_full || {};
@@ -89,124 +316,6 @@ function dailyRows(cov) {
   return out;
 }
 
-function regionRows(ov) {
-  return list(pick(ov, 'regions') || [], 'regions').map((r) => {
-    const pop = +pick(r, 'population') || 0;
-    const first = pick(r, 'people_first', 'first');
-    const full = pick(r, 'people_full', 'full', 'people.full');
-    // from the counts when we can: the API rounds its percentages to 2 decimals
-    let fp = pop && first != null ? (100 * first) / pop : pick(r, 'first_percent');
-    let cp = pop && full != null ? (100 * full) / pop : pick(r, 'full_percent');
-    return {
-      code: pick(r, 'code', 'region', 'id'), raw: r, population: pop, first, full,
-      firstPct: fp == null ? null : +fp, fullPct: cp == null ? null : +cp,
-      stock: pick(r, 'on_hand', 'stock'), atPoints: pick(r, 'at_points'), inTransit: pick(r, 'in_transit'), administered: pick(r, 'administered'),
-      weeks: pick(r, 'weeks_of_supply'),
-    };
-  });
-}
-
-// ---------- layout ----------
-function renderNav() {
-  const nav = document.getElementById('nav');
-  const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
-  if (signedIn()) items.push(['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
-  if (canPlan()) items.push(['plan', 'nav_plan']);
-  items.push(['certificates', 'nav_certificates']);
-  // data entry only for roles that may write
-  if (canWrite()) items.push(['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
-  const cur = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'overview';
-  nav.replaceChildren(...items.map(([r, k]) => h('a', { href: '#/' + r, 'aria-current': cur === r ? 'page' : null, 'data-route': r }, t(k))));
-  const who = document.getElementById('who');
-  who.replaceChildren(
-    signedIn()
-      ? h('span', { class: 'who' }, h('span', { class: 'badge ok', id: 'mode', 'data-role': app.me?.role || '', title: app.me ? t('who_title') : null }, app.me ? whoLabel(app.me) : t('signed_in')), ' ',
-        h('button', { type: 'button', class: 'link', id: 'signout', onclick: () => { setToken(''); app.me = null; go('#/signin'); } }, t('nav_signout')))
-      : h('span', { class: 'who' }, h('span', { class: 'badge', id: 'mode' }, t('public_view')), ' ', h('a', { href: '#/signin', id: 'signin-link' }, t('nav_signin'))),
-  );
-  const sel = document.getElementById('lang');
-  if (!sel.options.length) {
-    for (const [code, label] of languages) sel.append(h('option', { value: code }, label));
-    sel.addEventListener('change', () => { setLang(sel.value); chrome(); route(); });
-  }
-  sel.value = getLang();
-}
-
-/** whoLabel: "name · role · scope" for the header. */
-function whoLabel(me) {
-  const scope = me.region ? rname(me.region) : me.place ? me.place : me.role === 'admin' || me.role === 'auditor' ? t('scope_national') : '';
-  return [me.name, t('role_' + me.role), scope, me.can_write ? null : t('read_only')].filter(Boolean).join(' · ');
-}
-
-function chrome() {
-  document.documentElement.lang = getLang();
-  document.getElementById('tagline').textContent = t('tagline');
-  document.getElementById('lang-label').textContent = t('language');
-  document.getElementById('skip').textContent = t('skip');
-  document.title = 'vaxtrace';
-}
-
-function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
-
-function parseHash() {
-  const raw = location.hash.replace(/^#\/?/, '');
-  const [p, q] = raw.split('?');
-  const parts = p.split('/').filter(Boolean).map(decodeURIComponent);
-  return { name: parts[0] || '', args: parts.slice(1), q: new URLSearchParams(q || '') };
-}
-
-let seq = 0; // navigation generation: a slow answer for an old screen is dropped
-async function route() {
-  const my = ++seq;
-  const r = parseHash();
-  renderNav();
-  if (signedIn() && (!app.me || app.meToken !== getToken())) await whoami(true).catch(() => {});
-  if (my !== seq) return;
-  renderNav();
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, dose, shipment, plan: planScreen, certificates: certificatesScreen };
-  let fn = screens[r.name];
-  if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
-  if (!fn) fn = overview;
-  const m = main();
-  m.setAttribute('aria-busy', 'true');
-  m.replaceChildren(h('p', { class: 'loading' }, t('loading')));
-  const t0 = performance.now();
-  try {
-    const node = await fn(r);
-    if (my !== seq) return;
-    m.replaceChildren(node);
-  } catch (e) {
-    if (my !== seq) return;
-    m.replaceChildren(errorBox(e));
-  }
-  m.setAttribute('aria-busy', 'false');
-  m.dataset.screen = r.name || 'home';
-  m.dataset.renderMs = String(Math.round(performance.now() - t0));
-  document.body.dataset.ready = r.name || 'home';
-  const h1 = m.querySelector('h1');
-  if (h1 && document.activeElement === document.body) { h1.tabIndex = -1; }
-}
-
-function errorBox(e) {
-  let msg = e.message || String(e);
-  if (e instanceof ApiError) {
-    if (e.status === 403) msg = t('forbidden') + ' ' + e.message;
-    else if (e.status === 401) msg = t('unauthorized') + ' ' + e.message;
-  }
-  return h('div', { class: 'error', role: 'alert', 'data-status': e.status || '' }, h('strong', {}, t('error') + ': '), msg);
-}
-
-function figure(key, label, value, sub) {
-  return h('div', { class: 'figure', 'data-k': key }, h('div', { class: 'fig-label' }, label), h('div', { class: 'fig-value' }, num(value)), sub ? h('div', { class: 'fig-sub' }, sub) : null);
-}
-
-function table(cols, rows, caption) {
-  return h('div', { class: 'table-wrap' }, h('table', {},
-    caption ? h('caption', {}, caption) : null,
-    h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
-    h('tbody', {}, rows.length ? rows.map((r) => h('tr', {}, cols.map((c) => h('td', { class: c.num ? 'num' : null, 'data-label': c.label }, c.cell(r))))) : h('tr', {}, h('td', { colspan: cols.length }, t('none'))))));
-}
-
 // ---------- sign-in ----------
 async function signin() {
   const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-help' });
@@ -217,7 +326,7 @@ async function signin() {
     try {
       await whoami(true);
       localStorage.removeItem('vaxtrace.public');
-      go('#/overview');
+      go(href('overview'));
     } catch (err) {
       setToken('');
       msg.replaceChildren(errorBox(err.status ? err : new Error(t('signin_bad'))));
@@ -229,7 +338,7 @@ async function signin() {
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('signin_btn'))),
   msg,
   h('hr'),
-  h('button', { type: 'button', id: 'public-btn', onclick: () => { setToken(''); localStorage.setItem('vaxtrace.public', '1'); go('#/overview'); } }, t('public_btn')));
+  h('button', { type: 'button', id: 'public-btn', onclick: () => { setToken(''); localStorage.setItem('vaxtrace.public', '1'); go(href('overview')); } }, t('public_btn')));
   return form;
 }
 
@@ -250,302 +359,10 @@ async function whoami(fresh) {
   return p;
 }
 
-// ---------- overview ----------
-async function overview(r) {
-  await regions();
-  const asOf = r.q.get('as_of') || (await latestDate());
-  const ov = await get('overview', { as_of: asOf });
-  const v = (...p) => pick(ov, ...p);
-  const picker = h('input', { type: 'date', id: 'as-of', value: asOf, min: '2020-12-01', max: app.latest || undefined });
-  const dateForm = h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); go('#/overview?as_of=' + picker.value); } },
-    h('label', { for: 'as-of' }, t('as_of')), picker, h('button', { type: 'submit' }, 'OK'));
-  picker.addEventListener('change', () => { if (picker.value) go('#/overview?as_of=' + picker.value); });
-
-  const supply = h('section', { 'aria-labelledby': 'h-supply', class: 'figures' },
-    h('h2', { id: 'h-supply', class: 'sr-only' }, t('doses')),
-    figure('contracted', t('contracted'), v('contracted', 'supply.contracted')),
-    figure('delivered', t('delivered'), v('delivered', 'supply.delivered')),
-    figure('national_warehouse', t('national_wh'), v('in_national_warehouse', 'national_warehouse')),
-    figure('regional_warehouses', t('regional_wh'), v('in_regional_warehouses', 'regional_warehouses')),
-    figure('at_points', t('at_points'), v('at_vaccination_points', 'at_points')),
-    figure('in_transit', t('in_transit'), v('in_transit')),
-    figure('administered', t('administered'), v('administered')),
-    figure('written_off', t('wasted'), v('written_off', 'wasted')));
-  const pop = v('population');
-  const pf = v('people_first_dose', 'people_first');
-  const pfull = v('people_completed_series', 'people_full');
-  const pb = v('people_boosted');
-  const people = h('section', { 'aria-labelledby': 'h-people', class: 'figures people' },
-    h('h2', { id: 'h-people', class: 'sr-only' }, t('people')),
-    figure('people_first', t('people_first'), pf, pct(pop ? (100 * pf) / pop : v('first_percent'))),
-    figure('people_full', t('people_full'), pfull, pct(pop ? (100 * pfull) / pop : v('full_percent'))),
-    pb != null ? figure('people_boosted', t('people_boosted'), pb) : null);
-
-  const targets = list(v('targets') || [], 'targets');
-  const tgt = h('section', { 'aria-labelledby': 'h-targets', class: 'card' }, h('h2', { id: 'h-targets' }, t('targets')),
-    targets.length ? targets.map(targetBar) : h('p', {}, t('none')));
-
-  const rows = regionRows(ov).sort((a, b) => (b.firstPct || 0) - (a.firstPct || 0));
-  const regTable = table([
-    { label: t('region'), cell: (x) => h('a', { href: '#/region/' + x.code }, rname(x.code)) },
-    { label: t('population'), num: true, cell: (x) => num(x.population) },
-    { label: t('first_cov'), num: true, cell: (x) => pct(x.firstPct) },
-    { label: t('full_cov'), num: true, cell: (x) => pct(x.fullPct) },
-    { label: t('stock'), num: true, cell: (x) => num(x.stock) },
-  ], rows, t('regions'));
-
-  return h('div', { class: 'screen overview' },
-    h('div', { class: 'title-row' }, h('h1', {}, t('nav_overview')), dateForm),
-    signedIn() ? null : h('p', { class: 'note' }, t('public_note')),
-    supply, people, tgt, h('section', { class: 'card' }, regTable));
-}
-
-function targetBar(x) {
-  const value = +x.value || 0;
-  const got = +x.achieved || 0;
-  const p = typeof x.percent === 'number' ? x.percent : value ? (100 * got) / value : 0;
-  const measure = x.measure || '';
-  const region = x.region;
-  const grp = x.group;
-  const to = x.to;
-  const label = [t(measure === 'full' ? 'people_full' : measure === 'booster' ? 'people_boosted' : 'people_first'), region ? rname(region) : null, grp || null, to ? `${t('by')} ${date(to)}` : null].filter(Boolean).join(' · ');
-  const id = 'tg-' + (x.id || Math.random().toString(36).slice(2));
-  return h('div', { class: 'target' },
-    h('div', { class: 'target-label', id }, label),
-    h('div', { class: 'bar', role: 'progressbar', 'aria-labelledby': id, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(p) },
-      h('span', { style: `width:${Math.max(0, Math.min(100, p)).toFixed(1)}%` })),
-    h('div', { class: 'target-val' }, `${num(got)} / ${num(value)} (${pct(p)})`));
-}
-
-// ---------- map ----------
-async function mapScreen(r) {
-  await regions();
-  const asOf = r.q.get('as_of') || (await latestDate());
-  const mode = r.q.get('by') === 'stock' ? 'stock' : 'coverage';
-  const [gj, ov] = await Promise.all([loadGeo(), get('overview', { as_of: asOf })]);
-  const rows = regionRows(ov);
-  if (mode === 'stock' && rows.some((x) => x.weeks == null)) await fillWeeks(rows, asOf);
-  const by = Object.fromEntries(rows.map((x) => [x.code, x]));
-  const value = (code) => { const x = by[code]; return x ? (mode === 'stock' ? x.weeks : x.firstPct) : null; };
-  const vals = rows.map((x) => (mode === 'stock' ? x.weeks : x.firstPct)).filter((x) => x != null);
-  const breaks = mode === 'stock' ? [1, 2, 3, 4, 6] : quantBreaks(vals);
-  const colors = mode === 'stock' ? GREENS : BLUES;
-  const fmtV = (v) => (mode === 'stock' ? dec(v) + ' ' + t('weeks') : pct(v));
-  const svg = drawMap(gj, {
-    value, breaks, colors,
-    label: (code, f) => `${regionName(regionByCode(code) || f.properties)}: ${fmtV(value(code))}`,
-    onSelect: (code) => go('#/region/' + code),
-  });
-  svg.setAttribute('aria-label', t('map_title'));
-  const toggle = h('fieldset', { class: 'toggle' }, h('legend', {}, t('colour_by')),
-    ...[['coverage', t('coverage_first')], ['stock', t('weeks_supply')]].map(([k, lbl]) => h('label', {},
-      h('input', { type: 'radio', name: 'by', value: k, checked: mode === k, onchange: () => go(`#/map?by=${k}&as_of=${asOf}`) }), ' ', lbl)));
-  const legendItems = [];
-  for (let i = 0; i < colors.length; i++) {
-    const lo = i === 0 ? null : breaks[i - 1], hi = i < breaks.length ? breaks[i] : null;
-    const txt = lo == null ? `< ${fmtV(hi)}` : hi == null ? `≥ ${fmtV(lo)}` : `${fmtV(lo)} – ${fmtV(hi)}`;
-    legendItems.push(h('li', {}, h('span', { class: 'swatch', style: `--c:${colors[i]}` }), txt));
-  }
-  legendItems.push(h('li', {}, h('span', { class: 'swatch', style: '--c:#d9d9d9' }), t('no_data')));
-  const attrib = await fetch('kz-regions-2021.SOURCE.txt').then((x) => x.text()).then((s) => (s.match(/Suggested attribution:\s*"([^"]+)"/s) || [])[1]?.replace(/\s+/g, ' ')).catch(() => null);
-  return h('div', { class: 'screen map' },
-    h('div', { class: 'title-row' }, h('h1', {}, t('map_title')), h('span', { class: 'muted' }, `${t('as_of')} ${date(asOf)}`)),
-    toggle,
-    h('div', { class: 'card map-card' }, svg, h('ul', { class: 'legend' }, legendItems), h('p', { class: 'muted small' }, t('map_help'))),
-    h('p', { class: 'attribution small', id: 'attribution' }, attrib || 'Boundaries: OCHA/HDX COD-AB Kazakhstan (UNHCR, OpenStreetMap contributors), via geokz (A. Rodionov, CC BY 4.0); simplified.'),
-    h('section', { class: 'card' }, table([
-      { label: t('region'), cell: (x) => h('a', { href: '#/region/' + x.code }, rname(x.code)) },
-      { label: mode === 'stock' ? t('weeks_supply') : t('first_cov'), num: true, cell: (x) => fmtV(mode === 'stock' ? x.weeks : x.firstPct) },
-    ], [...rows].sort((a, b) => (value(b.code) ?? -1) - (value(a.code) ?? -1)))));
-}
-
-function quantBreaks(vals) {
-  if (!vals.length) return [1, 2, 3, 4, 5];
-  const s = [...vals].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  const b = [q(1 / 6), q(2 / 6), q(3 / 6), q(4 / 6), q(5 / 6)];
-  for (let i = 1; i < b.length; i++) if (b[i] <= b[i - 1]) b[i] = b[i - 1] + 1e-9;
-  return b;
-}
-
-/** fillWeeks computes weeks of supply = regional stock / doses given in the last 7 days, when the overview does not say. */
-async function fillWeeks(rows, asOf) {
-  const from = isoDay(new Date(Date.parse(asOf) - 6 * 86400000));
-  const st = await get('stock', { as_of: asOf }).catch(() => null);
-  const stockBy = Object.fromEntries(list(st, 'regions').map((x) => [x.region, x.on_hand]));
-  await Promise.all(rows.map(async (x) => {
-    if (x.weeks != null) return;
-    const stock = x.stock ?? stockBy[x.code];
-    if (x.stock == null) x.stock = stock;
-    const cov = await get('coverage', { region: x.code, from, to: asOf }).catch(() => null);
-    const week = dailyRows(cov).reduce((a, d) => a + d.first + d.second + d.booster, 0);
-    x.weeks = stock == null ? null : week > 0 ? stock / week : stock > 0 ? 99 : 0;
-  }));
-}
-
-// ---------- charts ----------
-async function charts(r) {
-  await regions();
-  const asOf = r.q.get('as_of') || (await latestDate());
-  const from = r.q.get('from') || '2021-02-01';
-  const [cov, ov, supply, targetsRes] = await Promise.all([
-    get('coverage', { from, to: asOf }),
-    get('overview', { as_of: asOf }),
-    get('supply', { as_of: asOf }).catch(() => null),
-    get('targets').catch(() => null),
-  ]);
-  const days = dailyRows(cov);
-  const out = h('div', { class: 'screen charts' }, h('div', { class: 'title-row' }, h('h1', {}, t('charts_title')), h('span', { class: 'muted' }, `${t('as_of')} ${date(asOf)}`)));
-  // 1. daily doses with the target rate
-  const series = [
-    { name: t('first'), values: days.map((d) => d.first), area: true },
-    { name: t('second'), values: days.map((d) => d.second) },
-    { name: t('booster'), values: days.map((d) => d.booster) },
-  ];
-  const tg = list(targetsRes, 'targets').find((x) => !x.region && (x.measure === 'first' || !x.measure));
-  if (tg && tg.from && tg.to) {
-    const span = (Date.parse(tg.to) - Date.parse(tg.from)) / 86400000 + 1;
-    if (span > 0) series.push({ name: `${t('target_rate')} (${num(tg.value)} ${t('by')} ${date(tg.to)})`, values: days.map((d) => (d.date >= tg.from && d.date <= tg.to ? tg.value / span : null)), dash: true, color: '#c0392b' });
-  }
-  out.append(h('section', { class: 'card' }, days.length ? lineChart({ labels: days.map((d) => d.date), series, fmt: num, xfmt: (s) => date(s).replace(/\s?\d{4}.*$/, ''), caption: t('daily_doses') }) : h('p', {}, t('no_data'))));
-  // 2. coverage by region
-  const rows = regionRows(ov).sort((a, b) => (b.firstPct || 0) - (a.firstPct || 0));
-  out.append(h('section', { class: 'card' }, hbars({ rows: rows.map((x) => ({ label: rname(x.code), href: '#/region/' + x.code, values: [x.firstPct || 0, x.fullPct || 0] })), series: [{ name: t('first') }, { name: t('full_cov') }], fmt: (v) => pct(v), caption: t('cum_cov_region') })));
-  // 3. stock by component, weekly
-  const weeks = [];
-  for (let d = Date.parse(asOf); d >= Date.parse(from) && weeks.length < 10; d -= 7 * 86400000) weeks.unshift(isoDay(new Date(d)));
-  const stocks = await Promise.all(weeks.map((w) => get('stock', { as_of: w }).catch(() => null)));
-  const keys = new Map();
-  stocks.forEach((s, wi) => list(s, 'lines').forEach((ln) => {
-    const k = `${ln.product} ${ln.component}`;
-    if (!keys.has(k)) keys.set(k, new Array(weeks.length).fill(0));
-    keys.get(k)[wi] += (+ln.on_hand || 0) + (+ln.in_transit || 0);
-  }));
-  out.append(h('section', { class: 'card' }, keys.size ? lineChart({ labels: weeks, series: [...keys].map(([name, values]) => ({ name, values })), fmt: num, xfmt: (s) => date(s).replace(/\s?\d{4}.*$/, ''), caption: t('stock_over_time') }) : h('p', {}, t('no_data'))));
-  // 4. supply tranches
-  const tr = [];
-  for (const a of list(supply, 'agreements')) for (const x of a.tranches || []) tr.push({ label: `${a.product} ${x.id}`, expected: x.doses, delivered: x.delivered, date: x.expected, status: x.status, agreement: a.id });
-  tr.sort((a, b) => String(a.date).localeCompare(String(b.date)));
-  const shown = tr.filter((x) => x.date <= asOf || x.delivered > 0).slice(-12);
-  out.append(h('section', { class: 'card' }, shown.length ? groupedBars({ groups: shown.map((x) => x.label), series: [{ name: t('expected'), values: shown.map((x) => x.expected), color: '#9ecae1' }, { name: t('delivered'), values: shown.map((x) => x.delivered), color: '#08519c' }], fmt: num, caption: t('supply_tranches') }) : h('p', {}, t('no_data')),
-    table([
-      { label: t('shipment'), cell: (x) => x.label },
-      { label: t('expected'), cell: (x) => date(x.date) },
-      { label: t('doses'), num: true, cell: (x) => num(x.expected) },
-      { label: t('delivered'), num: true, cell: (x) => num(x.delivered) },
-      { label: t('status'), cell: (x) => h('span', { class: 'status ' + x.status }, t(x.status)) },
-    ], tr)));
-  return out;
-}
-
-// ---------- drill-down ----------
-async function region(r) {
-  await regions();
-  const code = r.args[0];
-  const asOf = r.q.get('as_of') || (await latestDate());
-  const [ov, cov, st] = await Promise.all([
-    get('overview', { as_of: asOf }),
-    get('coverage', { region: code, from: '2021-02-01', to: asOf }).catch(() => null),
-    get('stock', { region: code, as_of: asOf }).catch(() => null),
-  ]);
-  const row = regionRows(ov).find((x) => x.code === code) || {};
-  const tot = list(st, 'regions').find((x) => x.region === code) || {};
-  const out = h('div', { class: 'screen region', 'data-region': code },
-    h('p', {}, h('a', { href: '#/overview' }, '← ' + t('nav_overview'))),
-    h('h1', {}, rname(code)),
-    h('section', { class: 'figures' },
-      figure('population', t('population'), row.population),
-      figure('people_first', t('people_first'), row.first, pct(row.firstPct)),
-      figure('people_full', t('people_full'), row.full, pct(row.fullPct)),
-      figure('on_hand', t('stock'), tot.on_hand ?? row.stock),
-      figure('at_points', t('at_points'), tot.at_points),
-      figure('in_transit', t('in_transit'), tot.in_transit),
-      figure('administered', t('administered'), tot.administered)));
-  const days = dailyRows(cov);
-  if (days.length) out.append(h('section', { class: 'card' }, lineChart({ labels: days.map((d) => d.date), series: [{ name: t('first'), values: days.map((d) => d.first), area: true }, { name: t('second'), values: days.map((d) => d.second) }, { name: t('booster'), values: days.map((d) => d.booster) }], fmt: num, xfmt: (s) => date(s).replace(/\s?\d{4}.*$/, ''), caption: t('daily_doses'), height: 200 })));
-  if (!signedIn()) { out.append(h('p', { class: 'note' }, t('public_note'))); return out; }
-  try {
-    const places = list(await get('places', { region: code }), 'places');
-    const col = [
-      { label: t('name'), cell: (p) => h('a', { href: '#/place/' + encodeURIComponent(p.id), 'data-place': p.id }, p.name || p.id) },
-      { label: t('kind'), cell: (p) => p.kind },
-      { label: t('stock'), num: true, cell: (p) => num(p.on_hand) },
-      { label: t('administered'), num: true, cell: (p) => num(p.doses_administered) },
-    ];
-    out.append(h('section', { class: 'card' }, h('h2', {}, t('warehouses')), table(col, places.filter((p) => p.kind !== 'point'))));
-    out.append(h('section', { class: 'card' }, h('h2', {}, t('points')), table(col, places.filter((p) => p.kind === 'point'))));
-  } catch (e) { out.append(errorBox(e)); }
-  return out;
-}
-
-function lotRows(lots) {
-  return table([
-    { label: t('lot'), cell: (l) => l.lot || l.id },
-    { label: t('product'), cell: (l) => l.product },
-    { label: t('component'), cell: (l) => l.component },
-    { label: t('expiry'), cell: (l) => date(l.expiry) },
-    { label: t('doses'), num: true, cell: (l) => num(l.doses ?? l.on_hand) },
-    { label: t('status'), cell: (l) => h('span', { class: 'status ' + l.status }, t(l.status) + (l.held ? ` (${t('held')} ${l.held})` : '')) },
-  ], lots);
-}
-
-async function place(r) {
-  await regions();
-  const id = r.args[0];
-  const [pl, st] = await Promise.all([get('places/' + encodeURIComponent(id)).catch(() => null), get('places/' + encodeURIComponent(id) + '/stock')]);
-  const lots = list(st, 'lots');
-  const regionCode = pl?.region;
-  return h('div', { class: 'screen place', 'data-place': id },
-    h('p', {}, regionCode ? h('a', { href: '#/region/' + regionCode }, '← ' + rname(regionCode)) : h('a', { href: '#/overview' }, '← ' + t('nav_overview'))),
-    h('h1', {}, pl?.name || id),
-    h('p', { class: 'muted' }, [pl?.kind, id, regionCode ? rname(regionCode) : null].filter(Boolean).join(' · ')),
-    h('section', { class: 'figures' }, figure('on_hand', t('stock'), lots.reduce((a, l) => a + (+l.doses || 0), 0)), pl ? figure('administered', t('administered'), pl.doses_administered) : null),
-    h('section', { class: 'card' }, h('h2', {}, t('point_stock')), lotRows(lots)),
-    pl?.kind === 'point' && canWrite() ? h('p', {}, h('a', { class: 'button primary', href: '#/dose?place=' + encodeURIComponent(id) }, t('nav_dose'))) : null);
-}
-
-async function shipments() {
-  await regions();
-  const sh = list(await get('shipments', { in_transit: 'true' }), 'shipments');
-  return h('div', { class: 'screen shipments', 'data-count': sh.length }, h('h1', {}, t('shipments_title')),
-    h('section', { class: 'card' }, table([
-      { label: t('shipment'), cell: (s) => s.shipment },
-      { label: t('from'), cell: (s) => s.from },
-      { label: t('to'), cell: (s) => s.to },
-      { label: t('occurred'), cell: (s) => date(s.occurred) },
-      { label: t('doses'), num: true, cell: (s) => num((s.lines || []).reduce((a, l) => a + (+l.doses || 0), 0) || s.doses) },
-      { label: '', cell: (s) => (canWrite() ? h('a', { href: '#/shipment?receive=' + encodeURIComponent(s.shipment) }, t('receive')) : '') },
-    ], sh)));
-}
-
-async function lots() {
-  const [ls, ae] = await Promise.all([get('lots'), get('aefi').catch(() => null)]);
-  const all = list(ls, 'lots');
-  const flagged = all.filter((l) => l.status !== 'released' || (+l.aefi || 0) > 0);
-  const aefis = list(ae, 'aefi', 'aefis', 'reports');
-  return h('div', { class: 'screen lots' }, h('h1', {}, t('lots_title')),
-    h('section', { class: 'card' }, table([
-      { label: t('lot'), cell: (l) => l.id },
-      { label: t('product'), cell: (l) => `${l.product} ${l.component}` },
-      { label: t('expiry'), cell: (l) => date(l.expiry) },
-      { label: t('status'), cell: (l) => h('span', { class: 'status ' + l.status }, t(l.status)) },
-      { label: t('aefi'), num: true, cell: (l) => `${num(l.aefi)} (${num(l.aefi_serious)} ${t('serious')})` },
-      { label: t('stock'), num: true, cell: (l) => num(l.on_hand) },
-      { label: t('reason'), cell: (l) => l.suspended_reason || '' },
-    ], flagged)),
-    aefis.length ? h('section', { class: 'card' }, h('h2', {}, t('aefi')), table([
-      { label: 'ID', cell: (a) => a.id },
-      { label: t('lot'), cell: (a) => a.lot },
-      { label: t('serious'), cell: (a) => (a.serious ? '✔' : '') },
-      { label: t('occurred'), cell: (a) => date(a.onset) },
-      { label: '', cell: (a) => a.description || '' },
-    ], aefis)) : null);
-}
-
 // ---------- forms ----------
 
 /** field builds a labelled input with an error slot named after the API field. */
-function field(name, label, input, help) {
+export function field(name, label, input, help) {
   input.id = input.id || 'f-' + name;
   input.name = name;
   const err = h('p', { class: 'field-error', id: input.id + '-err', 'data-field': name, 'aria-live': 'polite' });
@@ -553,7 +370,7 @@ function field(name, label, input, help) {
   return h('div', { class: 'field', 'data-for': name }, h('label', { for: input.id }, label), input, help ? h('p', { class: 'help', id: input.id + '-help' }, help) : null, err);
 }
 
-function clearErrors(form) {
+export function clearErrors(form) {
   form.querySelectorAll('.field-error').forEach((e) => { e.textContent = ''; });
   form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
   const s = form.querySelector('.form-status');
@@ -561,10 +378,8 @@ function clearErrors(form) {
 }
 
 /** showError puts a server error next to its field (or at the form's foot) and focuses that field. */
-function showError(form, e, aliases = {}) {
-  let msg = e.message;
-  if (e.status === 403) msg = t('forbidden') + ' ' + e.message;
-  if (e.status === 401) msg = t('unauthorized') + ' ' + e.message;
+export function showError(form, e, aliases = {}) {
+  const msg = errorText(e);
   const fname = aliases[e.field] || e.field;
   const slot = fname && form.querySelector(`.field-error[data-field="${CSS.escape(fname)}"]`);
   const status = form.querySelector('.form-status');
@@ -578,7 +393,7 @@ function showError(form, e, aliases = {}) {
   status.dataset.status = e.status || '';
 }
 
-function ok(form, text) {
+export function ok(form, text) {
   const s = form.querySelector('.form-status');
   s.textContent = text;
   s.className = 'form-status success';
@@ -590,11 +405,17 @@ function toISO(local) {
   return Number.isNaN(d.getTime()) ? local : d.toISOString();
 }
 
+function iinHint(c, value) {
+  if (!value) return '';
+  if (c.ok) return t('iin_ok');
+  if (c.code === 'length') return t('iin_len', { n: c.n });
+  return t('iin_' + (c.code === 'check' ? 'bad' : c.code));
+}
+
 async function dose(r) {
-  await regions();
-  const latest = await latestDate();
-  const points = list(await get('places', { kind: 'point' }), 'places');
-  const placeSel = h('select', { required: true }, h('option', { value: '' }, t('choose')), points.map((p) => h('option', { value: p.id }, `${p.name || p.id} (${rname(p.region)})`)));
+  const { asOf } = await days(r);
+  const points = await places({ kind: 'point' });
+  const placeSel = h('select', { required: true }, h('option', { value: '' }, t('choose')), points.map((p) => h('option', { value: p.id }, `${placeName(p.id)} (${rname(p.region)})`)));
   const want = r.q.get('place');
   if (want) {
     if (!points.some((p) => p.id === want)) placeSel.append(h('option', { value: want }, want));
@@ -603,15 +424,14 @@ async function dose(r) {
   const iin = h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, pattern: '[0-9]{12}', required: true, spellcheck: 'false' });
   const iinLive = h('p', { class: 'iin-live', id: 'iin-live', 'aria-live': 'polite' });
   const lotSel = h('select', { required: true });
-  const at = h('input', { type: 'datetime-local', required: true, value: `${latest}T10:00` });
+  const at = h('input', { type: 'datetime-local', required: true, value: `${asOf}T10:00` });
   const vacc = h('input', { type: 'text', required: true, autocomplete: 'name' });
   const status = h('p', { class: 'form-status', role: 'status', id: 'dose-status' });
   const result = h('div', { id: 'dose-result', 'aria-live': 'polite' });
 
   const checkLive = () => {
     const c = checkIIN(iin.value);
-    const txt = c.code === 'ok' ? t('iin_ok') : c.code === 'length' ? t('iin_len', { n: c.n }) : t('iin_' + (c.code === 'check' ? 'bad' : c.code));
-    iinLive.textContent = iin.value ? txt : '';
+    iinLive.textContent = iinHint(c, iin.value);
     iinLive.className = 'iin-live ' + (c.ok ? 'valid' : iin.value.length >= 12 || c.code === 'digits' ? 'invalid' : '');
     iin.setAttribute('aria-invalid', iin.value && !c.ok && (iin.value.length >= 12 || c.code === 'digits') ? 'true' : 'false');
     iin.dataset.valid = c.ok ? 'true' : 'false';
@@ -627,7 +447,7 @@ async function dose(r) {
       const usable = ls.filter((l) => l.status === 'released' && !l.held && +l.doses > 0);
       lotSel.replaceChildren(h('option', { value: '' }, usable.length ? t('choose') : t('no_stock')),
         ...ls.map((l) => h('option', { value: l.lot, disabled: !usable.includes(l), 'data-product': l.product, 'data-component': l.component },
-          `${l.lot} — ${l.product} ${l.component} · ${num(l.doses)} · ${t('expiry')} ${date(l.expiry)}${l.status !== 'released' ? ' · ' + t(l.status) : ''}`)));
+          `${l.lot} — ${productName(l.product)} ${l.component} · ${num(l.doses)} · ${t('expiry')} ${date(l.expiry)}${l.status !== 'released' ? ' · ' + t(l.status) : ''}`)));
       if (usable.length === 1) lotSel.value = usable[0].lot;
     } catch (e) {
       lotSel.replaceChildren(h('option', { value: '' }, e.status === 403 ? t('forbidden') : t('error')));
@@ -648,7 +468,7 @@ async function dose(r) {
       const d = res.dose || res;
       ok(form, t('saved'));
       result.replaceChildren(h('div', { class: 'success-box', id: 'dose-saved', 'data-dose-number': d.dose_number, 'data-component': d.component },
-        t('dose_saved', { n: d.dose_number, c: d.component, p: d.product })));
+        t('dose_saved', { n: d.dose_number, c: d.component, p: productName(d.product) })));
       iin.value = ''; checkLive();
       clearCache();
       loadLots();
@@ -674,7 +494,7 @@ function personForm() {
   const live = h('p', { class: 'iin-live', 'aria-live': 'polite' });
   iin.addEventListener('input', () => {
     const c = checkIIN(iin.value);
-    live.textContent = !iin.value ? '' : c.ok ? t('iin_ok') : c.code === 'length' ? t('iin_len', { n: c.n }) : t('iin_' + (c.code === 'check' ? 'bad' : c.code));
+    live.textContent = iinHint(c, iin.value);
     live.className = 'iin-live ' + (c.ok ? 'valid' : iin.value.length >= 12 ? 'invalid' : '');
   });
   const fam = h('input', { type: 'text', required: true, id: 'p-family' });
@@ -698,19 +518,19 @@ function personForm() {
   return form;
 }
 
+function kindLabel(kind) { return t('kind_' + kind); }
+
 async function shipment(r) {
-  await regions();
-  const latest = await latestDate();
-  const [pls, lotsRes, transit] = await Promise.all([get('places'), get('lots').catch(() => null), get('shipments', { in_transit: 'true' }).catch(() => null)]);
-  const places = list(pls, 'places');
-  const opt = (p) => h('option', { value: p.id }, `${p.name || p.id} · ${p.kind}${p.region ? ' · ' + rname(p.region) : ''}`);
-  const from = h('select', { required: true }, h('option', { value: '' }, t('choose')), places.filter((p) => p.kind !== 'point').map(opt));
-  const to = h('select', { required: true }, h('option', { value: '' }, t('choose')), places.filter((p) => p.kind !== 'national').map(opt));
+  const { asOf } = await days(r);
+  const [pls, lotsRes, transit] = await Promise.all([places(), get('lots').catch(() => null), get('shipments', { in_transit: 'true' }).catch(() => null)]);
+  const opt = (p) => h('option', { value: p.id }, `${placeName(p.id)} · ${kindLabel(p.kind)}${p.region ? ' · ' + rname(p.region) : ''}`);
+  const from = h('select', { required: true }, h('option', { value: '' }, t('choose')), pls.filter((p) => p.kind !== 'point').map(opt));
+  const to = h('select', { required: true }, h('option', { value: '' }, t('choose')), pls.filter((p) => p.kind !== 'national').map(opt));
   const combos = new Map();
   for (const l of list(lotsRes, 'lots')) combos.set(`${l.product}|${l.component}`, l);
-  const prod = h('select', { required: true }, h('option', { value: '' }, t('choose')), [...combos.keys()].map((k) => h('option', { value: k }, k.replace('|', ' · '))));
+  const prod = h('select', { required: true }, h('option', { value: '' }, t('choose')), [...combos.keys()].map((k) => h('option', { value: k }, `${productName(k.split('|')[0])} · ${k.split('|')[1]}`)));
   const doses = h('input', { type: 'number', min: 1, step: 1, required: true, inputmode: 'numeric' });
-  const occurred = h('input', { type: 'datetime-local', required: true, value: `${latest}T09:00` });
+  const occurred = h('input', { type: 'datetime-local', required: true, value: `${asOf}T09:00` });
   const sid = h('input', { type: 'text', required: true, value: 'SH-' + newKey().slice(0, 8).toUpperCase() });
   const dForm = h('form', { class: 'card', id: 'dispatch-form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -724,14 +544,14 @@ async function shipment(r) {
   } },
   h('h1', {}, t('dispatch_title')),
   field('shipment', t('shipment'), sid), field('from', t('from'), from), field('to', t('to'), to),
-  field('product', t('product') + ' / ' + t('component'), prod), field('doses', t('doses'), doses), field('occurred', t('occurred'), occurred),
+  field('product', t('product') + ' / ' + t('component'), prod), field('doses', t('doses_h'), doses), field('occurred', t('occurred'), occurred),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('dispatch'))),
   h('p', { class: 'form-status', role: 'status' }));
 
   const ships = list(transit, 'shipments');
-  const shipSel = h('select', { required: true }, h('option', { value: '' }, t('choose')), ships.map((s) => h('option', { value: s.shipment }, `${s.shipment}: ${s.from} → ${s.to} (${date(s.occurred)})`)));
+  const shipSel = h('select', { required: true }, h('option', { value: '' }, t('choose')), ships.map((s) => h('option', { value: s.shipment }, `${s.shipment}: ${placeName(s.from)} → ${placeName(s.to)} (${date(s.occurred)})`)));
   if (r.q.get('receive')) shipSel.value = r.q.get('receive');
-  const rOcc = h('input', { type: 'datetime-local', required: true, value: `${latest}T15:00` });
+  const rOcc = h('input', { type: 'datetime-local', required: true, value: `${asOf}T15:00` });
   const rForm = h('form', { class: 'card', id: 'receive-form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     clearErrors(rForm);
@@ -748,10 +568,11 @@ async function shipment(r) {
   return h('div', { class: 'screen shipment' }, dForm, rForm);
 }
 
-// helpers shared with the plan and certificate screens (plan.js, certs.js)
-export { app, table, figure, field, clearErrors, showError, ok, errorBox, go, latestDate, regions, rname, dailyRows, isoDay, signedIn, canWrite, isAdmin };
-
 // ---------- start ----------
+await loadI18n();
+document.getElementById('menu-btn').addEventListener('click', () => setMenu(!document.body.classList.contains('menu-open')));
+let resizeTimer = 0;
+window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitNav, 100); });
 window.addEventListener('hashchange', route);
 // signing in or out in another tab changes who we are here too
 window.addEventListener('storage', (e) => { if (e.key === 'vaxtrace.token') { app.me = null; clearCache(); route(); } });

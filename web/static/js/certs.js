@@ -10,6 +10,9 @@ import { h, app, field, clearErrors, showError, ok, signedIn } from './app.js';
 
 const STEPS = ['input', 'prefix', 'base45', 'zlib', 'cose', 'kid', 'signature', 'cwt', 'schema', 'expiry', 'key_usage', 'revocation'];
 const stepLabel = (s) => (STEPS.includes(s) ? t('step_' + s) : s);
+const CODES = ['input_too_large', 'empty_input', 'qr_decode', 'prefix', 'base45', 'zlib', 'cose', 'unknown_kid', 'bad_signature', 'cwt', 'schema', 'not_yet_valid', 'expired', 'dsc_validity', 'key_usage', 'revoked'];
+/** codeReason says in the chosen language why verification failed (the verifier's precise English reason follows). */
+const codeReason = (c) => (CODES.includes(c) ? t('vcode_' + c) : c || '');
 
 let printURL = null; // the blob URL of the last printable page (revoked when replaced)
 
@@ -157,7 +160,8 @@ function verdict(res) {
     h('p', { class: 'verdict-head' }, h('span', { class: 'verdict-mark', 'aria-hidden': 'true' }, okv ? '✔' : '✘'), ' ',
       h('strong', { id: 'verify-verdict' }, okv ? t('verify_valid') : t('verify_invalid')),
       res.code && !okv ? h('span', { class: 'muted' }, ` · ${t('verify_code')}: ${res.code}`) : null),
-    !okv && res.reason ? h('p', { class: 'verdict-reason', id: 'verify-reason' }, h('strong', {}, t('verify_reason') + ': '), stepLabel(res.step) ? `[${stepLabel(res.step)}] ` : '', h('span', { lang: 'en' }, res.reason)) : null,
+    !okv && res.reason ? h('p', { class: 'verdict-reason', id: 'verify-reason' }, h('strong', {}, t('verify_reason') + ': '), stepLabel(res.step) ? `[${stepLabel(res.step)}] ` : '',
+      codeReason(res.code), h('span', { class: 'muted small reason-detail', lang: 'en' }, ' (' + res.reason + ')')) : null,
     h('ol', { class: 'steps' }, steps.map((s) => h('li', { class: s.ok ? 'ok' : 'bad', 'data-step': s.step },
       h('span', { class: 'step-mark', 'aria-label': s.ok ? t('verify_step_ok') : t('verify_step_bad') }, s.ok ? '✔' : '✘'), ' ',
       h('span', { class: 'step-name' }, stepLabel(s.step)),

@@ -89,3 +89,13 @@ export function drawMap(gj, { value, breaks, colors, onSelect, label }) {
 }
 
 export function featureName(f) { return regionName(f.properties); }
+
+/** quantBreaks splits values into six classes of about equal size. */
+export function quantBreaks(vals) {
+  if (!vals.length) return [1, 2, 3, 4, 5];
+  const s = [...vals].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const b = [q(1 / 6), q(2 / 6), q(3 / 6), q(4 / 6), q(5 / 6)];
+  for (let i = 1; i < b.length; i++) if (b[i] <= b[i - 1]) b[i] = b[i - 1] + 1e-9;
+  return b;
+}
