@@ -30,8 +30,14 @@ func runExport(ctx context.Context, args []string) error {
 	mode := fs.String("mode", "known", "owid: known (as known now or at --known-at) or published (each day as its publication showed it)")
 	knownAt := fs.String("known-at", "", "owid: figures as known at the end of this day")
 	region := fs.String("region", "", "fhir: only this region")
+	source := fs.String("source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "owid: the source_url column (env VAXTRACE_OWID_SOURCE_URL): the page the figures are published on")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if what == "owid" {
+		if err := vaxtrace.CheckSourceURL("source-url", *source); err != nil {
+			return err
+		}
 	}
 	eng, keys, err := sf.open(ctx, 0)
 	if err != nil {
@@ -74,7 +80,7 @@ func runExport(ctx context.Context, args []string) error {
 					err = vaxtrace.WithField(err2, "as-of")
 				}
 			}
-			rows = s.OWIDRows(to, kf, "Kazakhstan", "vaxtrace")
+			rows = s.OWIDRows(to, kf, "Kazakhstan", *source)
 		})
 		if err != nil {
 			return err

@@ -30,7 +30,11 @@ func runServe(ctx context.Context, args []string) error {
 	sf.add(fs)
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
 	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often (PostgreSQL deployments, e.g. 200ms)")
+	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := vaxtrace.CheckSourceURL("owid-source-url", owidSource); err != nil {
 		return err
 	}
 	if *poll == 0 {
@@ -52,8 +56,11 @@ func runServe(ctx context.Context, args []string) error {
 // planning, FHIR); each file that has one registers itself here.
 var mounts []func(api *httpapi.Server, eng *engine.Engine, keys *pii.Keys, sf storeFlags) error
 
+// owidSource is the OWID export's source_url (serve --owid-source-url).
+var owidSource = env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource)
+
 func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string) error {
-	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler()})
+	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), SourceURL: owidSource})
 	for _, m := range mounts {
 		if err := m(h, eng, keys, sf); err != nil {
 			return err
