@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"vaxtrace"
@@ -138,7 +139,7 @@ func runToken(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.add(fs)
 	name := fs.String("name", "", "token name (unique; shown in the journal as the actor)")
-	role := fs.String("role", "", "admin | region | point | auditor | public")
+	role := fs.String("role", "", "admin | region | point | auditor | public | migration (loads another registry's history with its recording times; national write scope, no certificates)")
 	region := fs.String("region", "", "region code for a regional coordinator (e.g. KZ-AKM)")
 	place := fs.String("place", "", "place id for a vaccination point (e.g. VP-AKM-01)")
 	revoke := fs.Bool("revoke", false, "revoke the named token instead")
@@ -157,7 +158,7 @@ func runToken(ctx context.Context, args []string) error {
 		return j.RevokeToken(ctx, *name)
 	}
 	if !vaxtrace.ValidRole(*role) {
-		return vaxtrace.FieldError("role", "must be admin, region, point, auditor or public")
+		return vaxtrace.FieldError("role", "must be one of %s", strings.Join(vaxtrace.Roles, ", "))
 	}
 	if *role == vaxtrace.RoleRegion && *region == "" {
 		return vaxtrace.FieldError("region", "required for role region")
