@@ -127,6 +127,21 @@ func (c *rowCtx) time(col string) time.Time {
 	return t
 }
 
+// recorded parses the optional "recorded" column (when the registry the
+// file comes from knew the record) against the row's occurrence time.
+func (c *rowCtx) recorded(occurred time.Time) time.Time {
+	v := c.rec.get("recorded")
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := vaxtrace.ParseRecorded(v, occurred)
+	if err != nil {
+		c.fail("recorded", "must be a time in RFC 3339 (2021-03-19T10:00:00+06:00) or a date YYYY-MM-DD, the day it was known (got %q)", v)
+		return time.Time{}
+	}
+	return t
+}
+
 func (c *rowCtx) bool(col string) bool {
 	v := c.rec.get(col)
 	b, ok := parseBool(v)
@@ -489,6 +504,7 @@ func (p *parser) shipments(recs []*record) {
 		comp string
 		n    int64
 		at   time.Time
+		rec  time.Time
 	}
 	firsts := map[*group]*rowCtx{}
 	lots := map[*group]dupCheck{}
@@ -502,6 +518,7 @@ func (p *parser) shipments(recs []*record) {
 			c.fail("to", "must differ from the origin")
 		}
 		l := line{c: c, at: c.time("dispatched"), lot: c.opt("lot"), n: c.qty("doses")}
+		l.rec = c.recorded(l.at)
 		if l.lot == "" {
 			l.prod, l.comp = c.opt("product"), c.opt("component")
 			if l.prod == "" {
@@ -513,7 +530,7 @@ func (p *parser) shipments(recs []*record) {
 			if first == nil {
 				firsts[gr] = c
 			}
-			for _, col := range []string{"from", "to", "dispatched"} {
+			for _, col := range []string{"from", "to", "dispatched", "recorded"} {
 				consistent(gr, c, first, col, "shipment")
 			}
 			if len(gr.lines) > 1 && l.lot == "" {
@@ -532,6 +549,7 @@ func (p *parser) shipments(recs []*record) {
 		parsed = append(parsed, l)
 	}
 	out := map[*group]*vaxtrace.ShipmentDispatched{}
+	recTimes := map[*group]time.Time{}
 	for i, l := range parsed {
 		gr := grs[i]
 		if gr == nil || len(gr.bad) > 0 {
@@ -541,6 +559,7 @@ func (p *parser) shipments(recs []*record) {
 		if s == nil {
 			s = &vaxtrace.ShipmentDispatched{Shipment: gr.key, From: l.c.opt("from"), To: l.c.opt("to"), Occurred: l.at, Lines: []vaxtrace.ShipmentLine{}}
 			out[gr] = s
+			recTimes[gr] = l.rec
 		}
 		if l.lot == "" {
 			s.Product, s.Component, s.Doses = l.prod, l.comp, l.n
@@ -557,7 +576,7 @@ func (p *parser) shipments(recs []*record) {
 		if len(s.Lines) == 0 {
 			s.Lines = nil
 		}
-		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: []Command{{Key: "shipment:" + s.Shipment, Data: *s}}})
+		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: []Command{{Key: "shipment:" + s.Shipment, Data: *s, Recorded: recTimes[gr], Occurred: s.Occurred}}})
 	}
 }
 
@@ -582,8 +601,9 @@ func (p *parser) receipts(recs []*record) {
 		if v.Tranche != "" && v.Agreement == "" {
 			c.fail("agreement", "required when a tranche is given")
 		}
+		recorded := c.recorded(v.Occurred)
 		if c.ok() {
-			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "receipt:" + v.Receipt + ":" + v.Lot, Data: v}}})
+			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "receipt:" + v.Receipt + ":" + v.Lot, Data: v, Recorded: recorded, Occurred: v.Occurred}}})
 		}
 	}
 }
@@ -596,6 +616,7 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 		iin    string
 		person vaxtrace.Person
 		dose   vaxtrace.DoseAdministered
+		rec    time.Time
 	}
 	var items []item
 	ids := dupCheck{}
@@ -649,6 +670,7 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 		d.Lot = c.req("lot")
 		d.Vaccinator = c.req("vaccinator")
 		d.Override = c.opt("override")
+		it.rec = c.recorded(d.At)
 		if !pr.ID.IsZero() {
 			if first := people[pr.ID]; first == nil {
 				people[pr.ID] = c
@@ -675,9 +697,9 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 			registered[it.person.ID] = true
 			pr := it.person
 			pr.IINSealed = keys.Seal(it.iin)
-			cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}})
+			cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}, Recorded: it.rec})
 		}
-		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose})
+		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose, Recorded: it.rec, Occurred: it.dose.At})
 		p.f.Rows = append(p.f.Rows, Row{Line: it.line, Lines: []int{it.line}, Cmds: cmds})
 	}
 }

@@ -84,10 +84,13 @@ var administeringProvider = CodeableConcept{Coding: []Coding{{System: performerS
 // fhirTime formats a time as an R4 dateTime/instant in UTC.
 func fhirTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// VaccineCode returns the codings of a product in the fixed order CVX,
-// ICD-11, EU DCC product, SNOMED CT.
+// VaccineCode returns the codings of a product in the fixed order vaxtrace
+// product code, CVX, ICD-11, EU DCC product, SNOMED CT. The first names
+// the product unambiguously where CVX does not (Sinopharm BIBP and
+// Hayat-Vax share CVX 510).
 func VaccineCode(p *vaxtrace.Product) CodeableConcept {
 	cc := CodeableConcept{Text: p.Name}
+	cc.Coding = append(cc.Coding, Coding{System: ProductSystem, Code: p.Code, Display: p.Name})
 	if p.Codes.CVX != "" {
 		cc.Coding = append(cc.Coding, Coding{System: CVXSystem, Code: p.Codes.CVX})
 	}
@@ -177,7 +180,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	} else {
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
-	im.Patient = &Reference{Reference: "Patient/" + d.Person.String()}
+	im.Patient = patientReference(d)
 	im.OccurrenceDateTime = fhirTime(d.At)
 	if !d.Recorded.IsZero() {
 		im.Recorded = fhirTime(d.Recorded)
@@ -211,6 +214,27 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 		}}
 	}
 	return im
+}
+
+// patientReference refers to the dose's person by resource id and, for a
+// person without an IIN, by the portable person identifier; a person with
+// an IIN gets the IIN identifier from withPatientIIN once it is opened. An
+// importer with other keys resolves the reference by that business
+// identifier (the resource id is a keyed hash of this installation).
+func patientReference(d *vaxtrace.DoseState) *Reference {
+	r := &Reference{Reference: "Patient/" + d.Person.String()}
+	if p := d.PersonOf(); p != nil && p.IINSealed == "" {
+		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person.String()}
+	}
+	return r
+}
+
+// withPatientIIN adds the person's IIN to the Immunization's patient
+// reference as its business identifier.
+func withPatientIIN(im *Immunization, iin string) {
+	if im.Patient != nil {
+		im.Patient.Identifier = &Identifier{System: IINSystem, Value: iin}
+	}
 }
 
 // personVisible reports whether the person is in scope for region ("" = all):
@@ -327,6 +351,9 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					return err
 				}
 				it.pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+				for j := range it.doses {
+					withPatientIIN(&it.doses[j], iin)
+				}
 			}
 			line = append(appendPatient(line[:0], &it.pt), '\n')
 			if _, err := pw.Write(line); err != nil {

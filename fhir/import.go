@@ -68,11 +68,19 @@ type Importer struct {
 	MaxEntryBytes int
 	// MaxResults caps Report.Results (default 100,000); counts stay exact.
 	MaxResults int
-	// BatchSize is the number of commands per engine batch (default 256).
+	// BatchSize is the number of commands per engine batch (default 4096;
+	// each batch is one group commit, one fsync).
 	BatchSize int
 	// Recorded, when set, returns the recording time to use for a command
-	// (zero: now). By default Immunization.recorded is used when present.
+	// (zero: now). By default Immunization.recorded is used when present
+	// and the actor has the migration role (the only role that may record
+	// in the past; for any other role the registry records when it learns
+	// the dose, now).
 	Recorded func(resourceType string) time.Time
+	// Rejected, when set, is called with every rejected entry as it is
+	// decided, however many there are (Report.Results is capped at
+	// MaxResults); an error it returns stops the import.
+	Rejected func(EntryResult) error
 }
 
 // Import imports with a strict Importer. format is "bundle" or "ndjson".
@@ -136,7 +144,8 @@ type run struct {
 	slots   []slot
 	cmds    []engine.Command
 	pendPat map[vaxtrace.PersonID]bool // persons registered in the pending batch
-	codes   map[string]string          // codeKey(system, code) -> product code
+	codes   map[string][]string        // codeKey(system, code) -> product codes having it
+	now     time.Time
 }
 
 // Import reads r (format "bundle" or "ndjson") and submits each Patient and
@@ -145,7 +154,7 @@ type run struct {
 // bundle, an oversized bundle entry, a wrong Bundle type, cancellation);
 // per-resource problems are in the Report.
 func (im *Importer) Import(ctx context.Context, eng *engine.Engine, keys *pii.Keys, actor vaxtrace.Principal, r io.Reader, format string) (Report, error) {
-	ru := &run{im: im, ctx: ctx, eng: eng, keys: keys, actor: actor, refs: map[string]vaxtrace.PersonID{}, pendPat: map[vaxtrace.PersonID]bool{}}
+	ru := &run{im: im, ctx: ctx, eng: eng, keys: keys, actor: actor, refs: map[string]vaxtrace.PersonID{}, pendPat: map[vaxtrace.PersonID]bool{}, now: time.Now()}
 	var err error
 	switch format {
 	case "bundle":
@@ -172,7 +181,7 @@ func (im *Importer) batchSize() int {
 	if im.BatchSize > 0 {
 		return im.BatchSize
 	}
-	return 256
+	return 4096
 }
 
 // add queues an entry with its commands (none: outcome already known).
@@ -189,7 +198,7 @@ func (ru *run) add(res EntryResult, cmds ...engine.Command) error {
 	return nil
 }
 
-func (ru *run) record(e EntryResult) {
+func (ru *run) record(e EntryResult) error {
 	ru.rep.Entries++
 	switch e.Outcome {
 	case Accepted:
@@ -207,9 +216,13 @@ func (ru *run) record(e EntryResult) {
 	}
 	if len(ru.rep.Results) >= max {
 		ru.rep.Truncated = true
-		return
+	} else {
+		ru.rep.Results = append(ru.rep.Results, e)
 	}
-	ru.rep.Results = append(ru.rep.Results, e)
+	if e.Outcome == Rejected && ru.im.Rejected != nil {
+		return ru.im.Rejected(e)
+	}
+	return nil
 }
 
 func (ru *run) flush() error {
@@ -238,7 +251,9 @@ func (ru *run) flush() error {
 				}
 			}
 		}
-		ru.record(e)
+		if err := ru.record(e); err != nil {
+			return err
+		}
 	}
 	ru.slots = ru.slots[:0]
 	ru.cmds = ru.cmds[:0]
@@ -657,9 +672,14 @@ func (ru *run) immunization(m *Immunization, fullURL string) ([]engine.Command, 
 		return nil, invalid("occurrenceDateTime", "%v", err)
 	}
 	var recorded time.Time
-	if m.Recorded != "" {
+	if m.Recorded != "" && ru.actor.Role == vaxtrace.RoleMigration {
+		// the time the source registry knew the dose, kept by a migration
+		// only; any other role records it when vaxtrace learns it (now)
 		if recorded, err = ParseDateTime(m.Recorded); err != nil {
 			return nil, invalid("recorded", "%v", err)
+		}
+		if err := vaxtrace.CheckRecorded(ru.actor, "recorded", at, recorded, ru.now); err != nil {
+			return nil, invalid("recorded", "%s", vaxtrace.ErrorMessage(err))
 		}
 	}
 	if ru.im.Recorded != nil {
@@ -709,16 +729,8 @@ func (ru *run) immunization(m *Immunization, fullURL string) ([]engine.Command, 
 			ru.codes = productCodes(s)
 		}
 		var prod *vaxtrace.Product
-		var codes []string
-		for _, c := range m.VaccineCode.Coding {
-			codes = append(codes, c.System+"|"+c.Code)
-			if code, ok := ru.codes[codeKey(c.System, c.Code)]; ok {
-				prod = s.Product(code)
-				break
-			}
-		}
-		if prod == nil {
-			e = notFound("vaccineCode", "no catalog product has any of the codes %s (products are matched by CVX, ICD-11 or EU DCC product code)", strings.Join(codes, ", "))
+		prod, e = ru.product(s, m)
+		if e != nil {
 			return
 		}
 		dose.Product = prod.Code
@@ -828,18 +840,25 @@ func codeKey(system, code string) string {
 	return system + "|" + code
 }
 
-// productCodes indexes the catalog by CVX, ICD-11 and EU DCC product codes
-// (each of which names one product; the generic SNOMED prophylaxis codes do
-// not and are not used for look-up). Products are visited in code order, so
-// if two products share a code the first by code wins.
-func productCodes(s *vaxtrace.State) map[string]string {
-	m := map[string]string{}
+// productCodes indexes the catalog by every code that names a product:
+// vaxtrace's own product code, CVX, ICD-11 and the EU DCC product code, and
+// SNOMED CT (which names the product or only the kind of vaccine: SNOMED
+// 1119349007 is every COVID-19 mRNA vaccine). A code may name several
+// products (CVX 510 is both Sinopharm BIBP and Hayat-Vax); the look-up
+// keeps them all and lets the other codings, the manufacturer and the lot
+// decide.
+func productCodes(s *vaxtrace.State) map[string][]string {
+	m := map[string][]string{}
 	put := func(k, v string) {
-		if _, ok := m[k]; !ok {
-			m[k] = v
+		for _, x := range m[k] {
+			if x == v {
+				return
+			}
 		}
+		m[k] = append(m[k], v)
 	}
 	for _, p := range s.Products() {
+		put(codeKey(ProductSystem, p.Code), p.Code)
 		if p.Codes.CVX != "" {
 			put(codeKey(CVXSystem, p.Codes.CVX), p.Code)
 		}
@@ -849,6 +868,11 @@ func productCodes(s *vaxtrace.State) map[string]string {
 		if p.Codes.DCCProduct != "" {
 			put(codeKey(DCCEUSystem, p.Codes.DCCProduct), p.Code)
 			put(codeKey(DCCOtherSystem, p.Codes.DCCProduct), p.Code)
+		}
+		if p.Codes.SNOMED != "" {
+			put(codeKey(SNOMEDSystem, p.Codes.SNOMED), p.Code)
+		} else if vp := p.Codes.DCCProphylaxis; isDigits(vp) {
+			put(codeKey(SNOMEDSystem, vp), p.Code)
 		}
 	}
 	return m

@@ -9,6 +9,7 @@ const (
 	DoseSystem       = "http://vaxtrace.kz/fhir/sid/dose"       // vaxtrace dose id (client-generated)
 	PlaceSystem      = "http://vaxtrace.kz/fhir/sid/place"      // vaxtrace place id
 	VaccinatorSystem = "http://vaxtrace.kz/fhir/sid/vaccinator" // vaccinator as recorded by the point
+	ProductSystem    = "http://vaxtrace.kz/fhir/sid/product"    // vaxtrace product code (catalog), the unambiguous vaccine coding
 
 	GroupExtension    = "http://vaxtrace.kz/fhir/StructureDefinition/priority-group"    // Patient: 2021 priority group (valueCode)
 	OverrideExtension = "http://vaxtrace.kz/fhir/StructureDefinition/interval-override" // Immunization: clinician's reason to accept a short interval (valueString)
