@@ -140,8 +140,8 @@ func TestSinopharmHayatVax(t *testing.T) {
 		product       string // for accepted
 		field, reason string // for rejected
 	}{
-		{cvx510, `,"lotNumber":"HB-BIBP"`, Accepted, "sinopharm-bibp", "", ""},                   // the lot decides
-		{cvx510, `,"lotNumber":"HV-0421"`, Accepted, "hayat-vax", "", ""},                        // the lot decides
+		{cvx510, `,"lotNumber":"HB-BIBP"`, Accepted, "sinopharm-bibp", "", ""},                                                          // the lot decides
+		{cvx510, `,"lotNumber":"HV-0421"`, Accepted, "hayat-vax", "", ""},                                                               // the lot decides
 		{cvx510 + `,{"system":"http://id.who.int/icd11/mms","code":"XM9FQ7"}`, `,"lotNumber":"HV-0421"`, Accepted, "hayat-vax", "", ""}, // ICD-11 decides, agreeing with the lot
 		{cvx510, ``, Rejected, "", "vaccineCode", "ambiguous: http://hl7.org/fhir/sid/cvx|510 names hayat-vax and sinopharm-bibp; vaxtrace does not guess"},
 		{cvx510 + `,{"system":"http://id.who.int/icd11/mms","code":"XM5ZJ4"}`, `,"lotNumber":"HB-BIBP"`, Rejected, "", "vaccineCode.coding[1]", "the codings disagree"},
