@@ -146,6 +146,7 @@ type run struct {
 	pendPat map[vaxtrace.PersonID]bool // persons registered in the pending batch
 	codes   map[string][]string        // codeKey(system, code) -> product codes having it
 	now     time.Time
+	flight  *flight // the batch the engine is committing
 }
 
 // Import reads r (format "bundle" or "ndjson") and submits each Patient and
@@ -166,6 +167,9 @@ func (im *Importer) Import(ctx context.Context, eng *engine.Engine, keys *pii.Ke
 	}
 	if ferr := ru.flush(); err == nil {
 		err = ferr
+	}
+	if werr := ru.wait(); err == nil {
+		err = werr
 	}
 	return ru.rep, err
 }
@@ -225,15 +229,56 @@ func (ru *run) record(e EntryResult) error {
 	return nil
 }
 
+// flush hands the pending entries to the engine as one batch and, while
+// the engine decides and commits it, returns so that the next batch can be
+// decoded and resolved; the batch before is waited for first, so batches
+// are applied in input order and at most one is in flight.
 func (ru *run) flush() error {
-	var results []engine.Result
-	if len(ru.cmds) > 0 {
-		results = ru.eng.SubmitBatch(ru.ctx, ru.cmds)
+	if err := ru.wait(); err != nil {
+		return err
 	}
-	for _, sl := range ru.slots {
+	if len(ru.slots) == 0 {
+		return ru.ctx.Err()
+	}
+	f := &flight{slots: ru.slots, cmds: ru.cmds, pend: ru.pendPat, done: make(chan struct{})}
+	ru.slots, ru.cmds, ru.pendPat = nil, nil, map[vaxtrace.PersonID]bool{}
+	ru.flight = f
+	go func() {
+		if len(f.cmds) > 0 {
+			f.results = ru.eng.SubmitBatch(ru.ctx, f.cmds)
+		}
+		close(f.done)
+	}()
+	return ru.ctx.Err()
+}
+
+// flight is a batch submitted to the engine and not yet recorded.
+type flight struct {
+	slots   []slot
+	cmds    []engine.Command
+	pend    map[vaxtrace.PersonID]bool // people it registers
+	results []engine.Result
+	done    chan struct{}
+}
+
+// pending reports whether a person is registered by an entry not yet
+// committed (the batch being built or the one in flight).
+func (ru *run) pending(pid vaxtrace.PersonID) bool {
+	return ru.pendPat[pid] || (ru.flight != nil && ru.flight.pend[pid])
+}
+
+// wait records the outcome of the batch in flight, if any.
+func (ru *run) wait() error {
+	f := ru.flight
+	if f == nil {
+		return nil
+	}
+	<-f.done
+	ru.flight = nil
+	for _, sl := range f.slots {
 		e := sl.res
 		if len(sl.cmds) > 0 {
-			r := results[sl.cmds[0]]
+			r := f.results[sl.cmds[0]]
 			switch {
 			case r.Err != nil:
 				e.Outcome, e.Code, e.Field, e.Reason = Rejected, vaxtrace.ErrorCode(r.Err), vaxtrace.ErrorField(r.Err), vaxtrace.ErrorMessage(r.Err)
@@ -246,7 +291,7 @@ func (ru *run) flush() error {
 				e.Outcome = Accepted
 			}
 			if len(sl.cmds) > 1 && e.Outcome != Rejected {
-				if v := results[sl.cmds[1]]; v.Err != nil {
+				if v := f.results[sl.cmds[1]]; v.Err != nil {
 					e.Outcome, e.Code, e.Field, e.Reason = Rejected, vaxtrace.ErrorCode(v.Err), vaxtrace.ErrorField(v.Err), "the dose was recorded but voiding it failed: "+vaxtrace.ErrorMessage(v.Err)
 				}
 			}
@@ -255,9 +300,6 @@ func (ru *run) flush() error {
 			return err
 		}
 	}
-	ru.slots = ru.slots[:0]
-	ru.cmds = ru.cmds[:0]
-	clear(ru.pendPat)
 	return ru.ctx.Err()
 }
 
@@ -418,29 +460,38 @@ func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.Raw
 	if len(raw) == 0 || string(raw) == "null" {
 		return reject(invalid("resource", "entry has no resource"))
 	}
-	var head struct {
-		ResourceType *string `json:"resourceType"`
-		ID           string  `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil {
-		if _, ok := err.(*json.UnmarshalTypeError); ok {
-			return reject(invalid("resource", "%v", err))
+	// one decode for the two resource types vaxtrace imports; other types
+	// (whose fields may clash, e.g. Organization.name is a string) fall
+	// back to reading the type alone
+	var u anyResource
+	uerr := json.Unmarshal(raw, &u)
+	if uerr != nil {
+		u = anyResource{}
+		var head struct {
+			ResourceType *string `json:"resourceType"`
+			ID           string  `json:"id"`
 		}
-		return reject(invalid("resource", "malformed JSON: %v", err))
+		if err := json.Unmarshal(raw, &head); err != nil {
+			if _, ok := err.(*json.UnmarshalTypeError); ok {
+				return reject(invalid("resource", "%v", err))
+			}
+			return reject(invalid("resource", "malformed JSON: %v", err))
+		}
+		u.ResourceType, u.ID = head.ResourceType, head.ID
 	}
-	if head.ResourceType == nil || *head.ResourceType == "" {
+	if u.ResourceType == nil || *u.ResourceType == "" {
 		return reject(invalid("resourceType", "required"))
 	}
-	res.ResourceType, res.ID = *head.ResourceType, head.ID
+	res.ResourceType, res.ID = *u.ResourceType, u.ID
 	if req != nil && req.Method != "" && req.Method != "POST" && req.Method != "PUT" {
 		return reject(invalid("request.method", "only POST and PUT entries can be imported (got %s)", req.Method))
 	}
 	switch res.ResourceType {
 	case "Patient":
-		var p Patient
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return reject(invalid("Patient", "%v", err))
+		if uerr != nil {
+			return reject(invalid("Patient", "%v", uerr))
 		}
+		p := u.patient()
 		cmd, pid, e := ru.patient(&p)
 		if e != nil {
 			return reject(e)
@@ -460,10 +511,10 @@ func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.Raw
 		ru.pendPat[pid] = true
 		return ru.add(res, *cmd)
 	case "Immunization":
-		var m Immunization
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return reject(invalid("Immunization", "%v", err))
+		if uerr != nil {
+			return reject(invalid("Immunization", "%v", uerr))
 		}
+		m := u.immunization()
 		cmds, e := ru.immunization(&m, fullURL)
 		if e != nil {
 			return reject(e)
@@ -594,7 +645,7 @@ func (ru *run) patient(p *Patient) (*engine.Command, vaxtrace.PersonID, *entryEr
 		}
 		person.Region = ru.im.DefaultRegion
 	}
-	if exists || ru.pendPat[person.ID] {
+	if exists || ru.pending(person.ID) {
 		return nil, person.ID, nil
 	}
 	if err := person.Validate(); err != nil {
@@ -821,10 +872,10 @@ func (ru *run) resolvePatient(s *vaxtrace.State, r *Reference) (vaxtrace.PersonI
 		default:
 			pid = SyntheticPersonID(ru.keys, r.Identifier.System, r.Identifier.Value)
 		}
-		return pid, s.Person(pid) != nil || ru.pendPat[pid]
+		return pid, s.Person(pid) != nil || ru.pending(pid)
 	}
 	if hexID, ok := strings.CutPrefix(r.Reference, "Patient/"); ok {
-		if pid, err := vaxtrace.ParsePersonID(hexID); err == nil && (s.Person(pid) != nil || ru.pendPat[pid]) {
+		if pid, err := vaxtrace.ParsePersonID(hexID); err == nil && (s.Person(pid) != nil || ru.pending(pid)) {
 			return pid, true
 		}
 	}

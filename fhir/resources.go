@@ -247,3 +247,44 @@ type CapSearchParam struct {
 func Outcome(code, diagnostics string, expression ...string) OperationOutcome {
 	return OperationOutcome{ResourceType: "OperationOutcome", Issue: []Issue{{Severity: "error", Code: code, Diagnostics: diagnostics, Expression: expression}}}
 }
+
+// anyResource holds the elements of Patient and Immunization together, so
+// that an imported resource is decoded once whatever its type.
+type anyResource struct {
+	ResourceType *string      `json:"resourceType"`
+	ID           string       `json:"id"`
+	Extension    []Extension  `json:"extension"`
+	Identifier   []Identifier `json:"identifier"`
+	// Patient
+	Name      []HumanName `json:"name"`
+	Gender    string      `json:"gender"`
+	BirthDate string      `json:"birthDate"`
+	Address   []Address   `json:"address"`
+	// Immunization
+	Status             string            `json:"status"`
+	VaccineCode        *CodeableConcept  `json:"vaccineCode"`
+	Patient            *Reference        `json:"patient"`
+	OccurrenceDateTime string            `json:"occurrenceDateTime"`
+	OccurrenceString   string            `json:"occurrenceString"`
+	Recorded           string            `json:"recorded"`
+	PrimarySource      *bool             `json:"primarySource"`
+	Location           *Reference        `json:"location"`
+	Manufacturer       *Reference        `json:"manufacturer"`
+	LotNumber          string            `json:"lotNumber"`
+	ExpirationDate     string            `json:"expirationDate"`
+	DoseQuantity       *Quantity         `json:"doseQuantity"`
+	Performer          []Performer       `json:"performer"`
+	Note               []Annotation      `json:"note"`
+	ProtocolApplied    []ProtocolApplied `json:"protocolApplied"`
+}
+
+func (u *anyResource) patient() Patient {
+	return Patient{ResourceType: "Patient", ID: u.ID, Extension: u.Extension, Identifier: u.Identifier, Name: u.Name, Gender: u.Gender, BirthDate: u.BirthDate, Address: u.Address}
+}
+
+func (u *anyResource) immunization() Immunization {
+	return Immunization{ResourceType: "Immunization", ID: u.ID, Extension: u.Extension, Identifier: u.Identifier, Status: u.Status, VaccineCode: u.VaccineCode,
+		Patient: u.Patient, OccurrenceDateTime: u.OccurrenceDateTime, OccurrenceString: u.OccurrenceString, Recorded: u.Recorded, PrimarySource: u.PrimarySource,
+		Location: u.Location, Manufacturer: u.Manufacturer, LotNumber: u.LotNumber, ExpirationDate: u.ExpirationDate, DoseQuantity: u.DoseQuantity,
+		Performer: u.Performer, Note: u.Note, ProtocolApplied: u.ProtocolApplied}
+}
