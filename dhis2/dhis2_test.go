@@ -238,9 +238,9 @@ func TestEncodings(t *testing.T) {
 		XMLName  xml.Name `xml:"urn:ihe:qrph:adx:2015 adx"`
 		Exported string   `xml:"exported,attr"`
 		Groups   []struct {
-			OrgUnit string     `xml:"orgUnit,attr"`
-			Period  string     `xml:"period,attr"`
-			DataSet string     `xml:"dataSet,attr"`
+			OrgUnit string `xml:"orgUnit,attr"`
+			Period  string `xml:"period,attr"`
+			DataSet string `xml:"dataSet,attr"`
 			Raw     []struct {
 				Attrs []xml.Attr `xml:",any,attr"`
 			} `xml:"dataValue"`
@@ -417,5 +417,45 @@ func TestParseSummary(t *testing.T) {
 		if err != nil || s.Status != c.want || s.ImportCount != c.count {
 			t.Errorf("case %d: %+v %v, want %s %+v", i, s, err, c.want, c.count)
 		}
+	}
+}
+
+// TestHandler: the API exports the values and pushes them, admin only.
+func TestHandler(t *testing.T) {
+	w := scenario(t)
+	m := exampleMapping(t)
+	fake := newFakeDHIS2([]string{"ouKZ0000001", "ouAKM000001", "ouKAR000001", "ouVPAKM0001", "ouVPAKM0002"}, []string{"deDoses0001", "deFirst0001", "deFullSV001", "deBoost0001", "deStock0001", "deWaste0001"})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	eng := newEngineFor(t, w)
+	who := vaxtrace.Principal{Name: "a", Role: vaxtrace.RoleAdmin}
+	h := Handler(eng, Config{Mapping: m, Client: &Client{BaseURL: srv.URL}}, func(*http.Request) (vaxtrace.Principal, error) { return who, nil })
+	do := func(method, q string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, "/api/v1/dhis2/"+q, nil))
+		return rec
+	}
+	q := "?period=daily&from=2021-03-01&to=2021-03-22"
+	if r := do("GET", "dataValueSets"+q); r.Code != 200 || !strings.Contains(r.Body.String(), `"dataElement":"deFirst0001","period":"20210301","orgUnit":"ouAKM000001","value":"2"`) {
+		t.Fatalf("export: %d %.300s", r.Code, r.Body.String())
+	}
+	if r := do("GET", "dataValueSets"+q+"&format=adx"); r.Code != 200 || !strings.Contains(r.Body.String(), "<adx") {
+		t.Errorf("adx: %d", r.Code)
+	}
+	r := do("POST", "push"+q)
+	var ans PushAnswer
+	json.Unmarshal(r.Body.Bytes(), &ans)
+	if r.Code != 200 || ans.Push.Status != "SUCCESS" || ans.Push.Count.Imported != ans.Values || ans.UnmappedOrgUnits["VP-KAR-1"] != 1 {
+		t.Errorf("push: %d %s", r.Code, r.Body.String())
+	}
+	if r := do("GET", "dataValueSets?period=monthly"); r.Code != 400 {
+		t.Errorf("monthly: %d", r.Code)
+	}
+	who.Role = vaxtrace.RoleAuditor
+	if r := do("POST", "push"+q); r.Code != 403 {
+		t.Errorf("auditor push: %d", r.Code)
+	}
+	if r := do("GET", "dataValueSets"+q); r.Code != 200 {
+		t.Errorf("auditor export: %d", r.Code)
 	}
 }

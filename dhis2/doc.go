@@ -19,9 +19,10 @@
 // updates a data value in place (importStrategy CREATE_AND_UPDATE): pushing
 // the same periods again, or retrying a push that failed half-way, changes
 // nothing that was already right. Weekly periods are widened to whole ISO
-// weeks so that a partial week never overwrites a complete one. Within an
-// organisation unit and period that has any value for an entry, every
-// category option combo of the entry is sent, zeros included, so that a
-// value lowered by a void or correction reaches DHIS2 (its data elements
-// should store zeros: "zero is significant").
+// weeks so that a partial week never overwrites a complete one. Only
+// non-zero values are sent, unless an entry asks for zero_fill: then, within
+// an organisation unit and period that has any value, every category option
+// combo of the entry is sent, zeros included, so that a value a void or
+// correction lowered to zero reaches DHIS2 (whose data element must store
+// zeros: "zero is significant").
 package dhis2

@@ -94,6 +94,13 @@ type Entry struct {
 	// Without dimensions it may be empty (DHIS2's default combo) or hold
 	// the single key "".
 	CategoryOptionCombos map[string]string `json:"category_option_combos,omitempty"`
+	// ZeroFill sends, for every organisation unit and period that has a
+	// value, every category option combo of the entry, zeros included, so
+	// that a value a void or correction lowered to zero is overwritten in
+	// DHIS2 (whose data element must then store zeros). Without it only
+	// non-zero values are sent, and a combination that drops to zero keeps
+	// its old value in DHIS2 until it is corrected there.
+	ZeroFill bool `json:"zero_fill,omitempty"`
 }
 
 // Dimension maps one vaxtrace dimension to a DHIS2 category.

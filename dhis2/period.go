@@ -100,14 +100,14 @@ func (p Periods) ADX(i int) string {
 // period id and returns its type and first day.
 func ParsePeriodID(s string) (string, vaxtrace.Date, error) {
 	if len(s) == 8 {
-		if t, err := time.Parse("20060102", s); err == nil {
+		if t, err := time.Parse("20060102", s); err == nil && t.Year() >= 1900 {
 			return Daily, vaxtrace.DateOf(t), nil
 		}
 	}
 	if len(s) >= 6 && len(s) <= 7 && s[4] == 'W' {
 		y, err1 := strconv.Atoi(s[:4])
 		w, err2 := strconv.Atoi(s[5:])
-		if err1 == nil && err2 == nil && w >= 1 && w <= 53 && s[5] != '0' {
+		if err1 == nil && err2 == nil && y >= 1900 && w >= 1 && w <= 53 && s[5] != '0' {
 			// ISO week 1 holds 4 January
 			jan4 := vaxtrace.MkDate(y, 1, 4)
 			d := monday(jan4) + vaxtrace.Date(7*(w-1))

@@ -59,7 +59,7 @@ type webMessage struct {
 type PushResult struct {
 	Requests int           `json:"requests"`
 	Values   int           `json:"values"`
-	Status   string        `json:"status"` // SUCCESS, WARNING (conflicts) or ERROR
+	Status   string        `json:"status"` // SUCCESS, WARNING (conflicts), ERROR, or INCOMPLETE when a request failed
 	Count    ImportCount   `json:"importCount"`
 	Messages []string      `json:"messages,omitempty"`
 	Conflict []Conflict    `json:"conflicts,omitempty"`
@@ -173,6 +173,7 @@ func (c *Client) Push(ctx context.Context, r *Result) (PushResult, error) {
 		out.Requests++
 		if err != nil {
 			out.Took = time.Since(start)
+			out.Status = "INCOMPLETE"
 			return out, err
 		}
 		out.Values += hi - lo

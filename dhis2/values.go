@@ -374,6 +374,9 @@ func (a *acc) values(p Periods) []Value {
 		}
 		ouKey := a.ous[k.ou]
 		for combo, v := range a.cells[k] {
+			if v == 0 && !c.ZeroFill {
+				continue
+			}
 			out = append(out, Value{DataElement: c.DataElement, Period: pid, OrgUnit: a.m.OrgUnits[ouKey], COC: c.cocs[combo], Options: c.options[combo],
 				Value: v, entry: int(k.entry), period: int(k.period), ou: ouKey})
 		}

@@ -1,11 +1,13 @@
 package dhis2
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/engine"
 )
 
 // world is a small registry driven through Decide and Apply, as the engine
@@ -15,6 +17,7 @@ type world struct {
 	s   *vaxtrace.State
 	seq uint64
 	n   int
+	log []vaxtrace.Event
 }
 
 var t0 = time.Date(2021, 3, 1, 6, 0, 0, 0, time.UTC) // a Monday
@@ -26,7 +29,43 @@ func (w *world) must(p vaxtrace.Payload, at time.Time) {
 		w.t.Fatalf("%s: %v", p.Kind(), err)
 	}
 	w.seq++
-	w.s.Apply(vaxtrace.Event{Seq: w.seq, Kind: p.Kind(), Key: fmt.Sprint(p.Kind(), w.seq), Recorded: at, Data: d})
+	ev := vaxtrace.Event{Seq: w.seq, Kind: p.Kind(), Key: fmt.Sprint(p.Kind(), w.seq), Recorded: at, Data: d}
+	w.s.Apply(ev)
+	w.log = append(w.log, ev)
+}
+
+// memJournal replays a world's events to an engine.
+type memJournal struct{ evs []vaxtrace.Event }
+
+func (m *memJournal) Write(context.Context, uint64, func(vaxtrace.Event) error, func(uint64) ([]vaxtrace.Event, error)) error {
+	return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "read-only")
+}
+func (m *memJournal) Replay(_ context.Context, after uint64, fn func(vaxtrace.Event) error) error {
+	for _, e := range m.evs[min(int(after), len(m.evs)):] {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (m *memJournal) Last(context.Context) (uint64, error)           { return uint64(len(m.evs)), nil }
+func (m *memJournal) PutToken(context.Context, vaxtrace.Token) error { return nil }
+func (m *memJournal) TokenByHash(context.Context, string) (vaxtrace.Token, error) {
+	return vaxtrace.Token{}, vaxtrace.Errorf(vaxtrace.EUNAUTHORIZED, "no tokens")
+}
+func (m *memJournal) Tokens(context.Context) ([]vaxtrace.Token, error) { return nil, nil }
+func (m *memJournal) RevokeToken(context.Context, string) error        { return nil }
+func (m *memJournal) Backup(context.Context, string) error             { return nil }
+func (m *memJournal) Close() error                                     { return nil }
+
+// newEngineFor opens an engine whose state is the world's.
+func newEngineFor(t *testing.T, w *world) *engine.Engine {
+	eng, err := engine.Open(context.Background(), &memJournal{evs: w.log}, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
 }
 
 func newWorld(t *testing.T) *world {
@@ -75,4 +114,22 @@ func (w *world) person(sex string, birthYear int) vaxtrace.PersonID {
 func (w *world) dose(id string, p vaxtrace.PersonID, place, lot string, day int) {
 	at := t0.AddDate(0, 0, day)
 	w.must(vaxtrace.DoseAdministered{ID: id, Person: p, At: at, Place: place, Lot: lot, Vaccinator: "n"}, at)
+}
+
+type fuzzState struct {
+	s    *vaxtrace.State
+	from vaxtrace.Date
+}
+
+var fuzzOnce struct {
+	w *world
+}
+
+// fuzzWorld is the test scenario, built once per process (fuzzing runs the
+// target many times).
+func fuzzWorld(t *testing.T) fuzzState {
+	if fuzzOnce.w == nil {
+		fuzzOnce.w = scenario(t)
+	}
+	return fuzzState{s: fuzzOnce.w.s, from: vaxtrace.DateOf(t0)}
 }
