@@ -202,4 +202,3 @@ func dhis2Config() (dhis2.Config, error) {
 	}
 	return dhis2.Config{Mapping: m, Client: df.client()}, nil
 }
-
