@@ -193,8 +193,8 @@ type schema struct {
 var schemas = map[string]schema{
 	KindPlaces:     {required: []string{"id", "kind", "name", "region", "parent"}},
 	KindAgreements: {required: []string{"agreement", "supplier", "product", "doses", "signed", "domestic", "tranche", "expected", "tranche_doses"}},
-	KindLots:       {required: []string{"lot", "product", "component", "manufacturer", "manufactured", "expiry", "origin", "agreement", "tranche", "doses_per_vial"}},
-	KindShipments:  {required: []string{"shipment", "from", "to", "dispatched", "lot", "doses"}, optional: []string{"product", "component", "recorded"}},
+	KindLots:       {required: []string{"lot", "product", "component", "manufacturer", "manufactured", "expiry", "origin", "agreement", "tranche", "doses_per_vial"}, optional: []string{"released"}},
+	KindShipments:  {required: []string{"shipment", "from", "to", "dispatched", "lot", "doses"}, optional: []string{"product", "component", "recorded", "received"}},
 	KindReceipts:   {required: []string{"receipt", "place", "lot", "doses", "agreement", "tranche", "occurred"}, optional: []string{"recorded"}},
 	KindDoses:      {required: []string{"id", "iin", "family", "given", "birth_date", "sex", "region", "group", "at", "place", "lot", "vaccinator", "override"}, optional: []string{"recorded"}},
 }

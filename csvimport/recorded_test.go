@@ -152,3 +152,32 @@ func TestParseChunks(t *testing.T) {
 		t.Errorf("structural error: %v", err)
 	}
 }
+
+// TestReleasedAndReceivedColumns: a migration carries a lot's release and a
+// shipment's arrival in the same files (optional columns), so that a whole
+// history loads from CSV.
+func TestReleasedAndReceivedColumns(t *testing.T) {
+	lots := parse(t, KindLots, "lot,product,component,manufacturer,manufactured,expiry,origin,agreement,tranche,doses_per_vial,released\n"+
+		"L1,sputnik-v,I,KPC,2021-01-01,2021-07-01,domestic,,,5,2021-01-20\n"+
+		"L2,sputnik-v,I,KPC,2021-01-01,2021-07-01,domestic,,,5,\n"+
+		"L3,sputnik-v,I,KPC,2021-01-01,2021-07-01,domestic,,,5,2020-12-01\n")
+	if len(lots.Rows) != 2 || len(lots.Rows[0].Cmds) != 2 || len(lots.Rows[1].Cmds) != 1 {
+		t.Fatalf("lots rows %+v", lots.Rows)
+	}
+	if r, ok := lots.Rows[0].Cmds[1].Data.(vaxtrace.LotReleased); !ok || r.Occurred != vaxtrace.MkDate(2021, 1, 20) || lots.Rows[0].Cmds[1].Key != "release:L1" {
+		t.Errorf("release command %+v", lots.Rows[0].Cmds[1])
+	}
+	if len(lots.RowErrors) != 1 || lots.RowErrors[0].Field != "released" {
+		t.Errorf("a release before manufacture: %v", lots.RowErrors)
+	}
+	sh := parse(t, KindShipments, "shipment,from,to,dispatched,lot,doses,received\nS1,N,R,2021-02-01,L1,10,2021-02-02T10:00:00Z\nS2,N,R,2021-02-03,L1,10,2021-02-02\n")
+	if len(sh.Rows) != 1 || len(sh.Rows[0].Cmds) != 2 {
+		t.Fatalf("shipment rows %+v", sh.Rows)
+	}
+	if r, ok := sh.Rows[0].Cmds[1].Data.(vaxtrace.ShipmentReceived); !ok || r.Shipment != "S1" || len(r.Lines) != 0 {
+		t.Errorf("arrival %+v", sh.Rows[0].Cmds[1])
+	}
+	if len(sh.RowErrors) != 1 || sh.RowErrors[0].Field != "received" {
+		t.Errorf("an arrival before dispatch: %v", sh.RowErrors)
+	}
+}

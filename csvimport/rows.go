@@ -455,6 +455,13 @@ func (p *parser) lots(recs []*record) {
 			DosesPerVial: int(c.optQty("doses_per_vial")),
 		}
 		seen.check(c, "lot", l.ID, "lot")
+		var released vaxtrace.Date
+		if c.opt("released") != "" {
+			released = c.date("released")
+			if c.ok() && released < l.Manufactured {
+				c.fail("released", "%s is before the manufacture date %s", released, l.Manufactured)
+			}
+		}
 		if c.ok() && l.Expiry <= l.Manufactured {
 			c.fail("expiry", "%s is not after the manufacture date %s", l.Expiry, l.Manufactured)
 		}
@@ -477,7 +484,11 @@ func (p *parser) lots(recs []*record) {
 			}
 		}
 		if c.ok() {
-			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "lot:" + l.ID, Data: vaxtrace.LotRegistered{Lot: l}}}})
+			cmds := []Command{{Key: "lot:" + l.ID, Data: vaxtrace.LotRegistered{Lot: l}}}
+			if released != 0 {
+				cmds = append(cmds, Command{Key: "release:" + l.ID, Data: vaxtrace.LotReleased{Lot: l.ID, Occurred: released}})
+			}
+			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: cmds})
 		}
 	}
 }
@@ -503,8 +514,9 @@ func (p *parser) shipments(recs []*record) {
 		prod string
 		comp string
 		n    int64
-		at   time.Time
-		rec  time.Time
+		at      time.Time
+		rec     time.Time
+		arrived time.Time // all of it received then (the optional "received" column)
 	}
 	firsts := map[*group]*rowCtx{}
 	lots := map[*group]dupCheck{}
@@ -519,6 +531,12 @@ func (p *parser) shipments(recs []*record) {
 		}
 		l := line{c: c, at: c.time("dispatched"), lot: c.opt("lot"), n: c.qty("doses")}
 		l.rec = c.recorded(l.at)
+		if c.opt("received") != "" {
+			l.arrived = c.time("received")
+			if !l.arrived.IsZero() && !l.at.IsZero() && l.arrived.Before(l.at) {
+				c.fail("received", "is before the shipment was dispatched")
+			}
+		}
 		if l.lot == "" {
 			l.prod, l.comp = c.opt("product"), c.opt("component")
 			if l.prod == "" {
@@ -530,7 +548,7 @@ func (p *parser) shipments(recs []*record) {
 			if first == nil {
 				firsts[gr] = c
 			}
-			for _, col := range []string{"from", "to", "dispatched", "recorded"} {
+			for _, col := range []string{"from", "to", "dispatched", "recorded", "received"} {
 				consistent(gr, c, first, col, "shipment")
 			}
 			if len(gr.lines) > 1 && l.lot == "" {
@@ -550,6 +568,7 @@ func (p *parser) shipments(recs []*record) {
 	}
 	out := map[*group]*vaxtrace.ShipmentDispatched{}
 	recTimes := map[*group]time.Time{}
+	arrivals := map[*group]time.Time{}
 	for i, l := range parsed {
 		gr := grs[i]
 		if gr == nil || len(gr.bad) > 0 {
@@ -560,6 +579,7 @@ func (p *parser) shipments(recs []*record) {
 			s = &vaxtrace.ShipmentDispatched{Shipment: gr.key, From: l.c.opt("from"), To: l.c.opt("to"), Occurred: l.at, Lines: []vaxtrace.ShipmentLine{}}
 			out[gr] = s
 			recTimes[gr] = l.rec
+			arrivals[gr] = l.arrived
 		}
 		if l.lot == "" {
 			s.Product, s.Component, s.Doses = l.prod, l.comp, l.n
@@ -576,7 +596,15 @@ func (p *parser) shipments(recs []*record) {
 		if len(s.Lines) == 0 {
 			s.Lines = nil
 		}
-		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: []Command{{Key: "shipment:" + s.Shipment, Data: *s, Recorded: recTimes[gr], Occurred: s.Occurred}}})
+		cmds := []Command{{Key: "shipment:" + s.Shipment, Data: *s, Recorded: recTimes[gr], Occurred: s.Occurred}}
+		if at := arrivals[gr]; !at.IsZero() {
+			rec := recTimes[gr]
+			if !rec.IsZero() && rec.Before(at) {
+				rec = at // recorded no earlier than it arrived
+			}
+			cmds = append(cmds, Command{Key: "arrival:" + s.Shipment, Data: vaxtrace.ShipmentReceived{Shipment: s.Shipment, Occurred: at}, Recorded: rec, Occurred: at})
+		}
+		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: cmds})
 	}
 }
 
