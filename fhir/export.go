@@ -55,17 +55,20 @@ func gender(sex string) string {
 
 // PatientOf maps a person to a Patient. iin is the clear IIN (empty for a
 // person registered without one); the id is the person id in hex.
+//
+// It conforms to the WHO DDCC Patient profile (declared in meta.profile):
+// identifiers name their assigner, the official name has its text.
 func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
-	pt := Patient{ResourceType: "Patient", ID: p.ID.String()}
+	pt := Patient{ResourceType: "Patient", ID: p.ID.String(), Meta: &Meta{Profile: []string{DDCCPatientProfile}}}
 	if iin != "" {
-		pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+		pt.Identifier = []Identifier{iinIdentifier(iin)}
 	} else {
-		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String()}}
+		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String(), Assigner: DefaultAuthority.reference()}}
 	}
 	if p.Group != "" {
 		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group}}
 	}
-	n := HumanName{Use: "official", Family: p.Family}
+	n := HumanName{Use: "official", Text: fullName(p.Given, p.Family), Family: p.Family}
 	if p.Given != "" {
 		n.Given = []string{p.Given}
 	}
@@ -124,7 +127,7 @@ func isDigits(s string) bool {
 func targetDisease(p *vaxtrace.Product) []CodeableConcept {
 	switch {
 	case p.Disease == "" || strings.EqualFold(p.Disease, "COVID-19"):
-		return []CodeableConcept{{Coding: []Coding{{System: SNOMEDSystem, Code: COVID19SNOMED, Display: "COVID-19"}}}}
+		return covidDisease
 	default:
 		return []CodeableConcept{{Text: p.Disease}}
 	}
@@ -213,6 +216,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 			SeriesDosesPositiveInt: prod.SeriesDoses,
 		}}
 	}
+	ddccImmunization(&im, prod)
 	return im
 }
 
@@ -350,7 +354,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 				if err != nil {
 					return err
 				}
-				it.pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+				it.pt.Identifier = []Identifier{iinIdentifier(iin)}
 				for j := range it.doses {
 					withPatientIIN(&it.doses[j], iin)
 				}

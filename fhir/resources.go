@@ -45,9 +45,15 @@ type CodeableConcept struct {
 
 // Identifier is a FHIR Identifier.
 type Identifier struct {
-	Use    string `json:"use,omitempty"`
-	System string `json:"system,omitempty"`
-	Value  string `json:"value,omitempty"`
+	Use      string     `json:"use,omitempty"`
+	System   string     `json:"system,omitempty"`
+	Value    string     `json:"value,omitempty"`
+	Assigner *Reference `json:"assigner,omitempty"`
+}
+
+// Meta is Resource.meta (profiles only).
+type Meta struct {
+	Profile []string `json:"profile,omitempty"`
 }
 
 // Reference is a FHIR Reference.
@@ -75,15 +81,17 @@ type Address struct {
 
 // Extension is a FHIR extension with the value types vaxtrace uses.
 type Extension struct {
-	URL         string `json:"url"`
-	ValueCode   string `json:"valueCode,omitempty"`
-	ValueString string `json:"valueString,omitempty"`
+	URL         string  `json:"url"`
+	ValueCode   string  `json:"valueCode,omitempty"`
+	ValueString string  `json:"valueString,omitempty"`
+	ValueCoding *Coding `json:"valueCoding,omitempty"`
 }
 
 // Patient is the subset of the R4 Patient resource vaxtrace reads and writes.
 type Patient struct {
 	ResourceType string       `json:"resourceType"`
 	ID           string       `json:"id,omitempty"`
+	Meta         *Meta        `json:"meta,omitempty"`
 	Extension    []Extension  `json:"extension,omitempty"`
 	Identifier   []Identifier `json:"identifier,omitempty"`
 	Name         []HumanName  `json:"name,omitempty"`
@@ -114,6 +122,7 @@ type Annotation struct {
 // ProtocolApplied is Immunization.protocolApplied.
 type ProtocolApplied struct {
 	Series                 string            `json:"series,omitempty"`
+	Authority              *Reference        `json:"authority,omitempty"`
 	TargetDisease          []CodeableConcept `json:"targetDisease,omitempty"`
 	DoseNumberPositiveInt  int               `json:"doseNumberPositiveInt,omitempty"`
 	DoseNumberString       string            `json:"doseNumberString,omitempty"`
@@ -125,6 +134,7 @@ type ProtocolApplied struct {
 type Immunization struct {
 	ResourceType       string            `json:"resourceType"`
 	ID                 string            `json:"id,omitempty"`
+	Meta               *Meta             `json:"meta,omitempty"`
 	Extension          []Extension       `json:"extension,omitempty"`
 	Identifier         []Identifier      `json:"identifier,omitempty"`
 	Status             string            `json:"status,omitempty"`
@@ -173,6 +183,8 @@ type BundleEntry struct {
 type Bundle struct {
 	ResourceType string        `json:"resourceType"`
 	ID           string        `json:"id,omitempty"`
+	Meta         *Meta         `json:"meta,omitempty"`
+	Identifier   *Identifier   `json:"identifier,omitempty"`
 	Type         string        `json:"type"`
 	Timestamp    string        `json:"timestamp,omitempty"`
 	Total        *int          `json:"total,omitempty"`

@@ -175,7 +175,23 @@ func importCSV(ctx context.Context, eng *engine.Engine, keys *pii.Keys, principa
 		return report.write(fmt.Sprint(line), vaxtrace.ErrorField(e), vaxtrace.ErrorCode(e), vaxtrace.ErrorMessage(e))
 	}
 	const batch = 10000
-	perr := csvimport.ParseChunks(kind, cr, keys, chunk, func(file *csvimport.File) error {
+	// the next chunk is parsed while the engine commits this one
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	files := make(chan *csvimport.File, 1)
+	var parseErr error
+	go func() {
+		defer close(files)
+		parseErr = csvimport.ParseChunks(kind, cr, keys, chunk, func(f *csvimport.File) error {
+			select {
+			case files <- f:
+				return nil
+			case <-pctx.Done():
+				return pctx.Err()
+			}
+		})
+	}()
+	submitChunk := func(file *csvimport.File) error {
 		file.Authorize(principal, time.Now())
 		for _, re := range file.RowErrors {
 			if err := reject(re.Line, re.Err()); err != nil {
@@ -244,7 +260,18 @@ func importCSV(ctx context.Context, eng *engine.Engine, keys *pii.Keys, principa
 			start = end
 		}
 		return nil
-	})
+	}
+	var perr error
+	for file := range files {
+		if perr == nil {
+			if perr = submitChunk(file); perr != nil {
+				cancel() // stop the parser; drain what it already sent
+			}
+		}
+	}
+	if perr == nil {
+		perr = parseErr
+	}
 	bar.set(st.Size(), true)
 	if cerr := report.close(); perr == nil {
 		perr = cerr
