@@ -145,7 +145,7 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 		Status:     "final", Type: CodeableConcept{Coding: []Coding{{System: LOINCSystem, Code: LOINCCertificate}}},
 		Subject: patRef, Date: issued, Author: []Reference{*orgRef}, Title: ddccCertificateTitle,
 		Attester: []CompositionAttester{{Mode: "official", Party: orgRef}},
-		Section: []CompositionSection{{Code: CodeableConcept{Coding: []Coding{{System: LOINCSystem, Code: LOINCVaccinationSection}}}, Focus: &immRef, Entry: []Reference{immRef}}}}
+		Section:  []CompositionSection{{Code: CodeableConcept{Coding: []Coding{{System: LOINCSystem, Code: LOINCVaccinationSection}}}, Focus: &immRef, Entry: []Reference{immRef}}}}
 	if !c.Expiry.IsZero() {
 		comp.Event = []CompositionEvent{{Period: &Period{Start: issued, End: fhirTime(c.Expiry)}}}
 	}
@@ -183,4 +183,3 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 	}
 	return b, nil
 }
-

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,12 +15,12 @@ import (
 )
 
 func init() {
-	register("export", "export open data: owid (CSV, as known now / as published / as known on a day) or fhir (NDJSON bulk export)", runExport)
+	register("export", "export open data: owid (CSV, as known now / as published / as known on a day), fhir (NDJSON bulk export) or ddcc (a certificate as a WHO DDCC:VS document)", runExport)
 }
 
 func runExport(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return vaxtrace.FieldError("format", "give owid or fhir")
+		return vaxtrace.FieldError("format", "give owid, fhir or ddcc")
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("export "+what, flag.ContinueOnError)
@@ -30,6 +31,7 @@ func runExport(ctx context.Context, args []string) error {
 	mode := fs.String("mode", "known", "owid: known (as known now or at --known-at) or published (each day as its publication showed it)")
 	knownAt := fs.String("known-at", "", "owid: figures as known at the end of this day")
 	region := fs.String("region", "", "fhir: only this region")
+	hcid := fs.String("hcid", "", "ddcc: the certificate's UVCI (vaxtrace cert issue)")
 	source := fs.String("source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "owid: the source_url column (env VAXTRACE_OWID_SOURCE_URL): the page the figures are published on")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -130,6 +132,41 @@ func runExport(ctx context.Context, args []string) error {
 			fmt.Println("wrote", filepath.Join(*out, rt+".ndjson"))
 		}
 		return nil
+	case "ddcc":
+		if *hcid == "" {
+			return vaxtrace.FieldError("hcid", "required: the UVCI of an issued certificate")
+		}
+		var sealed string
+		eng.Read(func(s *vaxtrace.State) {
+			if c := s.Certificate(*hcid); c != nil {
+				if p := s.Person(c.Person); p != nil {
+					sealed = p.IINSealed
+				}
+			}
+		})
+		iin := ""
+		if sealed != "" {
+			if iin, err = keys.Open(sealed); err != nil {
+				return err
+			}
+		}
+		var doc fhir.Bundle
+		eng.Read(func(s *vaxtrace.State) { doc, err = fhir.HealthCertificate(s, *hcid, iin) })
+		if err != nil {
+			return err
+		}
+		var w io.Writer = os.Stdout
+		if *out != "" {
+			f, err := os.Create(*out)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(doc)
 	}
-	return vaxtrace.FieldError("format", "unknown export %q (owid or fhir)", what)
+	return vaxtrace.FieldError("format", "unknown export %q (owid, fhir or ddcc)", what)
 }
