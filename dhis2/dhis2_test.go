@@ -144,10 +144,10 @@ func scenario(t *testing.T) *world {
 	return w
 }
 
-func find(vals []Value, de, pe, ou, coc string) (int64, bool) {
-	for _, v := range vals {
-		if v.DataElement == de && v.Period == pe && v.OrgUnit == ou && v.COC == coc {
-			return v.Value, true
+func find(r *Result, de, pe, ou, coc string) (int64, bool) {
+	for i := range r.Values {
+		if d := r.DataValue(&r.Values[i]); d.DataElement == de && d.Period == pe && d.OrgUnit == ou && d.CategoryOptionCombo == coc {
+			return r.Values[i].Value, true
 		}
 	}
 	return 0, false
@@ -179,7 +179,7 @@ func TestCompute(t *testing.T) {
 		{"deWaste0001", "20210302", "ouKZ0000001", "", 5},
 	}
 	for _, x := range want {
-		got, ok := find(r.Values, x.de, x.pe, x.ou, x.coc)
+		got, ok := find(r, x.de, x.pe, x.ou, x.coc)
 		if !ok || got != x.v {
 			t.Errorf("%s %s %s %s = %d (present %v), want %d", x.de, x.pe, x.ou, x.coc, got, ok, x.v)
 		}
@@ -188,9 +188,9 @@ func TestCompute(t *testing.T) {
 		{"deDoses0001", "20210303", "ouVPAKM0001"}, // no doses that day: nothing sent
 		{"deWaste0001", "20210303", "ouKZ0000001"},
 	} {
-		for _, v := range r.Values {
-			if v.DataElement == absent.de && v.Period == absent.pe && v.OrgUnit == absent.ou && v.Value != 0 {
-				t.Errorf("unexpected value %+v", v)
+		for i := range r.Values {
+			if d := r.DataValue(&r.Values[i]); d.DataElement == absent.de && d.Period == absent.pe && d.OrgUnit == absent.ou && r.Values[i].Value != 0 {
+				t.Errorf("unexpected value %+v", d)
 			}
 		}
 	}
@@ -200,13 +200,14 @@ func TestCompute(t *testing.T) {
 	// weekly: the two first weeks of March, whole
 	wk, _ := NewPeriods(Weekly, vaxtrace.DateOf(t0).AddDays(2), vaxtrace.DateOf(t0).AddDays(21))
 	rw := Compute(w.s, m, wk)
-	if got, _ := find(rw.Values, "deFirst0001", "2021W9", "ouAKM000001", ""); got != 3 {
+	if got, _ := find(rw, "deFirst0001", "2021W9", "ouAKM000001", ""); got != 3 {
 		t.Errorf("first doses in KZ-AKM in 2021W9 = %d, want 3", got)
 	}
 	// the same state gives the same payload
 	var a, b bytes.Buffer
-	EncodeJSON(&a, m, r.Values)
-	EncodeJSON(&b, m, Compute(w.s, m, p).Values)
+	EncodeJSON(&a, r, r.Values)
+	r2 := Compute(w.s, m, p)
+	EncodeJSON(&b, r2, r2.Values)
 	if a.String() != b.String() {
 		t.Error("two computations of the same state differ")
 	}
@@ -219,12 +220,12 @@ func TestEncodings(t *testing.T) {
 	p, _ := NewPeriods(Daily, vaxtrace.DateOf(t0), vaxtrace.DateOf(t0).AddDays(21))
 	r := Compute(w.s, m, p)
 	var fast bytes.Buffer
-	if err := EncodeJSON(&fast, m, r.Values); err != nil {
+	if err := EncodeJSON(&fast, r, r.Values); err != nil {
 		t.Fatal(err)
 	}
 	set := DataValueSet{DataSet: m.DataSet, DataValues: []DataValue{}}
-	for _, v := range r.Values {
-		set.DataValues = append(set.DataValues, DataValue{DataElement: v.DataElement, Period: v.Period, OrgUnit: v.OrgUnit, CategoryOptionCombo: v.COC, AttributeOptionCombo: m.AttributeOptionCombo, Value: strings.TrimSpace(string(json.Number(itoa(v.Value))))})
+	for i := range r.Values {
+		set.DataValues = append(set.DataValues, r.DataValue(&r.Values[i]))
 	}
 	slow, _ := json.Marshal(set)
 	if strings.TrimSpace(fast.String()) != string(slow) {
@@ -277,8 +278,6 @@ func TestEncodings(t *testing.T) {
 	}
 }
 
-func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
-
 // TestPushConflictsAndRepush: a push to a DHIS2 that does not know one
 // organisation unit imports the rest and reports the conflicts; pushing the
 // same periods again updates in place (nothing imported twice); after a
@@ -300,8 +299,8 @@ func TestPushConflictsAndRepush(t *testing.T) {
 			p, _ := NewPeriods(Daily, vaxtrace.DateOf(t0), vaxtrace.DateOf(t0).AddDays(21))
 			r := Compute(w.s, m, p)
 			var atAKM2 int
-			for _, v := range r.Values {
-				if v.OrgUnit == "ouVPAKM0002" {
+			for i := range r.Values {
+				if r.DataValue(&r.Values[i]).OrgUnit == "ouVPAKM0002" {
 					atAKM2++
 				}
 			}
@@ -315,7 +314,7 @@ func TestPushConflictsAndRepush(t *testing.T) {
 			if res.Requests < 2 || fake.auth != "ApiToken d2pat_test" {
 				t.Errorf("requests %d, auth %q", res.Requests, fake.auth)
 			}
-			if cf := res.Conflict[0]; cf.Object != "ouVPAKM0002" || cf.Value == "" || len(cf.Indexes) != 1 || r.Values[cf.Indexes[0]].OrgUnit != "ouVPAKM0002" {
+			if cf := res.Conflict[0]; cf.Object != "ouVPAKM0002" || cf.Value == "" || len(cf.Indexes) != 1 || r.DataValue(&r.Values[cf.Indexes[0]]).OrgUnit != "ouVPAKM0002" {
 				t.Errorf("conflict %+v does not point at its value", cf)
 			}
 			stored := fake.size()
@@ -376,8 +375,9 @@ func TestPushFailures(t *testing.T) {
 	fake.mu.Lock()
 	fake.mode = ""
 	fake.mu.Unlock()
-	half := &Result{Mapping: m, Periods: p, Values: r.Values[:len(r.Values)/2]}
-	if _, err := c.Push(context.Background(), half); err != nil {
+	half := *r
+	half.Values = r.Values[:len(r.Values)/2]
+	if _, err := c.Push(context.Background(), &half); err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.Push(context.Background(), r)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,10 +29,12 @@ type DataValueSet struct {
 	DataValues []DataValue `json:"dataValues"`
 }
 
-// EncodeJSON writes values as a DHIS2 dataValueSets JSON payload (the bulk
-// form: period and orgUnit on every value). It writes the bytes
-// encoding/json writes for a DataValueSet (the test compares), faster.
-func EncodeJSON(w io.Writer, m *Mapping, vals []Value) error {
+// EncodeJSON writes values (all or part of r.Values) as a DHIS2
+// dataValueSets JSON payload (the bulk form: period and orgUnit on every
+// value). It writes the bytes encoding/json writes for a DataValueSet (the
+// test compares), faster.
+func EncodeJSON(w io.Writer, r *Result, vals []Value) error {
+	m := r.Mapping
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var b []byte
 	b = append(b, '{')
@@ -41,20 +44,25 @@ func EncodeJSON(w io.Writer, m *Mapping, vals []Value) error {
 		b = append(b, ',')
 	}
 	b = append(b, `"dataValues":[`...)
+	ouIDs := make([]string, len(r.OrgUnitKeys))
+	for i, k := range r.OrgUnitKeys {
+		ouIDs[i] = m.OrgUnits[k]
+	}
 	for i := range vals {
 		v := &vals[i]
+		c := r.entries[v.Entry]
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `{"dataElement":`...)
-		b = appendJSONString(b, v.DataElement)
+		b = appendJSONString(b, c.DataElement)
 		b = append(b, `,"period":`...)
-		b = appendJSONString(b, v.Period)
+		b = appendJSONString(b, r.PeriodID(int(v.Period)))
 		b = append(b, `,"orgUnit":`...)
-		b = appendJSONString(b, v.OrgUnit)
-		if v.COC != "" {
+		b = appendJSONString(b, ouIDs[v.OrgUnit])
+		if coc := c.cocs[v.Combo]; coc != "" {
 			b = append(b, `,"categoryOptionCombo":`...)
-			b = appendJSONString(b, v.COC)
+			b = appendJSONString(b, coc)
 		}
 		if m.AttributeOptionCombo != "" {
 			b = append(b, `,"attributeOptionCombo":`...)
@@ -111,19 +119,30 @@ func EncodeADX(w io.Writer, r *Result, exported time.Time) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	bw.WriteString(xml.Header)
 	bw.WriteString(`<adx xmlns="urn:ihe:qrph:adx:2015" exported="` + exported.UTC().Format(time.RFC3339) + `">` + "\n")
-	var curOU string
-	curPeriod := -1
+	// ADX groups values by organisation unit and period
+	order := make([]int, len(r.Values))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		a, b := &r.Values[x], &r.Values[y]
+		if a.OrgUnit != b.OrgUnit {
+			return int(a.OrgUnit - b.OrgUnit)
+		}
+		return int(a.Period - b.Period)
+	})
+	curOU, curPeriod := int32(-1), int32(-1)
 	open := false
-	for i := range r.Values {
+	for _, i := range order {
 		v := &r.Values[i]
-		if !open || v.OrgUnit != curOU || v.period != curPeriod {
+		if !open || v.OrgUnit != curOU || v.Period != curPeriod {
 			if open {
 				bw.WriteString("  </group>\n")
 			}
 			bw.WriteString(`  <group orgUnit="`)
-			xmlAttr(bw, v.OrgUnit)
+			xmlAttr(bw, m.OrgUnits[r.OrgUnitKeys[v.OrgUnit]])
 			bw.WriteString(`" period="`)
-			xmlAttr(bw, r.Periods.ADX(v.period))
+			xmlAttr(bw, r.Periods.ADX(int(v.Period)))
 			bw.WriteString(`" dataSet="`)
 			xmlAttr(bw, m.DataSet)
 			if m.AttributeOptionCombo != "" {
@@ -131,13 +150,13 @@ func EncodeADX(w io.Writer, r *Result, exported time.Time) error {
 				xmlAttr(bw, m.AttributeOptionCombo)
 			}
 			bw.WriteString("\">\n")
-			curOU, curPeriod, open = v.OrgUnit, v.period, true
+			curOU, curPeriod, open = v.OrgUnit, v.Period, true
 		}
 		bw.WriteString(`    <dataValue dataElement="`)
-		xmlAttr(bw, v.DataElement)
+		xmlAttr(bw, r.entries[v.Entry].DataElement)
 		bw.WriteString(`"`)
-		for j, opt := range v.Options {
-			bw.WriteString(" " + m.Entries[v.entry].Dimensions[j].Category + `="`)
+		for j, opt := range r.Options(v) {
+			bw.WriteString(" " + m.Entries[v.Entry].Dimensions[j].Category + `="`)
 			xmlAttr(bw, opt)
 			bw.WriteString(`"`)
 		}

@@ -30,7 +30,7 @@ func FuzzParseMapping(f *testing.F) {
 		p, _ := NewPeriods(Daily, w.from, w.from+30)
 		r := Compute(w.s, m, p)
 		var out bytes.Buffer
-		if err := EncodeJSON(&out, m, r.Values); err != nil {
+		if err := EncodeJSON(&out, r, r.Values); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -78,7 +78,7 @@ func Handler(eng *engine.Engine, cfg Config, authorize func(r *http.Request) (va
 			switch r.URL.Query().Get("format") {
 			case "", "json":
 				w.Header().Set("Content-Type", "application/json")
-				_ = EncodeJSON(w, cfg.Mapping, res.Values)
+				_ = EncodeJSON(w, res, res.Values)
 			case "adx":
 				var buf strings.Builder
 				if err := EncodeADX(&buf, res, cfg.Now()); err != nil {

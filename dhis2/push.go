@@ -166,7 +166,7 @@ func (c *Client) Push(ctx context.Context, r *Result) (PushResult, error) {
 	for lo := 0; lo < len(r.Values); lo += size {
 		hi := min(lo+size, len(r.Values))
 		buf.Reset()
-		if err := EncodeJSON(&buf, r.Mapping, r.Values[lo:hi]); err != nil {
+		if err := EncodeJSON(&buf, r, r.Values[lo:hi]); err != nil {
 			return out, err
 		}
 		s, err := c.post(ctx, hc, u.String(), buf.Bytes())

@@ -7,67 +7,180 @@ import (
 	"vaxtrace"
 )
 
-// Value is one DHIS2 data value.
+// Value is one DHIS2 data value, by index (Result turns it into text): 24
+// bytes, so a year of daily values for every point fits easily.
 type Value struct {
-	DataElement string
-	Period      string // DHIS2 period id
-	OrgUnit     string
-	COC         string   // category option combo ("" = DHIS2's default)
-	Options     []string // option codes in dimension order (ADX)
-	Value       int64
-	entry       int
-	period      int
-	ou          string // vaxtrace org unit key
+	Entry   int32 // index of the mapping entry
+	OrgUnit int32 // index into Result.OrgUnitKeys
+	Period  int32 // index into Result.Periods
+	Combo   int32 // category option combo of the entry (index into its combinations)
+	Value   int64
 }
 
 // Result is what Compute produced.
 type Result struct {
 	Mapping *Mapping
 	Periods Periods
-	Values  []Value
+	Values  []Value // by entry, organisation unit key, period and combo
+	// OrgUnitKeys are the mapping's org unit keys (region codes, point ids,
+	// "national"), sorted; Value.OrgUnit indexes them.
+	OrgUnitKeys []string
 	// UnmappedOrgUnits counts, by region or point, the facts or values that
 	// were not sent because the mapping gives no DHIS2 organisation unit.
 	UnmappedOrgUnits map[string]int64
 	// UnmappedValues counts facts whose dimension value no option counts
 	// (e.g. a third primary dose where the options are 1, 2 and booster).
 	UnmappedValues int64
+
+	entries   []*compiled
+	periodIDs []string
 }
 
-type cellKey struct {
-	entry  int32
-	ou     int32
-	period int32
+// DataValue returns v as DHIS2 identifiers.
+func (r *Result) DataValue(v *Value) DataValue {
+	c := r.entries[v.Entry]
+	return DataValue{DataElement: c.DataElement, Period: r.PeriodID(int(v.Period)), OrgUnit: r.Mapping.OrgUnits[r.OrgUnitKeys[v.OrgUnit]],
+		CategoryOptionCombo: c.cocs[v.Combo], AttributeOptionCombo: r.Mapping.AttributeOptionCombo, Value: strconv.FormatInt(v.Value, 10)}
 }
+
+// PeriodID is DHIS2's identifier of period i.
+func (r *Result) PeriodID(i int) string {
+	if r.periodIDs == nil {
+		r.periodIDs = make([]string, r.Periods.Len())
+		for k := range r.periodIDs {
+			r.periodIDs[k] = r.Periods.ID(k)
+		}
+	}
+	return r.periodIDs[i]
+}
+
+// Options returns the option codes of v's combo, in dimension order (ADX).
+func (r *Result) Options(v *Value) []string { return r.entries[v.Entry].options[v.Combo] }
 
 // compiled is an entry ready for the pass over the facts.
 type compiled struct {
 	*Entry
 	index   int
-	dims    []compiledDim
 	combos  int
 	cocs    []string   // by combo index
 	options [][]string // option codes by combo index
-	filter  [5]string  // by dimension id; "" = none
+	dims    []compiledDim
+	filter  [numDims]int32 // value index a filter requires, -1 = none
+	level   int
 }
 
+// dimensions and the universe of their values, as indexes
+const (
+	dDose = iota
+	dProduct
+	dComponent
+	dAge
+	dSex
+	numDims
+)
+
+var dimIDs = map[string]int{DimDose: dDose, DimProduct: dProduct, DimComponent: dComponent, DimAgeBand: dAge, DimSex: dSex}
+
 type compiledDim struct {
-	id     int // dimension id (dimIDs)
-	values map[string]int
-	star   int // option index of "*", -1 if none
+	id     int
+	option []int16 // option of each value index; -1 none
+	star   int16   // option of "*" (every other value), -1 none
 	stride int
 }
 
-var dimIDs = map[string]int{DimDose: 0, DimProduct: 1, DimComponent: 2, DimAgeBand: 3, DimSex: 4}
+func (d *compiledDim) of(v int32) int16 {
+	if v >= 0 && int(v) < len(d.option) {
+		if o := d.option[v]; o >= 0 {
+			return o
+		}
+	}
+	return d.star
+}
 
-func compile(m *Mapping, i int) *compiled {
+// universe numbers the values of every dimension. Dose values: 0..maxDose
+// for primary doses, boosterValue for boosters.
+type universe struct {
+	names [numDims][]string
+	index [numDims]map[string]int32
+}
+
+const (
+	maxDose      = 20
+	boosterValue = maxDose + 1
+)
+
+func newUniverse(products []*vaxtrace.Product) *universe {
+	u := &universe{}
+	for d := range u.index {
+		u.index[d] = map[string]int32{}
+	}
+	for i := 0; i <= maxDose; i++ {
+		u.add(dDose, strconv.Itoa(i))
+	}
+	u.add(dDose, "booster")
+	for _, b := range vaxtrace.AgeBands {
+		u.add(dAge, b)
+	}
+	for _, s := range []string{vaxtrace.SexMale, vaxtrace.SexFemale, vaxtrace.SexUnknown} {
+		u.add(dSex, s)
+	}
+	for _, p := range products {
+		u.add(dProduct, p.Code)
+		for _, c := range p.Components {
+			u.add(dComponent, c.Code)
+		}
+	}
+	return u
+}
+
+func (u *universe) add(d int, v string) int32 {
+	if i, ok := u.index[d][v]; ok {
+		return i
+	}
+	i := int32(len(u.names[d]))
+	u.names[d] = append(u.names[d], v)
+	u.index[d][v] = i
+	return i
+}
+
+// lookup returns a value's index; values outside the universe are added
+// (a product defined after the entry was compiled still counts for "*").
+func (u *universe) lookup(d int, v string) int32 {
+	names := u.names[d]
+	if len(names) <= 16 { // a short scan beats hashing for the few products
+		for i, n := range names {
+			if n == v {
+				return int32(i)
+			}
+		}
+	}
+	return u.add(d, v)
+}
+
+const (
+	lvNational = iota
+	lvRegion
+	lvPoint
+)
+
+func compile(m *Mapping, i int, u *universe) *compiled {
 	e := &m.Entries[i]
 	c := &compiled{Entry: e, index: i, combos: 1}
+	switch e.Level {
+	case LevelPoint:
+		c.level = lvPoint
+	case LevelRegion:
+		c.level = lvRegion
+	}
+	for k := range c.filter {
+		c.filter[k] = -1
+	}
 	for d, v := range e.Filter {
-		c.filter[dimIDs[d]] = v
+		c.filter[dimIDs[d]] = u.add(dimIDs[d], v)
 	}
 	for j := len(e.Dimensions) - 1; j >= 0; j-- {
 		d := e.Dimensions[j]
-		cd := compiledDim{id: dimIDs[d.Name], values: map[string]int{}, star: -1, stride: c.combos}
+		cd := compiledDim{id: dimIDs[d.Name], star: -1, stride: c.combos}
 		for k, o := range d.Options {
 			vs := o.Values
 			if len(vs) == 0 {
@@ -75,10 +188,14 @@ func compile(m *Mapping, i int) *compiled {
 			}
 			for _, v := range vs {
 				if v == anyValue {
-					cd.star = k
-				} else {
-					cd.values[v] = k
+					cd.star = int16(k)
+					continue
 				}
+				x := u.add(cd.id, v)
+				for int(x) >= len(cd.option) {
+					cd.option = append(cd.option, -1)
+				}
+				cd.option[x] = int16(k)
 			}
 		}
 		c.combos *= len(d.Options)
@@ -108,83 +225,54 @@ func splitKey(k string) []string {
 	return append(out, k[start:])
 }
 
-// combo returns the combo index of a fact's dimension values, or -1 when a
-// filter excludes it or an option is missing (unmapped).
-func (c *compiled) combo(vals *[5]string) (int, bool) {
+// combo returns the combo of a fact's value indexes, or -1 when a filter
+// excludes it (unmapped false) or no option counts a value (unmapped true).
+func (c *compiled) combo(vals *[numDims]int32) (int, bool) {
 	for id, want := range c.filter {
-		if want != "" && vals[id] != want {
+		if want >= 0 && vals[id] != want {
 			return -1, false
 		}
 	}
 	idx := 0
-	for _, d := range c.dims {
-		k, ok := d.values[vals[d.id]]
-		if !ok {
-			if d.star < 0 {
-				return -1, true
-			}
-			k = d.star
+	for i := range c.dims {
+		d := &c.dims[i]
+		k := d.of(vals[d.id])
+		if k < 0 {
+			return -1, true
 		}
-		idx += k * d.stride
+		idx += int(k) * d.stride
 	}
 	return idx, false
 }
 
-var doseNames = func() []string {
-	out := make([]string, 21)
-	for i := range out {
-		out[i] = strconv.Itoa(i)
-	}
-	return out
-}()
-
-func doseValue(f *vaxtrace.DoseFact) string {
-	if f.Booster {
-		return "booster"
-	}
-	if f.Number >= 0 && f.Number < len(doseNames) {
-		return doseNames[f.Number]
-	}
-	return strconv.Itoa(f.Number)
-}
-
-// acc accumulates values by cell.
+// acc accumulates values densely: by entry, org unit, period and combo.
 type acc struct {
-	m      *Mapping
-	ous    []string         // vaxtrace org unit keys by index
-	ouIdx  map[string]int32 // key -> index
-	cells  map[cellKey][]int64
-	combos []int
-	res    *Result
+	res     *Result
+	periods int
+	ouIdx   map[string]int32
+	cells   [][][]int64 // [entry][ou] -> periods*combos, allocated when first used
+	touched [][][]bool  // [entry][ou] -> periods that received anything
 }
 
-func (a *acc) ou(key string) (int32, bool) {
+func (a *acc) add(c *compiled, ou int32, period, combo int, n int64) {
+	row := a.cells[c.index][ou]
+	if row == nil {
+		row = make([]int64, a.periods*c.combos)
+		a.cells[c.index][ou] = row
+		a.touched[c.index][ou] = make([]bool, a.periods)
+	}
+	row[period*c.combos+combo] += n
+	a.touched[c.index][ou][period] = true
+}
+
+// ou returns the index of an org unit key, counting n as unmapped when the
+// mapping has none.
+func (a *acc) ou(key string, n int64) int32 {
 	if i, ok := a.ouIdx[key]; ok {
-		return i, i >= 0
+		return i
 	}
-	if _, ok := a.m.OrgUnits[key]; !ok {
-		a.ouIdx[key] = -1
-		return -1, false
-	}
-	i := int32(len(a.ous))
-	a.ous = append(a.ous, key)
-	a.ouIdx[key] = i
-	return i, true
-}
-
-func (a *acc) add(entry int, ouKey string, period int, combo int, n int64) {
-	ou, ok := a.ou(ouKey)
-	if !ok {
-		a.res.UnmappedOrgUnits[ouKey] += n
-		return
-	}
-	k := cellKey{int32(entry), ou, int32(period)}
-	cell := a.cells[k]
-	if cell == nil {
-		cell = make([]int64, a.combos[entry])
-		a.cells[k] = cell
-	}
-	cell[combo] += n
+	a.res.UnmappedOrgUnits[key] += n
+	return -1
 }
 
 // Compute builds the data values of every mapping entry for the periods,
@@ -193,32 +281,61 @@ func (a *acc) add(entry int, ouKey string, period int, combo int, n int64) {
 // always gives the same payload.
 func Compute(s Source, m *Mapping, p Periods) *Result {
 	res := &Result{Mapping: m, Periods: p, UnmappedOrgUnits: map[string]int64{}}
-	a := &acc{m: m, ouIdx: map[string]int32{}, cells: map[cellKey][]int64{}, res: res}
+	for k := range m.OrgUnits {
+		res.OrgUnitKeys = append(res.OrgUnitKeys, k)
+	}
+	slices.Sort(res.OrgUnitKeys)
+	a := &acc{res: res, periods: p.Len(), ouIdx: map[string]int32{}}
+	for i, k := range res.OrgUnitKeys {
+		a.ouIdx[k] = int32(i)
+	}
+	u := newUniverse(s.Products())
 	var facts, counters []*compiled
+	levels := [3]bool{}
 	for i := range m.Entries {
-		c := compile(m, i)
-		a.combos = append(a.combos, c.combos)
+		c := compile(m, i, u)
+		res.entries = append(res.entries, c)
+		a.cells = append(a.cells, make([][]int64, len(res.OrgUnitKeys)))
+		a.touched = append(a.touched, make([][]bool, len(res.OrgUnitKeys)))
 		switch c.Measure {
 		case MeasureDoses, MeasurePeopleFirst, MeasurePeopleFull:
 			facts = append(facts, c)
+			levels[c.level] = true
 		default:
 			counters = append(counters, c)
 		}
 	}
 	if len(facts) > 0 {
-		var vals [5]string
+		national := a.ouIdx[OrgUnitNational]
+		if _, ok := a.ouIdx[OrgUnitNational]; !ok {
+			national = -1
+		}
+		var vals [numDims]int32
 		s.EachDoseFact(func(f vaxtrace.DoseFact) bool {
 			pi := p.Index(f.Day)
 			if pi < 0 {
 				return true
 			}
-			vals[0] = doseValue(&f)
-			vals[1], vals[2], vals[4] = f.Product, f.Component, f.Sex
-			if int(f.AgeBand) < len(vaxtrace.AgeBands) {
-				vals[3] = vaxtrace.AgeBands[f.AgeBand]
-			} else {
-				vals[3] = ""
+			switch {
+			case f.Booster:
+				vals[dDose] = boosterValue
+			case f.Number >= 0 && f.Number <= maxDose:
+				vals[dDose] = int32(f.Number)
+			default:
+				vals[dDose] = maxDose
 			}
+			vals[dProduct] = u.lookup(dProduct, f.Product)
+			vals[dComponent] = u.lookup(dComponent, f.Component)
+			vals[dAge] = int32(f.AgeBand)
+			switch f.Sex {
+			case vaxtrace.SexMale:
+				vals[dSex] = 0
+			case vaxtrace.SexFemale:
+				vals[dSex] = 1
+			default:
+				vals[dSex] = 2
+			}
+			ous := [3]int32{national, -2, -2} // by level; -2: not looked up yet
 			for _, c := range facts {
 				switch c.Measure {
 				case MeasurePeopleFirst:
@@ -237,16 +354,27 @@ func Compute(s Source, m *Mapping, p Periods) *Result {
 					}
 					continue
 				}
-				var ou string
-				switch c.Level {
-				case LevelPoint:
-					ou = f.Place
-				case LevelRegion:
-					ou = f.Region
-				default:
-					ou = OrgUnitNational
+				ou := ous[c.level]
+				if ou == -2 {
+					if c.level == lvPoint {
+						ou = a.ou(f.Place, 0)
+					} else {
+						ou = a.ou(f.Region, 0)
+					}
+					ous[c.level] = ou
 				}
-				a.add(c.index, ou, pi, k, 1)
+				if ou < 0 {
+					key := OrgUnitNational
+					switch c.level {
+					case lvPoint:
+						key = f.Place
+					case lvRegion:
+						key = f.Region
+					}
+					res.UnmappedOrgUnits[key]++
+					continue
+				}
+				a.add(c, ou, pi, k, 1)
 			}
 			return true
 		})
@@ -254,22 +382,23 @@ func Compute(s Source, m *Mapping, p Periods) *Result {
 	for _, c := range counters {
 		switch c.Measure {
 		case MeasurePeopleBoost:
-			boosted(s, a, c, p)
+			boosted(s, a, c, u)
 		default:
-			stock(s, a, c, p)
+			stock(s, a, c, u)
 		}
 	}
-	res.Values = a.values(p)
+	res.Values = a.values()
 	return res
 }
 
 // boosted reads people boosted from the coverage counters, by region and
 // product.
-func boosted(s Source, a *acc, c *compiled, p Periods) {
-	var vals [5]string
+func boosted(s Source, a *acc, c *compiled, u *universe) {
+	p := a.res.Periods
+	var vals [numDims]int32
 	for _, r := range s.Regions() {
 		for _, prod := range s.Products() {
-			vals[1] = prod.Code
+			vals[dProduct] = u.lookup(dProduct, prod.Code)
 			k, unmapped := c.combo(&vals)
 			if k < 0 {
 				if unmapped {
@@ -277,13 +406,16 @@ func boosted(s Source, a *acc, c *compiled, p Periods) {
 				}
 				continue
 			}
-			ou := r.Code
-			if c.Level == LevelNational {
-				ou = OrgUnitNational
+			key := r.Code
+			if c.level == lvNational {
+				key = OrgUnitNational
 			}
 			for d, n := range s.Daily(r.Code, prod.Code, vaxtrace.MBoosted, p.From, p.To) {
-				if n != 0 {
-					a.add(c.index, ou, p.Index(p.From+vaxtrace.Date(d)), k, n)
+				if n == 0 {
+					continue
+				}
+				if ou := a.ou(key, n); ou >= 0 {
+					a.add(c, ou, p.Index(p.From+vaxtrace.Date(d)), k, n)
 				}
 			}
 		}
@@ -293,7 +425,8 @@ func boosted(s Source, a *acc, c *compiled, p Periods) {
 // stock reads stock on hand at the end of each period, or the doses written
 // off during it, from the flow counters (by region and product component;
 // the national level is the whole country).
-func stock(s Source, a *acc, c *compiled, p Periods) {
+func stock(s Source, a *acc, c *compiled, u *universe) {
+	p := a.res.Periods
 	type lineKey struct{ region, product, component string }
 	var prev map[lineKey]int64
 	if c.Measure == MeasureWastage {
@@ -302,18 +435,17 @@ func stock(s Source, a *acc, c *compiled, p Periods) {
 			prev[lineKey{ln.Region, ln.Product, ln.Component}] = ln.WrittenOff
 		}
 	}
-	var vals [5]string
+	var vals [numDims]int32
 	for i := 0; i < p.Len(); i++ {
 		_, end := p.Bounds(i)
-		lines := s.StockPosition("", end)
-		for _, ln := range lines {
+		for _, ln := range s.StockPosition("", end) {
 			lk := lineKey{ln.Region, ln.Product, ln.Component}
 			n := ln.OnHand
 			if c.Measure == MeasureWastage {
 				n = ln.WrittenOff - prev[lk]
 				prev[lk] = ln.WrittenOff
 			}
-			vals[1], vals[2] = ln.Product, ln.Component
+			vals[dProduct], vals[dComponent] = u.lookup(dProduct, ln.Product), u.lookup(dComponent, ln.Component)
 			k, unmapped := c.combo(&vals)
 			if k < 0 {
 				if unmapped && n != 0 {
@@ -321,64 +453,64 @@ func stock(s Source, a *acc, c *compiled, p Periods) {
 				}
 				continue
 			}
-			ou := OrgUnitNational
-			if c.Level == LevelRegion {
+			key := OrgUnitNational
+			if c.level == lvRegion {
 				if ln.Region == "" {
 					continue // the national warehouses belong to no region
 				}
-				ou = ln.Region
+				key = ln.Region
 			}
-			if n != 0 || ln.OnHand != 0 {
-				a.add(c.index, ou, i, k, n)
+			if n == 0 && ln.OnHand == 0 {
+				continue
+			}
+			if ou := a.ou(key, n); ou >= 0 {
+				a.add(c, ou, i, k, n)
 			}
 		}
 	}
 }
 
-// values turns the cells into sorted data values; every combo of a cell is
-// sent, zeros included (see the package comment).
-func (a *acc) values(p Periods) []Value {
-	keys := make([]cellKey, 0, len(a.cells))
-	for k := range a.cells {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y cellKey) int {
-		if x.entry != y.entry {
-			return int(x.entry - y.entry)
-		}
-		if ox, oy := a.ous[x.ou], a.ous[y.ou]; ox != oy {
-			if ox < oy {
-				return -1
-			}
-			return 1
-		}
-		return int(x.period - y.period)
-	})
-	compiledEntries := make([]*compiled, len(a.m.Entries))
+// values lists the data values in order; without zero_fill only non-zero
+// ones, with it every combo of a period that received anything.
+func (a *acc) values() []Value {
 	n := 0
-	for _, k := range keys {
-		n += len(a.cells[k])
-	}
-	out := make([]Value, 0, n)
-	periodIDs := map[int32]string{}
-	for _, k := range keys {
-		c := compiledEntries[k.entry]
-		if c == nil {
-			c = compile(a.m, int(k.entry))
-			compiledEntries[k.entry] = c
-		}
-		pid, ok := periodIDs[k.period]
-		if !ok {
-			pid = p.ID(int(k.period))
-			periodIDs[k.period] = pid
-		}
-		ouKey := a.ous[k.ou]
-		for combo, v := range a.cells[k] {
-			if v == 0 && !c.ZeroFill {
+	for e, c := range a.res.entries {
+		for ou, row := range a.cells[e] {
+			if row == nil {
 				continue
 			}
-			out = append(out, Value{DataElement: c.DataElement, Period: pid, OrgUnit: a.m.OrgUnits[ouKey], COC: c.cocs[combo], Options: c.options[combo],
-				Value: v, entry: int(k.entry), period: int(k.period), ou: ouKey})
+			for pi, t := range a.touched[e][ou] {
+				if !t {
+					continue
+				}
+				if c.ZeroFill {
+					n += c.combos
+					continue
+				}
+				for _, v := range row[pi*c.combos : (pi+1)*c.combos] {
+					if v != 0 {
+						n++
+					}
+				}
+			}
+		}
+	}
+	out := make([]Value, 0, n)
+	for e, c := range a.res.entries {
+		for ou, row := range a.cells[e] {
+			if row == nil {
+				continue
+			}
+			for pi, t := range a.touched[e][ou] {
+				if !t {
+					continue
+				}
+				for k, v := range row[pi*c.combos : (pi+1)*c.combos] {
+					if v != 0 || c.ZeroFill {
+						out = append(out, Value{Entry: int32(e), OrgUnit: int32(ou), Period: int32(pi), Combo: int32(k), Value: v})
+					}
+				}
+			}
 		}
 	}
 	return out

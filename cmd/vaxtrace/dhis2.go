@@ -124,7 +124,7 @@ func runDHIS2(ctx context.Context, args []string) error {
 		}
 		switch *format {
 		case "json":
-			err = dhis2.EncodeJSON(w, m, res.Values)
+			err = dhis2.EncodeJSON(w, res, res.Values)
 		case "adx":
 			err = dhis2.EncodeADX(w, res, time.Now())
 		default:
