@@ -3,7 +3,9 @@ package fhir
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -243,5 +245,35 @@ func TestRecordedKeptForMigrationOnly(t *testing.T) {
 				t.Errorf("%s: recorded %v, keep=%v", tc.who.Role, d.Recorded, tc.keep)
 			}
 		})
+	}
+}
+
+// TestDecodeFastTakesExports: every line of a bulk export takes the fast
+// decoder and decodes exactly as encoding/json does (the fuzz test covers
+// arbitrary input).
+func TestDecodeFastTakesExports(t *testing.T) {
+	keys := testKeys(t)
+	eng := newMemEngine(t)
+	seedBase(t, eng, 100)
+	seedPeople(t, eng, keys, 40)
+	out := bufs{}
+	if err := ExportNDJSON(context.Background(), eng, keys, "", out.w, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, rt := range []string{"Patient", "Immunization"} {
+		for _, line := range strings.Split(strings.TrimSpace(out[rt].String()), "\n") {
+			var fast, slow anyResource
+			if !decodeFast([]byte(line), &fast) {
+				t.Fatalf("the fast decoder gave up on an exported %s: %s", rt, line)
+			}
+			if err := json.Unmarshal([]byte(line), &slow); err != nil || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("decoders differ on %s (%v)", line, err)
+			}
+			n++
+		}
+	}
+	if n < 80 {
+		t.Fatalf("%d lines", n)
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"vaxtrace"
@@ -398,12 +400,90 @@ func (ru *run) readErr(err error, index int) error {
 	return vaxtrace.Errorf(vaxtrace.EINVALID, "malformed JSON: %v", err)
 }
 
+// ndjsonItem is one NDJSON line: its entry index and resource, decoded by
+// a worker (decoding is most of an import's work, so lines are decoded on
+// every core while the entries before them are resolved in order).
+type ndjsonItem struct {
+	index   int
+	raw     []byte
+	tooLong bool
+	dec     decoded
+}
+
+const ndjsonBatch = 512
+
 func (ru *run) ndjson(r io.Reader) error {
+	batches := make(chan []ndjsonItem, 2)
+	var rerr error
+	ctx, cancel := context.WithCancel(ru.ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		rerr = readNDJSON(ctx, r, ru.im.maxEntry(), batches)
+	}()
+	var perr error
+	for batch := range batches {
+		if perr != nil {
+			continue // drain
+		}
+		for i := range batch {
+			it := &batch[i]
+			if it.tooLong {
+				perr = ru.add(EntryResult{Index: it.index, Outcome: Rejected, Code: vaxtrace.ETOOLARGE, Reason: fmt.Sprintf("line longer than the per-entry limit of %d bytes", ru.im.maxEntry())})
+			} else {
+				perr = ru.decodedEntry(it.index, "", nil, it.raw, &it.dec)
+			}
+			if perr != nil {
+				cancel()
+				break
+			}
+		}
+	}
+	if perr != nil {
+		return perr
+	}
+	if err := ru.ctx.Err(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// readNDJSON splits r into lines (blank lines are not entries), decodes
+// each batch of lines on every core and sends the batches in order.
+func readNDJSON(ctx context.Context, r io.Reader, max int, out chan<- []ndjsonItem) error {
 	br := bufio.NewReaderSize(r, 64<<10)
-	max := ru.im.maxEntry()
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	batch := make([]ndjsonItem, 0, ndjsonBatch)
+	send := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		var wg sync.WaitGroup
+		per := (len(batch) + workers - 1) / workers
+		for lo := 0; lo < len(batch); lo += per {
+			hi := min(lo+per, len(batch))
+			wg.Add(1)
+			go func(part []ndjsonItem) {
+				defer wg.Done()
+				for i := range part {
+					if !part[i].tooLong {
+						part[i].dec = decodeEntry(part[i].raw)
+					}
+				}
+			}(batch[lo:hi])
+		}
+		wg.Wait()
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return false
+		}
+		batch = make([]ndjsonItem, 0, ndjsonBatch)
+		return true
+	}
 	var line []byte
 	for index := 0; ; index++ {
-		if err := ru.ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		line = line[:0]
@@ -431,27 +511,61 @@ func (ru *run) ndjson(r io.Reader) error {
 		t := bytes.TrimSpace(line)
 		switch {
 		case tooLong:
-			if err := ru.add(EntryResult{Index: index, Outcome: Rejected, Code: vaxtrace.ETOOLARGE, Reason: fmt.Sprintf("line longer than the per-entry limit of %d bytes", max)}); err != nil {
-				return err
-			}
+			batch = append(batch, ndjsonItem{index: index, tooLong: true})
 		case len(t) == 0:
-			if rerr == io.EOF {
-				return nil
-			}
 			index-- // blank lines are not entries
 		default:
-			if err := ru.entry(index, "", nil, t); err != nil {
-				return err
-			}
+			batch = append(batch, ndjsonItem{index: index, raw: bytes.Clone(t)})
 		}
 		if rerr == io.EOF {
+			send()
 			return nil
+		}
+		if len(batch) == ndjsonBatch && !send() {
+			return ctx.Err()
 		}
 	}
 }
 
+// decoded is an entry's resource, decoded once whatever its type.
+type decoded struct {
+	u    anyResource
+	uerr error // the resource is not a well-formed Patient/Immunization shape
+	herr error // not even its type could be read
+}
+
+// decodeEntry decodes the two resource types vaxtrace imports at once;
+// other types (whose fields may clash, e.g. Organization.name is a string)
+// fall back to reading the type alone.
+func decodeEntry(raw []byte) decoded {
+	var d decoded
+	if decodeFast(raw, &d.u) {
+		return d
+	}
+	d.u = anyResource{}
+	if d.uerr = json.Unmarshal(raw, &d.u); d.uerr != nil {
+		d.u = anyResource{}
+		var head struct {
+			ResourceType *string `json:"resourceType"`
+			ID           string  `json:"id"`
+		}
+		d.herr = json.Unmarshal(raw, &head)
+		d.u.ResourceType, d.u.ID = head.ResourceType, head.ID
+	}
+	return d
+}
+
 // entry handles one resource; it returns an error only for fatal problems.
 func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.RawMessage) error {
+	var d decoded
+	if len(raw) > 0 && string(raw) != "null" {
+		d = decodeEntry(raw)
+	}
+	return ru.decodedEntry(index, fullURL, req, raw, &d)
+}
+
+// decodedEntry handles one resource already decoded.
+func (ru *run) decodedEntry(index int, fullURL string, req *BundleRequest, raw json.RawMessage, d *decoded) error {
 	res := EntryResult{Index: index, FullURL: fullURL}
 	reject := func(e *entryError) error {
 		res.Outcome, res.Code, res.Field, res.Reason = Rejected, e.code, e.field, e.msg
@@ -460,24 +574,12 @@ func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.Raw
 	if len(raw) == 0 || string(raw) == "null" {
 		return reject(invalid("resource", "entry has no resource"))
 	}
-	// one decode for the two resource types vaxtrace imports; other types
-	// (whose fields may clash, e.g. Organization.name is a string) fall
-	// back to reading the type alone
-	var u anyResource
-	uerr := json.Unmarshal(raw, &u)
-	if uerr != nil {
-		u = anyResource{}
-		var head struct {
-			ResourceType *string `json:"resourceType"`
-			ID           string  `json:"id"`
+	u, uerr := &d.u, d.uerr
+	if err := d.herr; err != nil {
+		if _, ok := err.(*json.UnmarshalTypeError); ok {
+			return reject(invalid("resource", "%v", err))
 		}
-		if err := json.Unmarshal(raw, &head); err != nil {
-			if _, ok := err.(*json.UnmarshalTypeError); ok {
-				return reject(invalid("resource", "%v", err))
-			}
-			return reject(invalid("resource", "malformed JSON: %v", err))
-		}
-		u.ResourceType, u.ID = head.ResourceType, head.ID
+		return reject(invalid("resource", "malformed JSON: %v", err))
 	}
 	if u.ResourceType == nil || *u.ResourceType == "" {
 		return reject(invalid("resourceType", "required"))
