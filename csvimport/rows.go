@@ -509,11 +509,11 @@ func (p *parser) shipments(recs []*record) {
 		}
 	}
 	type line struct {
-		c    *rowCtx
-		lot  string
-		prod string
-		comp string
-		n    int64
+		c       *rowCtx
+		lot     string
+		prod    string
+		comp    string
+		n       int64
 		at      time.Time
 		rec     time.Time
 		arrived time.Time // all of it received then (the optional "received" column)
