@@ -59,7 +59,7 @@ func gender(sex string) string {
 // It conforms to the WHO DDCC Patient profile (declared in meta.profile):
 // identifiers name their assigner, the official name has its text.
 func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
-	pt := Patient{ResourceType: "Patient", ID: p.ID.String(), Meta: &Meta{Profile: []string{DDCCPatientProfile}}}
+	pt := Patient{ResourceType: "Patient", ID: p.ID.String(), Meta: &Meta{Profile: patientProfileIDs}}
 	if iin != "" {
 		pt.Identifier = []Identifier{iinIdentifier(iin)}
 	} else {
@@ -146,13 +146,14 @@ type productCache map[*vaxtrace.Product]*productParts
 type productParts struct {
 	code    CodeableConcept
 	disease []CodeableConcept
+	ddcc    []Extension
 }
 
 func (c productCache) get(p *vaxtrace.Product) *productParts {
 	if pp := c[p]; pp != nil {
 		return pp
 	}
-	pp := &productParts{code: VaccineCode(p), disease: targetDisease(p)}
+	pp := &productParts{code: VaccineCode(p), disease: targetDisease(p), ddcc: ddccExtensions(p)}
 	if c != nil {
 		c[p] = pp
 	}
@@ -216,7 +217,9 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 			SeriesDosesPositiveInt: prod.SeriesDoses,
 		}}
 	}
-	ddccImmunization(&im, prod)
+	if parts != nil {
+		ddccImmunization(&im, parts.ddcc)
+	}
 	return im
 }
 

@@ -96,24 +96,40 @@ var covidDisease = []CodeableConcept{{Coding: []Coding{
 	{System: ICD11System, Code: ICD11COVID19, Display: "COVID-19"},
 }}}
 
-// ddccImmunization adds what the DDCC Immunization profile asks for to a
-// valid (not voided) dose of a COVID-19 vaccine and declares the profile:
-// brand, market authorization holder and country of vaccination
-// extensions, the authority on the protocol applied, ICD-11 COVID-19 as
-// target disease. Other doses are left as they are.
-func ddccImmunization(im *Immunization, p *vaxtrace.Product) {
-	if p == nil || im.Status != "completed" || len(im.ProtocolApplied) == 0 || im.Location == nil || im.Location.Display == "" {
-		return
-	}
+// ddccExtensions are a product's DDCC Immunization extensions: brand,
+// market authorization holder and country of vaccination (nil for a
+// product that is not a COVID-19 vaccine).
+func ddccExtensions(p *vaxtrace.Product) []Extension {
 	if p.Disease != "" && !strings.EqualFold(p.Disease, vaxtrace.CampaignDisease) {
-		return
+		return nil
 	}
 	ext := []Extension{{URL: DDCCVaccineBrandExt, ValueCoding: brandCoding(p)}}
 	if c := holderCoding(p); c != nil {
 		ext = append(ext, Extension{URL: DDCCMarketAuthorizationExt, ValueCoding: c})
 	}
-	ext = append(ext, Extension{URL: DDCCCountryOfVaccinationExt, ValueCode: DefaultAuthority.Country})
-	im.Extension = append(ext, im.Extension...)
-	im.ProtocolApplied[0].Authority = DefaultAuthority.reference()
-	im.Meta = &Meta{Profile: []string{DDCCImmunizationProfile}}
+	return append(ext, Extension{URL: DDCCCountryOfVaccinationExt, ValueCode: DefaultAuthority.Country})
+}
+
+// shared by every exported Immunization; never modified
+var (
+	ddccMeta          = &Meta{Profile: []string{DDCCImmunizationProfile}}
+	ddccAuthorityRef  = DefaultAuthority.reference()
+	patientProfileIDs = []string{DDCCPatientProfile}
+)
+
+// ddccImmunization adds what the DDCC Immunization profile asks for to a
+// valid (not voided) dose of a COVID-19 vaccine and declares the profile:
+// the product's extensions (ddccExtensions, shared: never modified), the
+// authority on the protocol applied. Other doses are left as they are.
+func ddccImmunization(im *Immunization, ext []Extension) {
+	if len(ext) == 0 || im.Status != "completed" || len(im.ProtocolApplied) == 0 || im.Location == nil || im.Location.Display == "" {
+		return
+	}
+	if len(im.Extension) == 0 {
+		im.Extension = ext[:len(ext):len(ext)]
+	} else {
+		im.Extension = append(append(make([]Extension, 0, len(ext)+len(im.Extension)), ext...), im.Extension...)
+	}
+	im.ProtocolApplied[0].Authority = ddccAuthorityRef
+	im.Meta = ddccMeta
 }
