@@ -7,7 +7,18 @@ const (
 	RolePoint   = "point"   // vaccination point: one place
 	RoleAuditor = "auditor" // read-only, everything, including history
 	RolePublic  = "public"  // aggregates only
+	// RoleMigration loads another registry's history. It writes national
+	// scope like admin (places, lots, stock, people, doses, corrections)
+	// except certificates, reads like an auditor, and is the only role
+	// whose writes may carry a recording time in the past (the CSV
+	// "recorded" column, the batch API's "recorded" field, FHIR
+	// Immunization.recorded), so that as-known-on and as-published figures
+	// of the migrated years stay what they were.
+	RoleMigration = "migration"
 )
+
+// Roles lists every role, for help texts.
+var Roles = []string{RoleAdmin, RoleRegion, RolePoint, RoleAuditor, RolePublic, RoleMigration}
 
 // Principal is an authenticated caller.
 type Principal struct {
@@ -20,7 +31,7 @@ type Principal struct {
 // ValidRole reports whether r is a known role.
 func ValidRole(r string) bool {
 	switch r {
-	case RoleAdmin, RoleRegion, RolePoint, RoleAuditor, RolePublic:
+	case RoleAdmin, RoleRegion, RolePoint, RoleAuditor, RolePublic, RoleMigration:
 		return true
 	}
 	return false
@@ -29,7 +40,7 @@ func ValidRole(r string) bool {
 // CanReadRegion reports whether p may read person- and place-level data of region.
 func (p Principal) CanReadRegion(s *State, region string) bool {
 	switch p.Role {
-	case RoleAdmin, RoleAuditor:
+	case RoleAdmin, RoleAuditor, RoleMigration:
 		return true
 	case RoleRegion:
 		return p.Region == region
@@ -43,7 +54,7 @@ func (p Principal) CanReadRegion(s *State, region string) bool {
 // CanReadPlace reports whether p may read a place's detail.
 func (p Principal) CanReadPlace(s *State, place string) bool {
 	switch p.Role {
-	case RoleAdmin, RoleAuditor:
+	case RoleAdmin, RoleAuditor, RoleMigration:
 		return true
 	case RoleRegion:
 		pl := s.places[place]
@@ -59,6 +70,12 @@ func (p Principal) CanReadPlace(s *State, place string) bool {
 func Authorize(p Principal, s *State, v Payload) error {
 	switch p.Role {
 	case RoleAdmin:
+		return nil
+	case RoleMigration:
+		switch v.(type) {
+		case CertificateIssued, CertificateRevoked:
+			return Errorf(EFORBIDDEN, "role migration loads history; certificates are issued and revoked by admin")
+		}
 		return nil
 	case RoleAuditor, RolePublic:
 		return Errorf(EFORBIDDEN, "role %s is read-only", p.Role)

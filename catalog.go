@@ -55,6 +55,11 @@ type ProductCodes struct {
 	CVX             string `json:"cvx,omitempty"`    // CDC CVX code (FHIR interop)
 	ATC             string `json:"atc,omitempty"`
 	SNOMED          string `json:"snomed,omitempty"`
+	// OWID is the vaccine's name in Our World in Data's vocabulary (the
+	// "vaccine" column of its country files): "Sputnik V",
+	// "Sinopharm/Beijing", "Pfizer/BioNTech". Products that OWID counts as
+	// one (Hayat-Vax is Sinopharm's vaccine filled in the UAE) share a name.
+	OWID string `json:"owid,omitempty"`
 }
 
 // Validate checks a product definition.

@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"vaxtrace"
@@ -65,6 +66,13 @@ const (
 type Command struct {
 	Key  string
 	Data vaxtrace.Payload
+	// Recorded is the optional recording time of the row (the "recorded"
+	// column of doses, receipts and shipments): when the registry the file
+	// comes from knew the record. Zero: now. Only the migration role may
+	// submit it (see File.Authorize).
+	Recorded time.Time
+	// Occurred is when the record happened, for the recording-time rules.
+	Occurred time.Time
 }
 
 // Row is what one logical record of the file turned into. For agreements.csv
@@ -83,6 +91,7 @@ type RowError struct {
 	Line    int
 	Field   string
 	Message string
+	Code    string // vaxtrace error code; empty means EINVALID
 }
 
 // Error formats e like "row 7: doses: must be a positive integer".
@@ -99,7 +108,11 @@ func (e RowError) Err() error {
 	if e.Field != "" {
 		f += "." + e.Field
 	}
-	return &vaxtrace.Error{Code: vaxtrace.EINVALID, Field: f, Message: e.Message}
+	code := e.Code
+	if code == "" {
+		code = vaxtrace.EINVALID
+	}
+	return &vaxtrace.Error{Code: code, Field: f, Message: e.Message}
 }
 
 // File is a parsed file.
@@ -116,10 +129,36 @@ func (f *File) Commands(actor vaxtrace.Principal) []engine.Command {
 	var out []engine.Command
 	for _, r := range f.Rows {
 		for _, c := range r.Cmds {
-			out = append(out, engine.Command{Key: c.Key, Actor: actor, Data: c.Data})
+			out = append(out, engine.Command{Key: c.Key, Actor: actor, Data: c.Data, Recorded: c.Recorded})
 		}
 	}
 	return out
+}
+
+// Authorize moves every row that carries a recording time the principal may
+// not give (vaxtrace.CheckRecorded: only the migration role, never in the
+// future, never before the record occurred) from Rows to RowErrors, with the
+// reason on the row's "recorded" column.
+func (f *File) Authorize(p vaxtrace.Principal, now time.Time) {
+	kept := f.Rows[:0]
+	for _, r := range f.Rows {
+		var bad error
+		for _, c := range r.Cmds {
+			if err := vaxtrace.CheckRecorded(p, "recorded", c.Occurred, c.Recorded, now); err != nil {
+				bad = err
+				break
+			}
+		}
+		if bad == nil {
+			kept = append(kept, r)
+			continue
+		}
+		for _, l := range r.Lines {
+			f.RowErrors = append(f.RowErrors, RowError{Line: l, Field: "recorded", Message: vaxtrace.ErrorMessage(bad), Code: vaxtrace.ErrorCode(bad)})
+		}
+	}
+	f.Rows = kept
+	slices.SortStableFunc(f.RowErrors, func(a, b RowError) int { return a.Line - b.Line })
 }
 
 // Kinds returns the file kinds Parse understands.
@@ -154,10 +193,10 @@ type schema struct {
 var schemas = map[string]schema{
 	KindPlaces:     {required: []string{"id", "kind", "name", "region", "parent"}},
 	KindAgreements: {required: []string{"agreement", "supplier", "product", "doses", "signed", "domestic", "tranche", "expected", "tranche_doses"}},
-	KindLots:       {required: []string{"lot", "product", "component", "manufacturer", "manufactured", "expiry", "origin", "agreement", "tranche", "doses_per_vial"}},
-	KindShipments:  {required: []string{"shipment", "from", "to", "dispatched", "lot", "doses"}, optional: []string{"product", "component"}},
-	KindReceipts:   {required: []string{"receipt", "place", "lot", "doses", "agreement", "tranche", "occurred"}},
-	KindDoses:      {required: []string{"id", "iin", "family", "given", "birth_date", "sex", "region", "group", "at", "place", "lot", "vaccinator", "override"}},
+	KindLots:       {required: []string{"lot", "product", "component", "manufacturer", "manufactured", "expiry", "origin", "agreement", "tranche", "doses_per_vial"}, optional: []string{"released"}},
+	KindShipments:  {required: []string{"shipment", "from", "to", "dispatched", "lot", "doses"}, optional: []string{"product", "component", "recorded", "received"}},
+	KindReceipts:   {required: []string{"receipt", "place", "lot", "doses", "agreement", "tranche", "occurred"}, optional: []string{"recorded"}},
+	KindDoses:      {required: []string{"id", "iin", "family", "given", "birth_date", "sex", "region", "group", "at", "place", "lot", "vaccinator", "override"}, optional: []string{"recorded"}},
 }
 
 // Columns returns the required and optional columns of kind, for help texts
@@ -213,45 +252,92 @@ func (r *record) get(c string) string {
 // returned error is a structural error (see the package documentation) or a
 // read error; row problems are in File.RowErrors.
 func Parse(kind string, r io.Reader, keys *pii.Keys) (*File, error) {
+	var out *File
+	err := ParseChunks(kind, r, keys, 0, func(f *File) error { out = f; return nil })
+	return out, err
+}
+
+// DefaultChunk is the number of records of a doses file parsed and handed
+// over at a time by a streaming import: memory stays bounded by the chunk,
+// not the file (a national migration has tens of millions of rows).
+const DefaultChunk = 50000
+
+// ParseChunks reads a file like Parse but hands it to fn in parts: for a
+// doses file, one File per chunk records (chunk <= 0: the whole file at
+// once); other kinds, whose records group across lines (agreements,
+// shipments) and which are small, always come as one File. Each File's
+// DataLines counts its own records, and line numbers are those of the
+// whole file. Within a chunk, doses are ordered by time and a person is
+// registered once (on their first row of the chunk); a person's earlier
+// chunks' registration comes back as a duplicate or conflict of the key
+// "person:<id>", which is not an error of the dose row. Checks that span
+// rows (duplicate dose ids, one person's details) are made within a chunk;
+// across chunks the engine refuses a dose id used twice. A structural error
+// stops the parse: chunks already handed to fn stay handed.
+func ParseChunks(kind string, r io.Reader, keys *pii.Keys, chunk int, fn func(*File) error) error {
 	sc, ok := schemas[kind]
 	if !ok {
-		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "unknown file kind %q (one of %s)", kind, strings.Join(Kinds(), ", "))
+		return vaxtrace.Errorf(vaxtrace.EINVALID, "unknown file kind %q (one of %s)", kind, strings.Join(Kinds(), ", "))
 	}
 	if kind == KindDoses && keys == nil {
-		return nil, vaxtrace.Errorf(vaxtrace.EINTERNAL, "csvimport: a doses file needs the PII keys")
+		return vaxtrace.Errorf(vaxtrace.EINTERNAL, "csvimport: a doses file needs the PII keys")
 	}
-	br := bufio.NewReader(r)
+	if kind != KindDoses {
+		chunk = 0
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
 	if err := skipBOM(br); err != nil {
-		return nil, err
+		return err
 	}
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = false
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, structural(1, "the file is empty; a header row is required: %s", strings.Join(sc.required, ","))
+		return structural(1, "the file is empty; a header row is required: %s", strings.Join(sc.required, ","))
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return csvError(err)
 	}
 	idx, err := checkHeader(header, sc)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f := &File{Kind: kind, Columns: header}
 	var recs []*record
+	emit := func() error {
+		f := &File{Kind: kind, Columns: header, DataLines: len(recs)}
+		p := parser{f: f}
+		switch kind {
+		case KindPlaces:
+			p.places(recs)
+		case KindAgreements:
+			p.agreements(recs)
+		case KindLots:
+			p.lots(recs)
+		case KindShipments:
+			p.shipments(recs)
+		case KindReceipts:
+			p.receipts(recs)
+		case KindDoses:
+			p.doses(recs, keys)
+		}
+		slices.SortStableFunc(f.RowErrors, func(a, b RowError) int { return a.Line - b.Line })
+		recs = recs[:0]
+		return fn(f)
+	}
+	sent := false
 	for {
 		vals, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		for i, v := range vals {
 			if !utf8.ValidString(v) {
 				l, _ := cr.FieldPos(i)
-				return nil, structural(l, "column %q is not valid UTF-8; save the file as \"CSV UTF-8\"", header[i])
+				return structural(l, "column %q is not valid UTF-8; save the file as \"CSV UTF-8\"", header[i])
 			}
 			vals[i] = strings.TrimSpace(v)
 		}
@@ -259,25 +345,17 @@ func Parse(kind string, r io.Reader, keys *pii.Keys) (*File, error) {
 			continue // a line of only separators, as spreadsheets write
 		}
 		recs = append(recs, &record{line: line, vals: vals, idx: idx})
+		if chunk > 0 && len(recs) >= chunk {
+			if err := emit(); err != nil {
+				return err
+			}
+			sent = true
+		}
 	}
-	f.DataLines = len(recs)
-	p := parser{f: f}
-	switch kind {
-	case KindPlaces:
-		p.places(recs)
-	case KindAgreements:
-		p.agreements(recs)
-	case KindLots:
-		p.lots(recs)
-	case KindShipments:
-		p.shipments(recs)
-	case KindReceipts:
-		p.receipts(recs)
-	case KindDoses:
-		p.doses(recs, keys)
+	if len(recs) > 0 || !sent {
+		return emit()
 	}
-	slices.SortStableFunc(f.RowErrors, func(a, b RowError) int { return a.Line - b.Line })
-	return f, nil
+	return nil
 }
 
 func allEmpty(vals []string) bool {

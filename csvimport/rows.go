@@ -127,6 +127,21 @@ func (c *rowCtx) time(col string) time.Time {
 	return t
 }
 
+// recorded parses the optional "recorded" column (when the registry the
+// file comes from knew the record) against the row's occurrence time.
+func (c *rowCtx) recorded(occurred time.Time) time.Time {
+	v := c.rec.get("recorded")
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := vaxtrace.ParseRecorded(v, occurred)
+	if err != nil {
+		c.fail("recorded", "must be a time in RFC 3339 (2021-03-19T10:00:00+06:00) or a date YYYY-MM-DD, the day it was known (got %q)", v)
+		return time.Time{}
+	}
+	return t
+}
+
 func (c *rowCtx) bool(col string) bool {
 	v := c.rec.get(col)
 	b, ok := parseBool(v)
@@ -440,6 +455,13 @@ func (p *parser) lots(recs []*record) {
 			DosesPerVial: int(c.optQty("doses_per_vial")),
 		}
 		seen.check(c, "lot", l.ID, "lot")
+		var released vaxtrace.Date
+		if c.opt("released") != "" {
+			released = c.date("released")
+			if c.ok() && released < l.Manufactured {
+				c.fail("released", "%s is before the manufacture date %s", released, l.Manufactured)
+			}
+		}
 		if c.ok() && l.Expiry <= l.Manufactured {
 			c.fail("expiry", "%s is not after the manufacture date %s", l.Expiry, l.Manufactured)
 		}
@@ -462,7 +484,11 @@ func (p *parser) lots(recs []*record) {
 			}
 		}
 		if c.ok() {
-			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "lot:" + l.ID, Data: vaxtrace.LotRegistered{Lot: l}}}})
+			cmds := []Command{{Key: "lot:" + l.ID, Data: vaxtrace.LotRegistered{Lot: l}}}
+			if released != 0 {
+				cmds = append(cmds, Command{Key: "release:" + l.ID, Data: vaxtrace.LotReleased{Lot: l.ID, Occurred: released}})
+			}
+			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: cmds})
 		}
 	}
 }
@@ -483,12 +509,14 @@ func (p *parser) shipments(recs []*record) {
 		}
 	}
 	type line struct {
-		c    *rowCtx
-		lot  string
-		prod string
-		comp string
-		n    int64
-		at   time.Time
+		c       *rowCtx
+		lot     string
+		prod    string
+		comp    string
+		n       int64
+		at      time.Time
+		rec     time.Time
+		arrived time.Time // all of it received then (the optional "received" column)
 	}
 	firsts := map[*group]*rowCtx{}
 	lots := map[*group]dupCheck{}
@@ -502,6 +530,13 @@ func (p *parser) shipments(recs []*record) {
 			c.fail("to", "must differ from the origin")
 		}
 		l := line{c: c, at: c.time("dispatched"), lot: c.opt("lot"), n: c.qty("doses")}
+		l.rec = c.recorded(l.at)
+		if c.opt("received") != "" {
+			l.arrived = c.time("received")
+			if !l.arrived.IsZero() && !l.at.IsZero() && l.arrived.Before(l.at) {
+				c.fail("received", "is before the shipment was dispatched")
+			}
+		}
 		if l.lot == "" {
 			l.prod, l.comp = c.opt("product"), c.opt("component")
 			if l.prod == "" {
@@ -513,7 +548,7 @@ func (p *parser) shipments(recs []*record) {
 			if first == nil {
 				firsts[gr] = c
 			}
-			for _, col := range []string{"from", "to", "dispatched"} {
+			for _, col := range []string{"from", "to", "dispatched", "recorded", "received"} {
 				consistent(gr, c, first, col, "shipment")
 			}
 			if len(gr.lines) > 1 && l.lot == "" {
@@ -532,6 +567,8 @@ func (p *parser) shipments(recs []*record) {
 		parsed = append(parsed, l)
 	}
 	out := map[*group]*vaxtrace.ShipmentDispatched{}
+	recTimes := map[*group]time.Time{}
+	arrivals := map[*group]time.Time{}
 	for i, l := range parsed {
 		gr := grs[i]
 		if gr == nil || len(gr.bad) > 0 {
@@ -541,6 +578,8 @@ func (p *parser) shipments(recs []*record) {
 		if s == nil {
 			s = &vaxtrace.ShipmentDispatched{Shipment: gr.key, From: l.c.opt("from"), To: l.c.opt("to"), Occurred: l.at, Lines: []vaxtrace.ShipmentLine{}}
 			out[gr] = s
+			recTimes[gr] = l.rec
+			arrivals[gr] = l.arrived
 		}
 		if l.lot == "" {
 			s.Product, s.Component, s.Doses = l.prod, l.comp, l.n
@@ -557,7 +596,15 @@ func (p *parser) shipments(recs []*record) {
 		if len(s.Lines) == 0 {
 			s.Lines = nil
 		}
-		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: []Command{{Key: "shipment:" + s.Shipment, Data: *s}}})
+		cmds := []Command{{Key: "shipment:" + s.Shipment, Data: *s, Recorded: recTimes[gr], Occurred: s.Occurred}}
+		if at := arrivals[gr]; !at.IsZero() {
+			rec := recTimes[gr]
+			if !rec.IsZero() && rec.Before(at) {
+				rec = at // recorded no earlier than it arrived
+			}
+			cmds = append(cmds, Command{Key: "arrival:" + s.Shipment, Data: vaxtrace.ShipmentReceived{Shipment: s.Shipment, Occurred: at}, Recorded: rec, Occurred: at})
+		}
+		p.f.Rows = append(p.f.Rows, Row{Line: gr.lines[0], Lines: gr.lines, Cmds: cmds})
 	}
 }
 
@@ -582,8 +629,9 @@ func (p *parser) receipts(recs []*record) {
 		if v.Tranche != "" && v.Agreement == "" {
 			c.fail("agreement", "required when a tranche is given")
 		}
+		recorded := c.recorded(v.Occurred)
 		if c.ok() {
-			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "receipt:" + v.Receipt + ":" + v.Lot, Data: v}}})
+			p.f.Rows = append(p.f.Rows, Row{Line: rec.line, Lines: []int{rec.line}, Cmds: []Command{{Key: "receipt:" + v.Receipt + ":" + v.Lot, Data: v, Recorded: recorded, Occurred: v.Occurred}}})
 		}
 	}
 }
@@ -596,6 +644,7 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 		iin    string
 		person vaxtrace.Person
 		dose   vaxtrace.DoseAdministered
+		rec    time.Time
 	}
 	var items []item
 	ids := dupCheck{}
@@ -649,6 +698,7 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 		d.Lot = c.req("lot")
 		d.Vaccinator = c.req("vaccinator")
 		d.Override = c.opt("override")
+		it.rec = c.recorded(d.At)
 		if !pr.ID.IsZero() {
 			if first := people[pr.ID]; first == nil {
 				people[pr.ID] = c
@@ -675,9 +725,9 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 			registered[it.person.ID] = true
 			pr := it.person
 			pr.IINSealed = keys.Seal(it.iin)
-			cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}})
+			cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}, Recorded: it.rec})
 		}
-		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose})
+		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose, Recorded: it.rec, Occurred: it.dose.At})
 		p.f.Rows = append(p.f.Rows, Row{Line: it.line, Lines: []int{it.line}, Cmds: cmds})
 	}
 }

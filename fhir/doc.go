@@ -1,6 +1,6 @@
 // Package fhir maps the vaxtrace registry to HL7 FHIR R4 (4.0.1) and back.
 //
-// It offers four things, all JSON only (application/fhir+json):
+// It offers five things, all JSON only (application/fhir+json):
 //
 //   - Export of single resources: PatientOf and ImmunizationOf build
 //     minimal, deterministic R4 Patient and Immunization resources from the
@@ -14,12 +14,23 @@
 //     no IIN (each Patient carries PersonSystem|<person id>); the IIN in
 //     clear is written only when the caller passes the keys (the CLI's
 //     --include-iin).
-//   - Import (Import, Importer.Import): transaction/batch/collection Bundles
-//     and NDJSON, stream-decoded with a per-entry size cap. Every resource
+//   - Import (Import, Importer.Import, and the API ImportHandler at
+//     POST /api/v1/import/fhir): transaction/batch/collection Bundles and
+//     NDJSON, stream-decoded with a per-entry size cap. Every resource
 //     becomes an ordinary engine command (PersonRegistered, DoseAdministered,
 //     DoseVoided) and goes through exactly the same validation as any other
 //     client; the Report says, per entry, what was accepted, rejected (with
-//     the reason and field) or a duplicate.
+//     the reason and field) or a duplicate, and Importer.Rejected receives
+//     every rejection however many there are.
+//   - WHO DDCC:VS (who.go, ddcc.go): exported Patients and valid COVID-19
+//     Immunizations carry what the DDCC Patient and Immunization profiles
+//     require and declare them in meta.profile; HealthCertificate (and GET
+//     $generateHealthCertificate?hcid=<UVCI>) builds the DDCC:VS document of
+//     an issued certificate. The WHO SMART immunization (IMMZ) profiles are
+//     not declared: IMMZ.Patient requires a phone number and an address,
+//     which the registry does not hold, and IMMZ.Immunization binds
+//     vaccineCode to a value set (IMMZ.Z.VS) whose content could not be
+//     obtained here to check against.
 //
 // # Identifier and code systems
 //
@@ -50,8 +61,7 @@
 //
 // # Import of foreign data
 //
-// Immunizations must name a product (vaccineCode with a CVX code known to
-// the catalog, via Product.Codes.CVX), a known patient, a vaccination point,
+// Immunizations must name a product, a known patient, a vaccination point,
 // a registered lot with stock there and a vaccinator. Foreign data rarely
 // has all of this; Importer has explicit, off-by-default fall-backs: a
 // default region for patients whose address.state is not a region code, a
@@ -64,4 +74,18 @@
 // atomic on its own; the bundle as a whole is not). References are resolved
 // in stream order: a Patient must come before the Immunizations that refer
 // to it by fullUrl or Patient/{id}, or already exist in the registry.
+//
+// # Meaning kept across installations
+//
+// The product is resolved with every coding of vaccineCode (vaxtrace product
+// code, CVX, ICD-11, EU DCC product, SNOMED CT), then the manufacturer and
+// the lot; codings that contradict each other, or that leave more than one
+// product (CVX 510 is both Sinopharm BIBP and Hayat-Vax), are refused with
+// what would tell them apart. Patient references resolve by business
+// identifier as well as by resource id: exports put the IIN (or the portable
+// person id) in Immunization.patient.identifier, so one installation's
+// Patient.ndjson and Immunization.ndjson import into another whose keys,
+// and so person ids, differ. Immunization.recorded (when the source knew
+// the dose) is kept only for the migration role, never in the future or
+// before the dose; other roles record at the time of the import.
 package fhir

@@ -99,7 +99,31 @@ func appendIdentifier(b []byte, id *Identifier) []byte {
 	o.str("use", id.Use)
 	o.str("system", id.System)
 	o.str("value", id.Value)
+	if id.Assigner != nil {
+		o.key("assigner")
+		o.b = appendReference(o.b, id.Assigner)
+	}
 	return o.end()
+}
+
+func appendMeta(o *obj, m *Meta) {
+	if m == nil {
+		return
+	}
+	o.key("meta")
+	mo := begin(o.b)
+	if len(m.Profile) > 0 {
+		mo.key("profile")
+		mo.b = append(mo.b, '[')
+		for i, p := range m.Profile {
+			if i > 0 {
+				mo.b = append(mo.b, ',')
+			}
+			mo.b = appendString(mo.b, p)
+		}
+		mo.b = append(mo.b, ']')
+	}
+	o.b = mo.end()
 }
 
 func appendReference(b []byte, r *Reference) []byte {
@@ -128,6 +152,10 @@ func appendExtensions(o *obj, xs []Extension) {
 		e.strAlways("url", xs[i].URL)
 		e.str("valueCode", xs[i].ValueCode)
 		e.str("valueString", xs[i].ValueString)
+		if xs[i].ValueCoding != nil {
+			e.key("valueCoding")
+			e.b = appendCoding(e.b, xs[i].ValueCoding)
+		}
 		o.b = e.end()
 	}
 	o.b = append(o.b, ']')
@@ -153,6 +181,7 @@ func appendPatient(b []byte, p *Patient) []byte {
 	o := begin(b)
 	o.strAlways("resourceType", p.ResourceType)
 	o.str("id", p.ID)
+	appendMeta(&o, p.Meta)
 	appendExtensions(&o, p.Extension)
 	appendIdentifiers(&o, p.Identifier)
 	if len(p.Name) > 0 {
@@ -214,6 +243,7 @@ func appendImmunization(b []byte, m *Immunization) []byte {
 	o := begin(b)
 	o.strAlways("resourceType", m.ResourceType)
 	o.str("id", m.ID)
+	appendMeta(&o, m.Meta)
 	appendExtensions(&o, m.Extension)
 	appendIdentifiers(&o, m.Identifier)
 	o.str("status", m.Status)
@@ -269,6 +299,10 @@ func appendImmunization(b []byte, m *Immunization) []byte {
 			}
 			p := begin(o.b)
 			p.str("series", pa.Series)
+			if pa.Authority != nil {
+				p.key("authority")
+				p.b = appendReference(p.b, pa.Authority)
+			}
 			if len(pa.TargetDisease) > 0 {
 				p.key("targetDisease")
 				p.b = append(p.b, '[')

@@ -43,14 +43,15 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 	})
 	odd := []string{"", "a\"b", "back\\slash", "<&>", "tab\tnl\n", "\x01\x7f", "Қазақстан", "bad\xffutf8", "\u2028sep", "\b\f"}
 	for _, s := range odd {
-		p := Patient{ResourceType: "Patient", ID: s, Name: []HumanName{{Family: s, Given: []string{s, s}}}, Extension: []Extension{{URL: s, ValueCode: s}}, Address: []Address{{State: s}}}
+		p := Patient{ResourceType: "Patient", ID: s, Meta: &Meta{Profile: []string{s, s}}, Name: []HumanName{{Family: s, Given: []string{s, s}}}, Extension: []Extension{{URL: s, ValueCode: s}, {URL: s, ValueCoding: &Coding{System: s, Code: s}}},
+			Identifier: []Identifier{{System: s, Value: s, Assigner: &Reference{Type: s, Identifier: &Identifier{Value: s}, Display: s}}}, Address: []Address{{State: s}}}
 		if got, want := string(appendPatient(nil, &p)), marshalNoHTML(&p); got != want {
 			t.Errorf("%q:\n%s\n%s", s, got, want)
 		}
 		tr := true
 		m := Immunization{ResourceType: "Immunization", ID: s, Status: s, LotNumber: s, PrimarySource: &tr, Patient: &Reference{Reference: s, Identifier: &Identifier{Value: s}},
 			VaccineCode: &CodeableConcept{Text: s, Coding: []Coding{{Code: s}}}, Performer: []Performer{{Actor: Reference{Display: s}}},
-			ProtocolApplied: []ProtocolApplied{{Series: s, DoseNumberString: s, SeriesDosesPositiveInt: 3, TargetDisease: []CodeableConcept{{Text: s}}}}}
+			ProtocolApplied: []ProtocolApplied{{Series: s, Authority: &Reference{Display: s}, DoseNumberString: s, SeriesDosesPositiveInt: 3, TargetDisease: []CodeableConcept{{Text: s}}}}, Meta: &Meta{}}
 		if got, want := string(appendImmunization(nil, &m)), marshalNoHTML(&m); got != want {
 			t.Errorf("%q:\n%s\n%s", s, got, want)
 		}

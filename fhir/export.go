@@ -55,17 +55,20 @@ func gender(sex string) string {
 
 // PatientOf maps a person to a Patient. iin is the clear IIN (empty for a
 // person registered without one); the id is the person id in hex.
+//
+// It conforms to the WHO DDCC Patient profile (declared in meta.profile):
+// identifiers name their assigner, the official name has its text.
 func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
-	pt := Patient{ResourceType: "Patient", ID: p.ID.String()}
+	pt := Patient{ResourceType: "Patient", ID: p.ID.String(), Meta: &Meta{Profile: patientProfileIDs}}
 	if iin != "" {
-		pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+		pt.Identifier = []Identifier{iinIdentifier(iin)}
 	} else {
-		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String()}}
+		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String(), Assigner: DefaultAuthority.reference()}}
 	}
 	if p.Group != "" {
 		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group}}
 	}
-	n := HumanName{Use: "official", Family: p.Family}
+	n := HumanName{Use: "official", Text: fullName(p.Given, p.Family), Family: p.Family}
 	if p.Given != "" {
 		n.Given = []string{p.Given}
 	}
@@ -84,10 +87,13 @@ var administeringProvider = CodeableConcept{Coding: []Coding{{System: performerS
 // fhirTime formats a time as an R4 dateTime/instant in UTC.
 func fhirTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// VaccineCode returns the codings of a product in the fixed order CVX,
-// ICD-11, EU DCC product, SNOMED CT.
+// VaccineCode returns the codings of a product in the fixed order vaxtrace
+// product code, CVX, ICD-11, EU DCC product, SNOMED CT. The first names
+// the product unambiguously where CVX does not (Sinopharm BIBP and
+// Hayat-Vax share CVX 510).
 func VaccineCode(p *vaxtrace.Product) CodeableConcept {
 	cc := CodeableConcept{Text: p.Name}
+	cc.Coding = append(cc.Coding, Coding{System: ProductSystem, Code: p.Code, Display: p.Name})
 	if p.Codes.CVX != "" {
 		cc.Coding = append(cc.Coding, Coding{System: CVXSystem, Code: p.Codes.CVX})
 	}
@@ -121,7 +127,7 @@ func isDigits(s string) bool {
 func targetDisease(p *vaxtrace.Product) []CodeableConcept {
 	switch {
 	case p.Disease == "" || strings.EqualFold(p.Disease, "COVID-19"):
-		return []CodeableConcept{{Coding: []Coding{{System: SNOMEDSystem, Code: COVID19SNOMED, Display: "COVID-19"}}}}
+		return covidDisease
 	default:
 		return []CodeableConcept{{Text: p.Disease}}
 	}
@@ -140,13 +146,14 @@ type productCache map[*vaxtrace.Product]*productParts
 type productParts struct {
 	code    CodeableConcept
 	disease []CodeableConcept
+	ddcc    []Extension
 }
 
 func (c productCache) get(p *vaxtrace.Product) *productParts {
 	if pp := c[p]; pp != nil {
 		return pp
 	}
-	pp := &productParts{code: VaccineCode(p), disease: targetDisease(p)}
+	pp := &productParts{code: VaccineCode(p), disease: targetDisease(p), ddcc: ddccExtensions(p)}
 	if c != nil {
 		c[p] = pp
 	}
@@ -177,7 +184,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	} else {
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
-	im.Patient = &Reference{Reference: "Patient/" + d.Person.String()}
+	im.Patient = patientReference(d)
 	im.OccurrenceDateTime = fhirTime(d.At)
 	if !d.Recorded.IsZero() {
 		im.Recorded = fhirTime(d.Recorded)
@@ -210,7 +217,31 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 			SeriesDosesPositiveInt: prod.SeriesDoses,
 		}}
 	}
+	if parts != nil {
+		ddccImmunization(&im, parts.ddcc)
+	}
 	return im
+}
+
+// patientReference refers to the dose's person by resource id and, for a
+// person without an IIN, by the portable person identifier; a person with
+// an IIN gets the IIN identifier from withPatientIIN once it is opened. An
+// importer with other keys resolves the reference by that business
+// identifier (the resource id is a keyed hash of this installation).
+func patientReference(d *vaxtrace.DoseState) *Reference {
+	r := &Reference{Reference: "Patient/" + d.Person.String()}
+	if p := d.PersonOf(); p != nil && p.IINSealed == "" {
+		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person.String()}
+	}
+	return r
+}
+
+// withPatientIIN adds the person's IIN to the Immunization's patient
+// reference as its business identifier.
+func withPatientIIN(im *Immunization, iin string) {
+	if im.Patient != nil {
+		im.Patient.Identifier = &Identifier{System: IINSystem, Value: iin}
+	}
 }
 
 // personVisible reports whether the person is in scope for region ("" = all):
@@ -332,7 +363,10 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 				if err != nil {
 					return err
 				}
-				it.pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+				it.pt.Identifier = []Identifier{iinIdentifier(iin)}
+				for j := range it.doses {
+					withPatientIIN(&it.doses[j], iin)
+				}
 			}
 			line = append(appendPatient(line[:0], &it.pt), '\n')
 			if _, err := pw.Write(line); err != nil {

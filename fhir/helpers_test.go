@@ -18,6 +18,9 @@ import (
 
 var admin = vaxtrace.Principal{Name: "admin", Role: vaxtrace.RoleAdmin}
 
+// migration may keep the recording times of what it imports.
+var migration = vaxtrace.Principal{Name: "migration", Role: vaxtrace.RoleMigration}
+
 func testKeys(t testing.TB) *pii.Keys {
 	secret := bytes.Repeat([]byte{7}, 64)
 	k, err := pii.New(secret)

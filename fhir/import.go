@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"vaxtrace"
@@ -68,11 +70,19 @@ type Importer struct {
 	MaxEntryBytes int
 	// MaxResults caps Report.Results (default 100,000); counts stay exact.
 	MaxResults int
-	// BatchSize is the number of commands per engine batch (default 256).
+	// BatchSize is the number of commands per engine batch (default 4096;
+	// each batch is one group commit, one fsync).
 	BatchSize int
 	// Recorded, when set, returns the recording time to use for a command
-	// (zero: now). By default Immunization.recorded is used when present.
+	// (zero: now). By default Immunization.recorded is used when present
+	// and the actor has the migration role (the only role that may record
+	// in the past; for any other role the registry records when it learns
+	// the dose, now).
 	Recorded func(resourceType string) time.Time
+	// Rejected, when set, is called with every rejected entry as it is
+	// decided, however many there are (Report.Results is capped at
+	// MaxResults); an error it returns stops the import.
+	Rejected func(EntryResult) error
 }
 
 // Import imports with a strict Importer. format is "bundle" or "ndjson".
@@ -136,7 +146,9 @@ type run struct {
 	slots   []slot
 	cmds    []engine.Command
 	pendPat map[vaxtrace.PersonID]bool // persons registered in the pending batch
-	codes   map[string]string          // codeKey(system, code) -> product code
+	codes   map[string][]string        // codeKey(system, code) -> product codes having it
+	now     time.Time
+	flight  *flight // the batch the engine is committing
 }
 
 // Import reads r (format "bundle" or "ndjson") and submits each Patient and
@@ -145,7 +157,7 @@ type run struct {
 // bundle, an oversized bundle entry, a wrong Bundle type, cancellation);
 // per-resource problems are in the Report.
 func (im *Importer) Import(ctx context.Context, eng *engine.Engine, keys *pii.Keys, actor vaxtrace.Principal, r io.Reader, format string) (Report, error) {
-	ru := &run{im: im, ctx: ctx, eng: eng, keys: keys, actor: actor, refs: map[string]vaxtrace.PersonID{}, pendPat: map[vaxtrace.PersonID]bool{}}
+	ru := &run{im: im, ctx: ctx, eng: eng, keys: keys, actor: actor, refs: map[string]vaxtrace.PersonID{}, pendPat: map[vaxtrace.PersonID]bool{}, now: time.Now()}
 	var err error
 	switch format {
 	case "bundle":
@@ -157,6 +169,9 @@ func (im *Importer) Import(ctx context.Context, eng *engine.Engine, keys *pii.Ke
 	}
 	if ferr := ru.flush(); err == nil {
 		err = ferr
+	}
+	if werr := ru.wait(); err == nil {
+		err = werr
 	}
 	return ru.rep, err
 }
@@ -172,7 +187,7 @@ func (im *Importer) batchSize() int {
 	if im.BatchSize > 0 {
 		return im.BatchSize
 	}
-	return 256
+	return 4096
 }
 
 // add queues an entry with its commands (none: outcome already known).
@@ -189,7 +204,7 @@ func (ru *run) add(res EntryResult, cmds ...engine.Command) error {
 	return nil
 }
 
-func (ru *run) record(e EntryResult) {
+func (ru *run) record(e EntryResult) error {
 	ru.rep.Entries++
 	switch e.Outcome {
 	case Accepted:
@@ -207,20 +222,65 @@ func (ru *run) record(e EntryResult) {
 	}
 	if len(ru.rep.Results) >= max {
 		ru.rep.Truncated = true
-		return
+	} else {
+		ru.rep.Results = append(ru.rep.Results, e)
 	}
-	ru.rep.Results = append(ru.rep.Results, e)
+	if e.Outcome == Rejected && ru.im.Rejected != nil {
+		return ru.im.Rejected(e)
+	}
+	return nil
 }
 
+// flush hands the pending entries to the engine as one batch and, while
+// the engine decides and commits it, returns so that the next batch can be
+// decoded and resolved; the batch before is waited for first, so batches
+// are applied in input order and at most one is in flight.
 func (ru *run) flush() error {
-	var results []engine.Result
-	if len(ru.cmds) > 0 {
-		results = ru.eng.SubmitBatch(ru.ctx, ru.cmds)
+	if err := ru.wait(); err != nil {
+		return err
 	}
-	for _, sl := range ru.slots {
+	if len(ru.slots) == 0 {
+		return ru.ctx.Err()
+	}
+	f := &flight{slots: ru.slots, cmds: ru.cmds, pend: ru.pendPat, done: make(chan struct{})}
+	ru.slots, ru.cmds, ru.pendPat = nil, nil, map[vaxtrace.PersonID]bool{}
+	ru.flight = f
+	go func() {
+		if len(f.cmds) > 0 {
+			f.results = ru.eng.SubmitBatch(ru.ctx, f.cmds)
+		}
+		close(f.done)
+	}()
+	return ru.ctx.Err()
+}
+
+// flight is a batch submitted to the engine and not yet recorded.
+type flight struct {
+	slots   []slot
+	cmds    []engine.Command
+	pend    map[vaxtrace.PersonID]bool // people it registers
+	results []engine.Result
+	done    chan struct{}
+}
+
+// pending reports whether a person is registered by an entry not yet
+// committed (the batch being built or the one in flight).
+func (ru *run) pending(pid vaxtrace.PersonID) bool {
+	return ru.pendPat[pid] || (ru.flight != nil && ru.flight.pend[pid])
+}
+
+// wait records the outcome of the batch in flight, if any.
+func (ru *run) wait() error {
+	f := ru.flight
+	if f == nil {
+		return nil
+	}
+	<-f.done
+	ru.flight = nil
+	for _, sl := range f.slots {
 		e := sl.res
 		if len(sl.cmds) > 0 {
-			r := results[sl.cmds[0]]
+			r := f.results[sl.cmds[0]]
 			switch {
 			case r.Err != nil:
 				e.Outcome, e.Code, e.Field, e.Reason = Rejected, vaxtrace.ErrorCode(r.Err), vaxtrace.ErrorField(r.Err), vaxtrace.ErrorMessage(r.Err)
@@ -233,16 +293,15 @@ func (ru *run) flush() error {
 				e.Outcome = Accepted
 			}
 			if len(sl.cmds) > 1 && e.Outcome != Rejected {
-				if v := results[sl.cmds[1]]; v.Err != nil {
+				if v := f.results[sl.cmds[1]]; v.Err != nil {
 					e.Outcome, e.Code, e.Field, e.Reason = Rejected, vaxtrace.ErrorCode(v.Err), vaxtrace.ErrorField(v.Err), "the dose was recorded but voiding it failed: "+vaxtrace.ErrorMessage(v.Err)
 				}
 			}
 		}
-		ru.record(e)
+		if err := ru.record(e); err != nil {
+			return err
+		}
 	}
-	ru.slots = ru.slots[:0]
-	ru.cmds = ru.cmds[:0]
-	clear(ru.pendPat)
 	return ru.ctx.Err()
 }
 
@@ -341,12 +400,90 @@ func (ru *run) readErr(err error, index int) error {
 	return vaxtrace.Errorf(vaxtrace.EINVALID, "malformed JSON: %v", err)
 }
 
+// ndjsonItem is one NDJSON line: its entry index and resource, decoded by
+// a worker (decoding is most of an import's work, so lines are decoded on
+// every core while the entries before them are resolved in order).
+type ndjsonItem struct {
+	index   int
+	raw     []byte
+	tooLong bool
+	dec     decoded
+}
+
+const ndjsonBatch = 512
+
 func (ru *run) ndjson(r io.Reader) error {
+	batches := make(chan []ndjsonItem, 2)
+	var rerr error
+	ctx, cancel := context.WithCancel(ru.ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		rerr = readNDJSON(ctx, r, ru.im.maxEntry(), batches)
+	}()
+	var perr error
+	for batch := range batches {
+		if perr != nil {
+			continue // drain
+		}
+		for i := range batch {
+			it := &batch[i]
+			if it.tooLong {
+				perr = ru.add(EntryResult{Index: it.index, Outcome: Rejected, Code: vaxtrace.ETOOLARGE, Reason: fmt.Sprintf("line longer than the per-entry limit of %d bytes", ru.im.maxEntry())})
+			} else {
+				perr = ru.decodedEntry(it.index, "", nil, it.raw, &it.dec)
+			}
+			if perr != nil {
+				cancel()
+				break
+			}
+		}
+	}
+	if perr != nil {
+		return perr
+	}
+	if err := ru.ctx.Err(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// readNDJSON splits r into lines (blank lines are not entries), decodes
+// each batch of lines on every core and sends the batches in order.
+func readNDJSON(ctx context.Context, r io.Reader, max int, out chan<- []ndjsonItem) error {
 	br := bufio.NewReaderSize(r, 64<<10)
-	max := ru.im.maxEntry()
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	batch := make([]ndjsonItem, 0, ndjsonBatch)
+	send := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		var wg sync.WaitGroup
+		per := (len(batch) + workers - 1) / workers
+		for lo := 0; lo < len(batch); lo += per {
+			hi := min(lo+per, len(batch))
+			wg.Add(1)
+			go func(part []ndjsonItem) {
+				defer wg.Done()
+				for i := range part {
+					if !part[i].tooLong {
+						part[i].dec = decodeEntry(part[i].raw)
+					}
+				}
+			}(batch[lo:hi])
+		}
+		wg.Wait()
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return false
+		}
+		batch = make([]ndjsonItem, 0, ndjsonBatch)
+		return true
+	}
 	var line []byte
 	for index := 0; ; index++ {
-		if err := ru.ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		line = line[:0]
@@ -374,27 +511,61 @@ func (ru *run) ndjson(r io.Reader) error {
 		t := bytes.TrimSpace(line)
 		switch {
 		case tooLong:
-			if err := ru.add(EntryResult{Index: index, Outcome: Rejected, Code: vaxtrace.ETOOLARGE, Reason: fmt.Sprintf("line longer than the per-entry limit of %d bytes", max)}); err != nil {
-				return err
-			}
+			batch = append(batch, ndjsonItem{index: index, tooLong: true})
 		case len(t) == 0:
-			if rerr == io.EOF {
-				return nil
-			}
 			index-- // blank lines are not entries
 		default:
-			if err := ru.entry(index, "", nil, t); err != nil {
-				return err
-			}
+			batch = append(batch, ndjsonItem{index: index, raw: bytes.Clone(t)})
 		}
 		if rerr == io.EOF {
+			send()
 			return nil
+		}
+		if len(batch) == ndjsonBatch && !send() {
+			return ctx.Err()
 		}
 	}
 }
 
+// decoded is an entry's resource, decoded once whatever its type.
+type decoded struct {
+	u    anyResource
+	uerr error // the resource is not a well-formed Patient/Immunization shape
+	herr error // not even its type could be read
+}
+
+// decodeEntry decodes the two resource types vaxtrace imports at once;
+// other types (whose fields may clash, e.g. Organization.name is a string)
+// fall back to reading the type alone.
+func decodeEntry(raw []byte) decoded {
+	var d decoded
+	if decodeFast(raw, &d.u) {
+		return d
+	}
+	d.u = anyResource{}
+	if d.uerr = json.Unmarshal(raw, &d.u); d.uerr != nil {
+		d.u = anyResource{}
+		var head struct {
+			ResourceType *string `json:"resourceType"`
+			ID           string  `json:"id"`
+		}
+		d.herr = json.Unmarshal(raw, &head)
+		d.u.ResourceType, d.u.ID = head.ResourceType, head.ID
+	}
+	return d
+}
+
 // entry handles one resource; it returns an error only for fatal problems.
 func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.RawMessage) error {
+	var d decoded
+	if len(raw) > 0 && string(raw) != "null" {
+		d = decodeEntry(raw)
+	}
+	return ru.decodedEntry(index, fullURL, req, raw, &d)
+}
+
+// decodedEntry handles one resource already decoded.
+func (ru *run) decodedEntry(index int, fullURL string, req *BundleRequest, raw json.RawMessage, d *decoded) error {
 	res := EntryResult{Index: index, FullURL: fullURL}
 	reject := func(e *entryError) error {
 		res.Outcome, res.Code, res.Field, res.Reason = Rejected, e.code, e.field, e.msg
@@ -403,29 +574,26 @@ func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.Raw
 	if len(raw) == 0 || string(raw) == "null" {
 		return reject(invalid("resource", "entry has no resource"))
 	}
-	var head struct {
-		ResourceType *string `json:"resourceType"`
-		ID           string  `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil {
+	u, uerr := &d.u, d.uerr
+	if err := d.herr; err != nil {
 		if _, ok := err.(*json.UnmarshalTypeError); ok {
 			return reject(invalid("resource", "%v", err))
 		}
 		return reject(invalid("resource", "malformed JSON: %v", err))
 	}
-	if head.ResourceType == nil || *head.ResourceType == "" {
+	if u.ResourceType == nil || *u.ResourceType == "" {
 		return reject(invalid("resourceType", "required"))
 	}
-	res.ResourceType, res.ID = *head.ResourceType, head.ID
+	res.ResourceType, res.ID = *u.ResourceType, u.ID
 	if req != nil && req.Method != "" && req.Method != "POST" && req.Method != "PUT" {
 		return reject(invalid("request.method", "only POST and PUT entries can be imported (got %s)", req.Method))
 	}
 	switch res.ResourceType {
 	case "Patient":
-		var p Patient
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return reject(invalid("Patient", "%v", err))
+		if uerr != nil {
+			return reject(invalid("Patient", "%v", uerr))
 		}
+		p := u.patient()
 		cmd, pid, e := ru.patient(&p)
 		if e != nil {
 			return reject(e)
@@ -445,10 +613,10 @@ func (ru *run) entry(index int, fullURL string, req *BundleRequest, raw json.Raw
 		ru.pendPat[pid] = true
 		return ru.add(res, *cmd)
 	case "Immunization":
-		var m Immunization
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return reject(invalid("Immunization", "%v", err))
+		if uerr != nil {
+			return reject(invalid("Immunization", "%v", uerr))
 		}
+		m := u.immunization()
 		cmds, e := ru.immunization(&m, fullURL)
 		if e != nil {
 			return reject(e)
@@ -579,7 +747,7 @@ func (ru *run) patient(p *Patient) (*engine.Command, vaxtrace.PersonID, *entryEr
 		}
 		person.Region = ru.im.DefaultRegion
 	}
-	if exists || ru.pendPat[person.ID] {
+	if exists || ru.pending(person.ID) {
 		return nil, person.ID, nil
 	}
 	if err := person.Validate(); err != nil {
@@ -657,9 +825,14 @@ func (ru *run) immunization(m *Immunization, fullURL string) ([]engine.Command, 
 		return nil, invalid("occurrenceDateTime", "%v", err)
 	}
 	var recorded time.Time
-	if m.Recorded != "" {
+	if m.Recorded != "" && ru.actor.Role == vaxtrace.RoleMigration {
+		// the time the source registry knew the dose, kept by a migration
+		// only; any other role records it when vaxtrace learns it (now)
 		if recorded, err = ParseDateTime(m.Recorded); err != nil {
 			return nil, invalid("recorded", "%v", err)
+		}
+		if err := vaxtrace.CheckRecorded(ru.actor, "recorded", at, recorded, ru.now); err != nil {
+			return nil, invalid("recorded", "%s", vaxtrace.ErrorMessage(err))
 		}
 	}
 	if ru.im.Recorded != nil {
@@ -709,16 +882,8 @@ func (ru *run) immunization(m *Immunization, fullURL string) ([]engine.Command, 
 			ru.codes = productCodes(s)
 		}
 		var prod *vaxtrace.Product
-		var codes []string
-		for _, c := range m.VaccineCode.Coding {
-			codes = append(codes, c.System+"|"+c.Code)
-			if code, ok := ru.codes[codeKey(c.System, c.Code)]; ok {
-				prod = s.Product(code)
-				break
-			}
-		}
-		if prod == nil {
-			e = notFound("vaccineCode", "no catalog product has any of the codes %s (products are matched by CVX, ICD-11 or EU DCC product code)", strings.Join(codes, ", "))
+		prod, e = ru.product(s, m)
+		if e != nil {
 			return
 		}
 		dose.Product = prod.Code
@@ -809,10 +974,10 @@ func (ru *run) resolvePatient(s *vaxtrace.State, r *Reference) (vaxtrace.PersonI
 		default:
 			pid = SyntheticPersonID(ru.keys, r.Identifier.System, r.Identifier.Value)
 		}
-		return pid, s.Person(pid) != nil || ru.pendPat[pid]
+		return pid, s.Person(pid) != nil || ru.pending(pid)
 	}
 	if hexID, ok := strings.CutPrefix(r.Reference, "Patient/"); ok {
-		if pid, err := vaxtrace.ParsePersonID(hexID); err == nil && (s.Person(pid) != nil || ru.pendPat[pid]) {
+		if pid, err := vaxtrace.ParsePersonID(hexID); err == nil && (s.Person(pid) != nil || ru.pending(pid)) {
 			return pid, true
 		}
 	}
@@ -828,18 +993,25 @@ func codeKey(system, code string) string {
 	return system + "|" + code
 }
 
-// productCodes indexes the catalog by CVX, ICD-11 and EU DCC product codes
-// (each of which names one product; the generic SNOMED prophylaxis codes do
-// not and are not used for look-up). Products are visited in code order, so
-// if two products share a code the first by code wins.
-func productCodes(s *vaxtrace.State) map[string]string {
-	m := map[string]string{}
+// productCodes indexes the catalog by every code that names a product:
+// vaxtrace's own product code, CVX, ICD-11 and the EU DCC product code, and
+// SNOMED CT (which names the product or only the kind of vaccine: SNOMED
+// 1119349007 is every COVID-19 mRNA vaccine). A code may name several
+// products (CVX 510 is both Sinopharm BIBP and Hayat-Vax); the look-up
+// keeps them all and lets the other codings, the manufacturer and the lot
+// decide.
+func productCodes(s *vaxtrace.State) map[string][]string {
+	m := map[string][]string{}
 	put := func(k, v string) {
-		if _, ok := m[k]; !ok {
-			m[k] = v
+		for _, x := range m[k] {
+			if x == v {
+				return
+			}
 		}
+		m[k] = append(m[k], v)
 	}
 	for _, p := range s.Products() {
+		put(codeKey(ProductSystem, p.Code), p.Code)
 		if p.Codes.CVX != "" {
 			put(codeKey(CVXSystem, p.Codes.CVX), p.Code)
 		}
@@ -849,6 +1021,11 @@ func productCodes(s *vaxtrace.State) map[string]string {
 		if p.Codes.DCCProduct != "" {
 			put(codeKey(DCCEUSystem, p.Codes.DCCProduct), p.Code)
 			put(codeKey(DCCOtherSystem, p.Codes.DCCProduct), p.Code)
+		}
+		if p.Codes.SNOMED != "" {
+			put(codeKey(SNOMEDSystem, p.Codes.SNOMED), p.Code)
+		} else if vp := p.Codes.DCCProphylaxis; isDigits(vp) {
+			put(codeKey(SNOMEDSystem, vp), p.Code)
 		}
 	}
 	return m

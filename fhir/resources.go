@@ -9,6 +9,7 @@ const (
 	DoseSystem       = "http://vaxtrace.kz/fhir/sid/dose"       // vaxtrace dose id (client-generated)
 	PlaceSystem      = "http://vaxtrace.kz/fhir/sid/place"      // vaxtrace place id
 	VaccinatorSystem = "http://vaxtrace.kz/fhir/sid/vaccinator" // vaccinator as recorded by the point
+	ProductSystem    = "http://vaxtrace.kz/fhir/sid/product"    // vaxtrace product code (catalog), the unambiguous vaccine coding
 
 	GroupExtension    = "http://vaxtrace.kz/fhir/StructureDefinition/priority-group"    // Patient: 2021 priority group (valueCode)
 	OverrideExtension = "http://vaxtrace.kz/fhir/StructureDefinition/interval-override" // Immunization: clinician's reason to accept a short interval (valueString)
@@ -44,9 +45,15 @@ type CodeableConcept struct {
 
 // Identifier is a FHIR Identifier.
 type Identifier struct {
-	Use    string `json:"use,omitempty"`
-	System string `json:"system,omitempty"`
-	Value  string `json:"value,omitempty"`
+	Use      string     `json:"use,omitempty"`
+	System   string     `json:"system,omitempty"`
+	Value    string     `json:"value,omitempty"`
+	Assigner *Reference `json:"assigner,omitempty"`
+}
+
+// Meta is Resource.meta (profiles only).
+type Meta struct {
+	Profile []string `json:"profile,omitempty"`
 }
 
 // Reference is a FHIR Reference.
@@ -74,15 +81,17 @@ type Address struct {
 
 // Extension is a FHIR extension with the value types vaxtrace uses.
 type Extension struct {
-	URL         string `json:"url"`
-	ValueCode   string `json:"valueCode,omitempty"`
-	ValueString string `json:"valueString,omitempty"`
+	URL         string  `json:"url"`
+	ValueCode   string  `json:"valueCode,omitempty"`
+	ValueString string  `json:"valueString,omitempty"`
+	ValueCoding *Coding `json:"valueCoding,omitempty"`
 }
 
 // Patient is the subset of the R4 Patient resource vaxtrace reads and writes.
 type Patient struct {
 	ResourceType string       `json:"resourceType"`
 	ID           string       `json:"id,omitempty"`
+	Meta         *Meta        `json:"meta,omitempty"`
 	Extension    []Extension  `json:"extension,omitempty"`
 	Identifier   []Identifier `json:"identifier,omitempty"`
 	Name         []HumanName  `json:"name,omitempty"`
@@ -113,6 +122,7 @@ type Annotation struct {
 // ProtocolApplied is Immunization.protocolApplied.
 type ProtocolApplied struct {
 	Series                 string            `json:"series,omitempty"`
+	Authority              *Reference        `json:"authority,omitempty"`
 	TargetDisease          []CodeableConcept `json:"targetDisease,omitempty"`
 	DoseNumberPositiveInt  int               `json:"doseNumberPositiveInt,omitempty"`
 	DoseNumberString       string            `json:"doseNumberString,omitempty"`
@@ -124,6 +134,7 @@ type ProtocolApplied struct {
 type Immunization struct {
 	ResourceType       string            `json:"resourceType"`
 	ID                 string            `json:"id,omitempty"`
+	Meta               *Meta             `json:"meta,omitempty"`
 	Extension          []Extension       `json:"extension,omitempty"`
 	Identifier         []Identifier      `json:"identifier,omitempty"`
 	Status             string            `json:"status,omitempty"`
@@ -172,6 +183,8 @@ type BundleEntry struct {
 type Bundle struct {
 	ResourceType string        `json:"resourceType"`
 	ID           string        `json:"id,omitempty"`
+	Meta         *Meta         `json:"meta,omitempty"`
+	Identifier   *Identifier   `json:"identifier,omitempty"`
 	Type         string        `json:"type"`
 	Timestamp    string        `json:"timestamp,omitempty"`
 	Total        *int          `json:"total,omitempty"`
@@ -245,4 +258,45 @@ type CapSearchParam struct {
 // Outcome builds an OperationOutcome with one error issue.
 func Outcome(code, diagnostics string, expression ...string) OperationOutcome {
 	return OperationOutcome{ResourceType: "OperationOutcome", Issue: []Issue{{Severity: "error", Code: code, Diagnostics: diagnostics, Expression: expression}}}
+}
+
+// anyResource holds the elements of Patient and Immunization together, so
+// that an imported resource is decoded once whatever its type.
+type anyResource struct {
+	ResourceType *string      `json:"resourceType"`
+	ID           string       `json:"id"`
+	Extension    []Extension  `json:"extension"`
+	Identifier   []Identifier `json:"identifier"`
+	// Patient
+	Name      []HumanName `json:"name"`
+	Gender    string      `json:"gender"`
+	BirthDate string      `json:"birthDate"`
+	Address   []Address   `json:"address"`
+	// Immunization
+	Status             string            `json:"status"`
+	VaccineCode        *CodeableConcept  `json:"vaccineCode"`
+	Patient            *Reference        `json:"patient"`
+	OccurrenceDateTime string            `json:"occurrenceDateTime"`
+	OccurrenceString   string            `json:"occurrenceString"`
+	Recorded           string            `json:"recorded"`
+	PrimarySource      *bool             `json:"primarySource"`
+	Location           *Reference        `json:"location"`
+	Manufacturer       *Reference        `json:"manufacturer"`
+	LotNumber          string            `json:"lotNumber"`
+	ExpirationDate     string            `json:"expirationDate"`
+	DoseQuantity       *Quantity         `json:"doseQuantity"`
+	Performer          []Performer       `json:"performer"`
+	Note               []Annotation      `json:"note"`
+	ProtocolApplied    []ProtocolApplied `json:"protocolApplied"`
+}
+
+func (u *anyResource) patient() Patient {
+	return Patient{ResourceType: "Patient", ID: u.ID, Extension: u.Extension, Identifier: u.Identifier, Name: u.Name, Gender: u.Gender, BirthDate: u.BirthDate, Address: u.Address}
+}
+
+func (u *anyResource) immunization() Immunization {
+	return Immunization{ResourceType: "Immunization", ID: u.ID, Extension: u.Extension, Identifier: u.Identifier, Status: u.Status, VaccineCode: u.VaccineCode,
+		Patient: u.Patient, OccurrenceDateTime: u.OccurrenceDateTime, OccurrenceString: u.OccurrenceString, Recorded: u.Recorded, PrimarySource: u.PrimarySource,
+		Location: u.Location, Manufacturer: u.Manufacturer, LotNumber: u.LotNumber, ExpirationDate: u.ExpirationDate, DoseQuantity: u.DoseQuantity,
+		Performer: u.Performer, Note: u.Note, ProtocolApplied: u.ProtocolApplied}
 }

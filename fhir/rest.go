@@ -107,6 +107,8 @@ func (sv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case len(parts) == 1 && parts[0] == "$generateHealthCertificate":
+		sv.healthCertificate(w, r, p)
 	case len(parts) == 2 && parts[0] == "Patient":
 		sv.readPatient(w, p, parts[1])
 	case len(parts) == 2 && parts[0] == "Immunization":
@@ -158,7 +160,7 @@ func (sv *server) readPatient(w http.ResponseWriter, p vaxtrace.Principal, id st
 			writeOutcome(w, http.StatusInternalServerError, "exception", "cannot open the sealed IIN")
 			return
 		}
-		pt.Identifier = []Identifier{{Use: "official", System: IINSystem, Value: iin}}
+		pt.Identifier = []Identifier{iinIdentifier(iin)}
 	}
 	writeJSON(w, http.StatusOK, pt)
 }
@@ -362,4 +364,51 @@ func Capability() CapabilityStatement {
 			{Type: "Patient", Interaction: read},
 		}}},
 	}
+}
+
+// healthCertificate serves GET $generateHealthCertificate?hcid=<UVCI>: the
+// DDCC:VS document of a certificate vaxtrace issued (see HealthCertificate).
+func (sv *server) healthCertificate(w http.ResponseWriter, r *http.Request, p vaxtrace.Principal) {
+	hcid := r.URL.Query().Get("hcid")
+	if hcid == "" {
+		writeOutcome(w, http.StatusBadRequest, "required", "hcid (the certificate's UVCI) is required", "hcid")
+		return
+	}
+	var sealed string
+	visible := false
+	sv.eng.Read(func(s *vaxtrace.State) {
+		if c := s.Certificate(hcid); c != nil {
+			if d := s.Dose(c.Dose); d != nil && p.CanReadRegion(s, d.Region()) {
+				visible = true
+				if ps := s.Person(c.Person); ps != nil {
+					sealed = ps.IINSealed
+				}
+			}
+		}
+	})
+	if !visible {
+		writeOutcome(w, http.StatusNotFound, "not-found", "no certificate "+hcid)
+		return
+	}
+	iin := ""
+	if sealed != "" {
+		v, err := sv.keys.Open(sealed)
+		if err != nil {
+			writeOutcome(w, http.StatusInternalServerError, "exception", "cannot open the IIN")
+			return
+		}
+		iin = v
+	}
+	var doc Bundle
+	var err error
+	sv.eng.Read(func(s *vaxtrace.State) { doc, err = HealthCertificate(s, hcid, iin) })
+	if err != nil {
+		status := http.StatusConflict
+		if vaxtrace.ErrorCode(err) == vaxtrace.ENOTFOUND {
+			status = http.StatusNotFound
+		}
+		writeOutcome(w, status, "processing", vaxtrace.ErrorMessage(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, doc)
 }

@@ -35,7 +35,7 @@ func TestRoundTrip(t *testing.T) {
 	dst := newEngine(t)
 	seedBase(t, dst, 1000)
 	for _, rt := range []string{"Patient", "Immunization"} {
-		rep, err := Import(ctx, dst, keys, admin, bytes.NewReader(first[rt].Bytes()), "ndjson")
+		rep, err := Import(ctx, dst, keys, migration, bytes.NewReader(first[rt].Bytes()), "ndjson")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// importing again changes nothing: everything is a duplicate
 	for _, rt := range []string{"Patient", "Immunization"} {
-		rep, err := Import(ctx, dst, keys, admin, bytes.NewReader(first[rt].Bytes()), "ndjson")
+		rep, err := Import(ctx, dst, keys, migration, bytes.NewReader(first[rt].Bytes()), "ndjson")
 		if err != nil {
 			t.Fatal(err)
 		}

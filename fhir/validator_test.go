@@ -122,6 +122,18 @@ func TestValidatorExportedResources(t *testing.T) {
 		t.Fatalf("search: %v %s", err, rec.Body.String())
 	}
 	files = append(files, writeResource(t, dir, "Bundle-searchset", ss))
+	// a DDCC:VS document (the health certificate of person 0's first dose)
+	issueCert(t, eng, "URN:UVCI:01:KZ:VALIDATOR#X", "d000000-1")
+	rec = newRecorder()
+	Handler(eng, keys, func(*httpRequest) (vaxtrace.Principal, error) { return admin, nil }).ServeHTTP(rec, newGet("/fhir/$generateHealthCertificate?hcid=URN:UVCI:01:KZ:VALIDATOR%23X"))
+	var doc map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || doc["type"] != "document" {
+		t.Fatalf("DDCC document: %v %s", err, rec.Body.String())
+	}
+	files = append(files, writeResource(t, dir, "Bundle-ddcc-document", doc))
+	for i, e := range doc["entry"].([]any) {
+		files = append(files, writeResource(t, dir, fmt.Sprintf("ddcc-entry-%d", i), e.(map[string]any)["resource"]))
+	}
 
 	res, ok := runValidator(t, files)
 	if !ok {

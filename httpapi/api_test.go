@@ -544,7 +544,7 @@ func TestOWIDExport(t *testing.T) {
 	if len(rows) != 1+23 {
 		t.Errorf("%d rows, want 23 (2021-03-01..2021-03-23)", len(rows)-1)
 	}
-	if rows[1] != "Kazakhstan,2021-03-01,Sputnik V,https://example.org/owid,1,1,0,0" || rows[len(rows)-1] != "Kazakhstan,2021-03-23,Sputnik V,https://example.org/owid,2,1,1,0" {
+	if rows[1] != "Kazakhstan,2021-03-01,Sputnik V,https://example.org/owid,1,1,0," || rows[len(rows)-1] != "Kazakhstan,2021-03-23,Sputnik V,https://example.org/owid,2,1,1," {
 		t.Errorf("rows: %q ... %q", rows[1], rows[len(rows)-1])
 	}
 	if r := f.do("GET", "/api/v1/export/owid?known_at=2099-01-01&as_of=2021-03-23", "", nil); strings.TrimSpace(string(r.Body)) != strings.TrimSpace(strings.Join(rows, "\n")) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"vaxtrace"
 	"vaxtrace/engine"
@@ -24,6 +25,10 @@ type batchRecord struct {
 	Sex       string         `json:"sex,omitempty"`
 	Region    string         `json:"region,omitempty"`
 	Group     string         `json:"group,omitempty"`
+	// Recorded is when the record was known in the registry it comes from
+	// (migrations only: the migration role; never in the future, never
+	// before the dose was given). Empty: now.
+	Recorded *time.Time `json:"recorded,omitempty"`
 }
 
 func (b *batchRecord) hasPerson() bool {
@@ -118,6 +123,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	actor := principal(r)
+	now := s.opts.Now()
 	var cmds []engine.Command
 	doseCmd := make([]int, len(recs))   // command index of each record's dose, -1 if none
 	personCmd := make([]int, len(recs)) // command index of the person it depends on, -1 if none
@@ -133,6 +139,14 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				p.err = err
 				continue
+			}
+			var rec time.Time
+			if p.rec.Recorded != nil {
+				rec = *p.rec.Recorded
+				if err := vaxtrace.CheckRecorded(actor, "recorded", p.rec.At, rec, now); err != nil {
+					p.err = err
+					continue
+				}
 			}
 			if p.rec.hasPerson() {
 				if p.rec.IIN == "" {
@@ -154,12 +168,12 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 						}
 						personCmd[i] = len(cmds)
 						pending[pid] = len(cmds)
-						cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}})
+						cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}, Recorded: rec})
 					}
 				}
 			}
 			doseCmd[i] = len(cmds)
-			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid)})
+			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid), Recorded: rec})
 		}
 	})
 	var results []engine.Result

@@ -141,7 +141,7 @@ type access int
 const (
 	anyone   access = iota // including the public (aggregates only)
 	member                 // any authenticated, non-public role
-	writer                 // admin, region, point
+	writer                 // admin, region, point, migration
 	auditors               // admin, auditor
 	admins                 // admin only
 )
@@ -156,7 +156,7 @@ func (a access) allow(p vaxtrace.Principal) error {
 		}
 	case writer:
 		switch p.Role {
-		case vaxtrace.RoleAdmin, vaxtrace.RoleRegion, vaxtrace.RolePoint:
+		case vaxtrace.RoleAdmin, vaxtrace.RoleRegion, vaxtrace.RolePoint, vaxtrace.RoleMigration:
 		default:
 			return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "role %s may not write", p.Role)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -15,12 +16,12 @@ import (
 )
 
 func init() {
-	register("export", "export owid (open data: CSV, as known now / as published / as known on a day) or fhir (person-level NDJSON bulk export, without IINs unless --include-iin)", runExport)
+	register("export", "export open data: owid (CSV, as known now / as published / as known on a day), fhir (person-level NDJSON bulk export, without IINs unless --include-iin) or ddcc (a certificate as a WHO DDCC:VS document)", runExport)
 }
 
 func runExport(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return vaxtrace.FieldError("format", "give owid or fhir")
+		return vaxtrace.FieldError("format", "give owid, fhir or ddcc")
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("export "+what, flag.ContinueOnError)
@@ -32,11 +33,18 @@ func runExport(ctx context.Context, args []string) error {
 	knownAt := fs.String("known-at", "", "owid: figures as known at the end of this day")
 	region := fs.String("region", "", "fhir: only this region")
 	includeIIN := fs.Bool("include-iin", false, "fhir: write each person's IIN in clear (Patient.identifier) for a transfer to another health information system; personal data, never open data. Run by the store's administrator (it opens the personal-data keys); the files are mode 0600 in a mode 0700 directory either way")
+	hcid := fs.String("hcid", "", "ddcc: the certificate's UVCI (vaxtrace cert issue)")
+	source := fs.String("source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "owid: the source_url column (env VAXTRACE_OWID_SOURCE_URL): the page the figures are published on")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *includeIIN && what != "fhir" {
 		return vaxtrace.FieldError("include-iin", "only for the fhir export")
+	}
+	if what == "owid" {
+		if err := vaxtrace.CheckSourceURL("source-url", *source); err != nil {
+			return err
+		}
 	}
 	eng, keys, err := sf.open(ctx, 0)
 	if err != nil {
@@ -79,7 +87,7 @@ func runExport(ctx context.Context, args []string) error {
 					err = vaxtrace.WithField(err2, "as-of")
 				}
 			}
-			rows = s.OWIDRows(to, kf, "Kazakhstan", "vaxtrace")
+			rows = s.OWIDRows(to, kf, "Kazakhstan", *source)
 		})
 		if err != nil {
 			return err
@@ -138,8 +146,43 @@ func runExport(ctx context.Context, args []string) error {
 			fmt.Println("wrote", filepath.Join(*out, rt+".ndjson"))
 		}
 		return nil
+	case "ddcc":
+		if *hcid == "" {
+			return vaxtrace.FieldError("hcid", "required: the UVCI of an issued certificate")
+		}
+		var sealed string
+		eng.Read(func(s *vaxtrace.State) {
+			if c := s.Certificate(*hcid); c != nil {
+				if p := s.Person(c.Person); p != nil {
+					sealed = p.IINSealed
+				}
+			}
+		})
+		iin := ""
+		if sealed != "" {
+			if iin, err = keys.Open(sealed); err != nil {
+				return err
+			}
+		}
+		var doc fhir.Bundle
+		eng.Read(func(s *vaxtrace.State) { doc, err = fhir.HealthCertificate(s, *hcid, iin) })
+		if err != nil {
+			return err
+		}
+		var w io.Writer = os.Stdout
+		if *out != "" {
+			f, err := os.Create(*out)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = f
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(doc)
 	}
-	return vaxtrace.FieldError("format", "unknown export %q (owid or fhir)", what)
+	return vaxtrace.FieldError("format", "unknown export %q (owid, fhir or ddcc)", what)
 }
 
 // privateDir makes dir (mode 0700) or accepts an existing directory that

@@ -4,6 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"vaxtrace"
@@ -24,8 +28,14 @@ func runGenerate(ctx context.Context, args []string) error {
 	perRegion := fs.Int("points-per-region", 20, "vaccination points per region")
 	seed := fs.Int64("seed", 2021, "random seed (same seed, same population)")
 	batch := fs.Int("batch", 10000, "commands per group commit")
+	owid := fs.String("owid", "", "instead of a synthetic campaign, write a migration replaying this OWID country file (e.g. the national 2021-2023 series) as CSV files into --out, and define the catalog and regions in the (empty) store they will be imported into")
+	outDir := fs.String("out", "migration", "with --owid: the directory for the CSV files")
+	scale := fs.Float64("scale", 1, "with --owid: multiply every figure (1 = as published)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *owid != "" {
+		return generateMigration(ctx, sf, *owid, *outDir, *scale, *perRegion)
 	}
 	if *people <= 0 {
 		return vaxtrace.FieldError("people", "must be positive")
@@ -133,6 +143,61 @@ func runGenerate(ctx context.Context, args []string) error {
 	fmt.Printf("generated %d doses for a population of %d in %s (%.0f commands/s): %d events accepted, %d rejected\n", doses, *people, el.Round(time.Millisecond), float64(acc+rej)/el.Seconds(), acc, rej)
 	if firstErr != nil {
 		fmt.Println("first rejection:", describe(firstErr))
+	}
+	return nil
+}
+
+// generateMigration writes the CSV files of a migration that replays an
+// OWID series with recording times, and seeds the store's catalog and
+// regions; the files are then imported with a migration token.
+func generateMigration(ctx context.Context, sf storeFlags, owidPath, dir string, scale float64, perRegion int) error {
+	f, err := os.Open(owidPath)
+	if err != nil {
+		return err
+	}
+	series, err := gen.ReadOWID(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", owidPath, err)
+	}
+	ref, err := scenario.LoadReference()
+	if err != nil {
+		return err
+	}
+	var product vaxtrace.Product
+	for _, p := range ref.Products {
+		if p.Code == "sputnik-v" {
+			product = p
+		}
+	}
+	m, err := gen.NewMigration(gen.MigrationConfig{Series: series, Scale: scale, Regions: ref.Regions2021(), PointsPerRegion: perRegion, Product: product})
+	if err != nil {
+		return err
+	}
+	eng, _, err := sf.openOrCreate(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer closeAll(eng)
+	var empty bool
+	eng.Read(func(s *vaxtrace.State) { empty = s.Seq == 0 })
+	if empty {
+		if err := scenario.Seed(ctx, eng, ref, series[0].Day.Time().AddDate(0, 0, -30)); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := m.WriteMigrationCSV(func(name string) (io.WriteCloser, error) { return os.Create(filepath.Join(dir, name)) })
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote %d doses replaying %s (%d publications, scale %g) to %s in %s\n", n, owidPath, len(series), scale, dir, time.Since(start).Round(time.Second))
+	fmt.Printf("import them, in this order, with a migration token (vaxtrace token --role migration):\n")
+	for _, f := range gen.MigrationFiles {
+		fmt.Printf("  vaxtrace import --db %s --token $MIGRATION_TOKEN --report %s %s\n", sf.db, filepath.Join(dir, strings.TrimSuffix(f, ".csv")+"-rejected.csv"), filepath.Join(dir, f))
 	}
 	return nil
 }

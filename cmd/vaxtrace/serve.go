@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"vaxtrace"
@@ -32,7 +33,11 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
 	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
 	day := fs.String("default-day", "", "day the dashboard opens on (YYYY-MM-DD); default the latest day with data")
+	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := vaxtrace.CheckSourceURL("owid-source-url", owidSource); err != nil {
 		return err
 	}
 	if *day != "" {
@@ -60,10 +65,13 @@ func runServe(ctx context.Context, args []string) error {
 // planning, FHIR); each file that has one registers itself here.
 var mounts []func(api *httpapi.Server, eng *engine.Engine, keys *pii.Keys, sf storeFlags) error
 
+// owidSource is the OWID export's source_url (serve --owid-source-url).
+var owidSource = env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource)
+
 // serve runs the API. poll is also how long a resolved token is cached: a
 // token revoked on another node or with the CLI stops working here within it.
 func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string, poll time.Duration) error {
-	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll})
+	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll, SourceURL: owidSource})
 	for _, m := range mounts {
 		if err := m(h, eng, keys, sf); err != nil {
 			return err
@@ -144,7 +152,7 @@ func runToken(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.add(fs)
 	name := fs.String("name", "", "token name (unique; shown in the journal as the actor)")
-	role := fs.String("role", "", "admin | region | point | auditor | public")
+	role := fs.String("role", "", "admin | region | point | auditor | public | migration (loads another registry's history with its recording times; national write scope, no certificates)")
 	region := fs.String("region", "", "region code for a regional coordinator (e.g. KZ-AKM)")
 	place := fs.String("place", "", "place id for a vaccination point (e.g. VP-AKM-01)")
 	revoke := fs.Bool("revoke", false, "revoke the named token instead (running servers refuse it within one poll interval)")
@@ -187,7 +195,7 @@ func runToken(ctx context.Context, args []string) error {
 // coordinator, a place for a vaccination point, neither for the others.
 func tokenShape(role, region, place string) error {
 	if !vaxtrace.ValidRole(role) {
-		return vaxtrace.FieldError("role", "must be admin, region, point, auditor or public")
+		return vaxtrace.FieldError("role", "must be one of %s", strings.Join(vaxtrace.Roles, ", "))
 	}
 	switch role {
 	case vaxtrace.RoleRegion:
