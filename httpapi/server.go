@@ -42,6 +42,8 @@ type Options struct {
 	TokenTTL time.Duration
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
+	// SessionTTL is how long a password sign-in lasts (default 12 h).
+	SessionTTL time.Duration
 }
 
 // Server is the API handler.
@@ -54,6 +56,8 @@ type Server struct {
 	routes  []route
 	tokens  sync.Map // token hash -> cachedToken
 	metrics *metrics
+
+	acct *accounts // password sign-in and sessions (session.go)
 
 	openapiOnce sync.Once
 	openapiDoc  []byte
@@ -99,7 +103,8 @@ func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 		opts.TokenTTL = 30 * time.Second
 	}
 	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics()}
-	s.routes = s.routeTable()
+	s.acct = newAccounts(s)
+	s.routes = append(s.routeTable(), s.pointRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
