@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/password"
 )
 
 // Sign-in with a name and a password, for people; API tokens stay for
@@ -281,7 +282,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return vaxtrace.FieldError("password", "required")
 	}
 	if vaxtrace.ValidUserName(name) != nil || len(q.Password) > vaxtrace.MaxPasswordLen {
-		_ = a.hash(r.Context(), func() { checkPassword(q.Password, dummyHash()) })
+		_ = a.hash(r.Context(), func() { password.Check(q.Password, password.Dummy()) })
 		return errWrongPassword
 	}
 	ctx := r.Context()
@@ -290,7 +291,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		if vaxtrace.ErrorCode(err) != vaxtrace.ENOTFOUND {
 			return a.storeError(err)
 		}
-		_ = a.hash(ctx, func() { checkPassword(q.Password, dummyHash()) })
+		_ = a.hash(ctx, func() { password.Check(q.Password, password.Dummy()) })
 		return errWrongPassword
 	}
 	now := time.Now()
@@ -298,7 +299,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 		return lockedError(w, u.LockedUntil, now)
 	}
 	var ok bool
-	if err := a.hash(ctx, func() { ok = checkPassword(q.Password, u.PasswordHash) }); err != nil {
+	if err := a.hash(ctx, func() { ok = password.Check(q.Password, u.PasswordHash) }); err != nil {
 		return err
 	}
 	if !ok {
@@ -433,8 +434,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var ok bool
 	var hash string
 	if err := a.hash(r.Context(), func() {
-		if ok = len(q.Current) <= vaxtrace.MaxPasswordLen && checkPassword(q.Current, u.PasswordHash); ok {
-			hash = hashPassword(q.New)
+		if ok = len(q.Current) <= vaxtrace.MaxPasswordLen && password.Check(q.Current, u.PasswordHash); ok {
+			hash = password.Hash(q.New)
 		}
 	}); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/password"
 )
 
 // Administration of the people who sign in: national administrators create
@@ -104,15 +105,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var out userResult
-	password := q.Password
-	if password == "" {
-		password = newPassword()
-		out.Password = password
+	pw := q.Password
+	if pw == "" {
+		pw = password.Generate()
+		out.Password = pw
 	}
-	if err := vaxtrace.ValidPassword(u.Name, password); err != nil {
+	if err := vaxtrace.ValidPassword(u.Name, pw); err != nil {
 		return err
 	}
-	if err := s.acct.hash(r.Context(), func() { u.PasswordHash = hashPassword(password) }); err != nil {
+	if err := s.acct.hash(r.Context(), func() { u.PasswordHash = password.Hash(pw) }); err != nil {
 		return err
 	}
 	if err := store.CreateUser(r.Context(), u); err != nil {
@@ -198,16 +199,16 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var out userResult
-	password := q.Password
-	if password == "" {
-		password = newPassword()
-		out.Password = password
+	pw := q.Password
+	if pw == "" {
+		pw = password.Generate()
+		out.Password = pw
 	}
-	if err := vaxtrace.ValidPassword(r.PathValue("name"), password); err != nil {
+	if err := vaxtrace.ValidPassword(r.PathValue("name"), pw); err != nil {
 		return err
 	}
 	var hash string
-	if err := s.acct.hash(r.Context(), func() { hash = hashPassword(password) }); err != nil {
+	if err := s.acct.hash(r.Context(), func() { hash = password.Hash(pw) }); err != nil {
 		return err
 	}
 	u, err := s.changeUser(w, r, "password reset", true, func(u *vaxtrace.User) error {

@@ -123,7 +123,11 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
-	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret))
+	users, err := demoUsers(ctx, eng)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); the overview date defaults to 2021-03-19\n", secret)+users)
 }
 
 func runToken(ctx context.Context, args []string) error {
