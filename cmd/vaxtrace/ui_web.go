@@ -1,5 +1,11 @@
 package main
 
-import "vaxtrace/web"
+import (
+	"net/http"
 
-func init() { webUI = web.Handler }
+	"vaxtrace/web"
+	"vaxtrace/web/point"
+)
+
+// the dashboard at /, the vaccination point app at /point/
+func init() { webUI = func() http.Handler { return point.With(web.Handler()) } }
