@@ -31,13 +31,15 @@ const localTime = (iso) => { const d = new Date(iso); return Number.isNaN(d.getT
 
 export async function render(r) {
   const sess = await sessionInfo();
-  const products = (await store.cached('products'))?.data || [];
-  const regions = (await store.cached('regions'))?.data || [];
-  const places = (await store.cached('places'))?.data || [];
-  let placeInfo = sess.place ? (await store.cached('place:' + sess.place))?.data : null;
-  let stockRow = sess.place ? await store.cached('stock:' + sess.place) : null;
   const editID = r.q.get('edit');
-  const editing = editID ? await store.get('queue', editID) : null;
+  const [productsRow, regionsRow, placesRow, placeRow, stockRow, editing] = await Promise.all([
+    store.cached('products'), store.cached('regions'), store.cached('places'),
+    sess.place ? store.cached('place:' + sess.place) : null, sess.place ? store.cached('stock:' + sess.place) : null,
+    editID ? store.get('queue', editID) : null]);
+  const products = productsRow?.data || [];
+  const regions = regionsRow?.data || [];
+  const places = placesRow?.data || [];
+  const placeInfo = placeRow?.data || null;
   const accepted = editing?.status === 'accepted';
 
   // --- session bar ---
@@ -108,8 +110,8 @@ export async function render(r) {
     // doses of each lot queued since the stock was fetched
     const since = stockRow?.at || 0;
     const used = {};
-    for (const q of await store.queued()) {
-      if (q.kind === 'dose' && q.status !== 'rejected' && q.created > since && q.id !== editing?.id) used[q.body.lot] = (used[q.body.lot] || 0) + 1;
+    for (const q of await store.queuedSince(since)) {
+      if (q.kind === 'dose' && q.status !== 'rejected' && q.id !== editing?.id) used[q.body.lot] = (used[q.body.lot] || 0) + 1;
     }
     return used;
   };
@@ -190,7 +192,7 @@ export async function render(r) {
   const productName = (code) => products.find((p) => p.code === code)?.name || code;
 
   async function localDoses(key) {
-    return (await store.queued()).filter((q) => q.kind === 'dose' && q.iinKey === key && q.status !== 'rejected' && q.id !== editing?.id);
+    return (await store.queuedFor(key)).filter((q) => q.kind === 'dose' && q.status !== 'rejected' && q.id !== editing?.id);
   }
 
   let lookups = 0;

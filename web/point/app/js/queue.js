@@ -55,6 +55,7 @@ export async function render() {
   const status = h('p', { id: 'sync-status', class: 'sync-status', role: 'status' }, last ? t('synced_at', { t: dayTime(last) }) : t('never_synced'));
   status.addEventListener('sync', (e) => {
     const s = e.detail;
+    if (!status.isConnected || !location.hash.startsWith('#/queue')) return; // the vaccinator went to another screen
     if (s.running) { status.textContent = t('syncing', { n: s.sent }); return; }
     status.textContent = s.error === 'offline' ? t('sync_offline') : s.error ? t('sync_failed', { m: s.error }) : t('sync_done', { a: s.accepted, r: s.rejected });
     status.dataset.done = 'true';

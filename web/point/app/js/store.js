@@ -33,6 +33,7 @@ export function open() {
       const q = db.createObjectStore('queue', { keyPath: 'id' });
       q.createIndex('status', 'status');
       q.createIndex('created', 'created');
+      q.createIndex('iinKey', 'iinKey');
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -73,6 +74,24 @@ export async function queued(status) {
     : await all('queue');
   return rows.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
 }
+
+/** queuedSince lists the records made at or after ts (Unix ms). */
+export const queuedSince = (ts) => tx('queue', 'readonly', (s) => req(s.queue.index('created').getAll(IDBKeyRange.lowerBound(ts || 0))));
+
+/** queuedFor lists the records of one person (by the SHA-256 key of the IIN). */
+export const queuedFor = (key) => tx('queue', 'readonly', (s) => req(s.queue.index('iinKey').getAll(key)));
+
+/** prune deletes accepted records last changed before ts: the server has them. */
+export const prune = (ts) => tx('queue', 'readwrite', (s) => new Promise((resolve, reject) => {
+  const c = s.queue.index('status').openCursor('accepted');
+  c.onsuccess = () => {
+    const cur = c.result;
+    if (!cur) return resolve();
+    if (cur.value.updated < ts) cur.delete();
+    cur.continue();
+  };
+  c.onerror = () => reject(c.error);
+}));
 
 /** counts returns the number of queue records by status. */
 export async function counts() {

@@ -17,6 +17,8 @@ import * as api from './api.js';
 import * as store from './store.js';
 
 export const CHUNK = 1000;
+// accepted records stay on the device this long (to be seen and corrected), then go
+export const KEEP_DAYS = 30;
 let running = null;
 const listeners = new Set();
 
@@ -45,6 +47,7 @@ async function upload() {
     await corrections(state);
     await sessions(state);
     await store.setMeta('synced_at', Date.now());
+    await store.prune(Date.now() - KEEP_DAYS * 86400000);
   } catch (e) {
     state.error = e.status === 0 ? 'offline' : e.message;
     state.signin = e.status === 401;
@@ -63,11 +66,19 @@ const strip = (r) => {
 async function doses(state) {
   // what is pending now, read once; records made meanwhile go in the next run
   const all = (await store.queued('pending')).filter((r) => r.kind === 'dose' && state.mine(r));
+  // records of an upload that never got its answer (the tab or the browser
+  // was closed meanwhile) count as sent once
+  const lost = new Set((await store.meta('inflight'))?.ids || []);
+  for (const r of all) {
+    r.seen = r.updated;
+    if (lost.has(r.id) && !r.uncertain) { r.attempts = (r.attempts || 0) + 1; r.uncertain = true; }
+  }
   for (let i = 0; i < all.length; i += CHUNK) {
     const pending = all.slice(i, i + CHUNK);
     const now = Date.now();
-    for (const r of pending) { r.attempts = (r.attempts || 0) + 1; r.sent_at = now; r.uncertain = true; r.updated = now; }
-    await store.putMany(pending);
+    for (const r of pending) { r.attempts = (r.attempts || 0) + 1; r.sent_at = now; }
+    // one write says which records are on their way (not one per record)
+    await store.setMeta('inflight', { ids: pending.map((r) => r.id), at: now });
     const res = await api.post('doses/batch', pending.map((r) => r.body));
     state.sent += pending.length;
     const byID = new Map((res.results || []).map((x) => [x.id, x]));
@@ -92,7 +103,8 @@ async function doses(state) {
       }
     }
     for (const r of confirm) await confirmLost(r, state);
-    await writeBack(pending, now);
+    await writeBack(pending);
+    await store.setMeta('inflight', null);
     emit({ ...state, running: true });
   }
 }
@@ -101,14 +113,17 @@ async function doses(state) {
 // upload was in flight keeps the edit: if the server accepted what was
 // sent, the edit becomes a correction; if it refused it, the edited record
 // waits for the next run. A record discarded meanwhile stays discarded.
-async function writeBack(rows, sentAt) {
+async function writeBack(rows) {
   const corrections = [];
   await store.tx('queue', 'readwrite', async (s) => {
     const get = (id) => new Promise((res, rej) => { const q = s.queue.get(id); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
-    for (const r of rows) {
-      const cur = await get(r.id);
+    const current = await Promise.all(rows.map((r) => get(r.id))); // one pass, not a round trip per record
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i], cur = current[i];
       if (!cur) continue;
-      if (cur.updated === sentAt) { s.queue.put(r); continue; }
+      const seen = r.seen;
+      delete r.seen;
+      if (cur.updated === seen) { s.queue.put(r); continue; }
       if (r.status === 'accepted') {
         const diff = {};
         if (cur.body.lot !== r.body.lot) diff.lot = cur.body.lot;
@@ -117,6 +132,7 @@ async function writeBack(rows, sentAt) {
         s.queue.put(r);
       } else {
         cur.uncertain = r.uncertain;
+        cur.attempts = r.attempts;
         s.queue.put(cur);
       }
     }
@@ -159,10 +175,10 @@ export function newCorrection(dose, changes, reason) {
 }
 
 async function corrections(state) {
-  const all = await store.queued('pending');
-  const accepted = new Set((await store.queued('accepted')).filter((r) => r.kind === 'dose').map((r) => r.id));
-  for (const r of all.filter((x) => x.kind === 'correction' && state.mine(x))) {
-    if (!accepted.has(r.dose)) continue; // its dose is not on the server yet
+  const all = (await store.queued('pending')).filter((x) => x.kind === 'correction' && state.mine(x));
+  for (const r of all) {
+    const dose = await store.get('queue', r.dose);
+    if (!dose || dose.status !== 'accepted') continue; // its dose is not on the server yet
     const body = { ...r.body };
     delete body.display;
     r.attempts++;
