@@ -55,7 +55,7 @@ export function receiptScanner({ shipment, date, shipments, choose }) {
       out.textContent = tr('ok', { l: m.lot, p: m.product_name, c: m.component, d: m.lot_expiry, n: m.in_shipment });
     } catch (e) {
       out.dataset.ok = 'false';
-      out.textContent = (e.field ? e.field + ': ' : '') + e.message;
+      out.textContent = e.message;
     }
   };
   input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); run(input.value); } });

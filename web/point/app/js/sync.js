@@ -203,8 +203,12 @@ async function corrections(state) {
 
 async function sessions(state) {
   const all = await store.queued('pending');
-  if (all.some((r) => (r.kind === 'dose' || r.kind === 'correction') && state.mine(r))) return; // doses of the day first
-  for (const r of all.filter((x) => x.kind === 'session' && state.mine(x))) {
+  if (all.some((r) => r.kind === 'correction' && state.mine(r))) return; // corrections may move doses between days
+  // a close counts the doses of its day and lot: it waits while one of them
+  // is still on the device (waiting, or refused and not fixed or discarded)
+  const open = [...all, ...await store.queued('rejected')].filter((r) => r.kind === 'dose');
+  const waits = (x) => open.some((d) => d.body.place === x.body.place && d.body.lot === x.body.lot && (d.display?.date || '') === x.body.date);
+  for (const r of all.filter((x) => x.kind === 'session' && state.mine(x) && !waits(x))) {
     r.attempts++;
     try {
       const res = await api.post('sessions', r.body, 'session:' + r.body.session);
