@@ -113,7 +113,8 @@ try {
   // ---------- sign-in refusals, the admin screen, lockout, reset ----------
   await signIn(page, USER, 'not the password');
   await page.waitForSelector('#signin-form .form-status.error');
-  check((await page.innerText('#signin-form .form-status')).includes('wrong name or password'), 'wrong password refused');
+  check((await page.innerText('#signin-form .form-status')).includes('Wrong name or password'), 'wrong password refused');
+  await shot(page, '10-signin-refused');
   check(await page.getAttribute('#signin-status', 'data-status') === '401', 'with 401');
   await signIn(page, ADMIN_USER, ADMIN_PW);
   await ready(page, 'dose');
@@ -287,7 +288,9 @@ try {
   await ctx.setOffline(false);
   const auto = await page.waitForFunction(() => document.querySelector('#sync-status')?.dataset.done === 'true', null, { timeout: 15000 }).then(() => true, () => false);
   if (!auto) { step('no online event seen; pressing Send now'); await page.click('#sync-btn'); }
-  await page.waitForFunction(() => Number(document.querySelector('#attention .count-label')?.dataset.n) === 3 && Number(document.querySelector('#waiting .count-label')?.dataset.n) === 0, null, { timeout: 30000 });
+  // the session close waits while doses of its day and lot need attention
+  await page.waitForFunction(() => Number(document.querySelector('#attention .count-label')?.dataset.n) === 3 && Number(document.querySelector('#waiting .count-label')?.dataset.n) === 1, null, { timeout: 30000 });
+  check(await page.locator('#waiting li[data-kind="session"]').count() === 1, 'the waiting record is the session close');
   const reasons = await page.locator('#attention .q-reason').allInnerTexts();
   check(reasons.every((r) => /component II/.test(r)), 'the three seeded people needed component II: ' + reasons.join(' | '));
   await shot(page, '32-needs-attention');
@@ -430,6 +433,11 @@ async function measurements() {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 2000, downloadThroughput: 50000, uploadThroughput: 50000 });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     const mark = () => p.evaluate(() => Math.round(performance.getEntriesByName('shell-ready')[0]?.startTime || -1));
+    const marks = () => p.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0];
+      const m = (k) => Math.round(performance.getEntriesByName(k)[0]?.startTime || -1);
+      return `html ${Math.round(n.responseEnd)}, scripts run ${Math.round(n.domInteractive)}, strings+session ${m('boot-data')}, screen code ${m('screen-code')}, screen ready ${m('shell-ready')}`;
+    });
     let t0 = Date.now();
     await p.goto(BASE + '/point/');
     await ready(p, 'signin');
@@ -443,6 +451,7 @@ async function measurements() {
       await p.reload();
       await ready(p, 'dose');
       runs.push({ wall: Date.now() - t0, mark: await mark() });
+      console.log('STEP installed load ' + (i + 1) + ': ' + await marks());
     }
     const controlled = await p.evaluate(() => !!navigator.serviceWorker.controller);
     const paint = await p.evaluate(() => Math.round(performance.getEntriesByName('first-contentful-paint')[0]?.startTime || 0));

@@ -44,6 +44,7 @@ export async function route() {
   let el;
   try {
     const mod = await screens[name]();
+    performance.mark('screen-code');
     el = await mod.render(r);
   } catch (e) {
     el = h('div', { class: 'card error-box', role: 'alert' }, h('h1', {}, t('error')), h('p', {}, e.message || String(e)));
@@ -133,7 +134,11 @@ export async function syncNow() {
 
 async function boot() {
   setLang(initialLang());
+  // fetch the first screen's code while the strings and the session load
+  const first = parseHash().name;
+  if (screens[first]) screens[first]().catch(() => {});
   const [, me, csrf] = await Promise.all([loadStrings(), store.meta('me'), store.meta('csrf')]);
+  performance.mark('boot-data');
   app.me = me || null;
   api.setCSRF(csrf || '');
   window.addEventListener('hashchange', route);

@@ -7,6 +7,18 @@ import * as store from './store.js';
 import * as api from './api.js';
 import { app, go, refreshData, syncNow } from './main.js';
 
+// explain says a sign-in refusal in the chosen language (the server's
+// messages are English).
+function explain(err) {
+  const m = err.message || '';
+  if (err.status === 0) return t('signin_offline');
+  if (/locked for (\d+)/.test(m)) return t('signin_locked', { n: m.match(/locked for (\d+)/)[1] });
+  if (/wrong name or password/.test(m)) return t('signin_wrong');
+  if (/disabled/.test(m)) return t('signin_disabled');
+  if (/HTTPS/.test(m)) return t('signin_https');
+  return m;
+}
+
 export async function render() {
   const name = h('input', { type: 'text', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true, id: 'name' });
   const pw = h('input', { type: 'password', autocomplete: 'current-password', required: true, id: 'password' });
@@ -32,7 +44,7 @@ export async function render() {
       syncNow();
       go('#/dose');
     } catch (err) {
-      showFieldError(form, err.field === 'password' ? 'password' : '', err.status === 0 ? t('signin_offline') : err.message);
+      showFieldError(form, err.field === 'password' ? 'password' : '', explain(err));
       status.dataset.status = String(err.status);
     } finally { btn.disabled = false; }
   } },
