@@ -181,7 +181,7 @@ export async function render(r) {
       P.person?.birth_date ? ' · ' + day(P.person.birth_date) : '', ' · ', P.masked));
     if (P.history.length) {
       box.append(h('ul', { class: 'history', id: 'history' }, P.history.slice().sort((a, b) => String(a.at).localeCompare(String(b.at))).map((d) =>
-        h('li', { 'data-local': d.local ? 'true' : null }, `${day(String(d.at).slice(0, 10))} · ${productName(d.product)} ${t('component_n', { c: d.component })}`,
+        h('li', { 'data-local': d.local ? 'true' : null }, `${day(isoDay(new Date(d.at)))} · ${productName(d.product)} ${t('component_n', { c: d.component })}`,
           d.dose_number ? ' · ' + t('dose_n', { n: d.dose_number }) : '', d.local ? ' · ' + t('on_device') : ''))));
     } else if (P.known) {
       box.append(h('p', { class: 'muted small' }, t('no_doses')));
