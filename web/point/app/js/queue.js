@@ -50,7 +50,7 @@ export async function render() {
   const rows = await store.queued();
   const rejected = rows.filter((r) => r.status === 'rejected');
   const pending = rows.filter((r) => r.status === 'pending');
-  const acceptedRows = rows.filter((r) => r.status === 'accepted').sort((a, b) => b.updated - a.updated);
+  const acceptedRows = rows.filter((r) => r.status === 'accepted').sort((a, b) => (b.answered || b.updated) - (a.answered || a.updated));
   const last = await store.meta('synced_at');
   const status = h('p', { id: 'sync-status', class: 'sync-status', role: 'status' }, last ? t('synced_at', { t: dayTime(last) }) : t('never_synced'));
   status.addEventListener('sync', (e) => {

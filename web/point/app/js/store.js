@@ -34,6 +34,7 @@ export function open() {
       q.createIndex('status', 'status');
       q.createIndex('created', 'created');
       q.createIndex('iinKey', 'iinKey');
+      q.createIndex('updated', 'updated');
     };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
@@ -81,13 +82,13 @@ export const queuedSince = (ts) => tx('queue', 'readonly', (s) => req(s.queue.in
 /** queuedFor lists the records of one person (by the SHA-256 key of the IIN). */
 export const queuedFor = (key) => tx('queue', 'readonly', (s) => req(s.queue.index('iinKey').getAll(key)));
 
-/** prune deletes accepted records last changed before ts: the server has them. */
+/** prune deletes accepted records last changed and answered before ts: the server has them. */
 export const prune = (ts) => tx('queue', 'readwrite', (s) => new Promise((resolve, reject) => {
-  const c = s.queue.index('status').openCursor('accepted');
+  const c = s.queue.index('updated').openCursor(IDBKeyRange.upperBound(ts, true)); // old records only
   c.onsuccess = () => {
     const cur = c.result;
     if (!cur) return resolve();
-    if (cur.value.updated < ts) cur.delete();
+    if (cur.value.status === 'accepted' && (cur.value.answered || 0) < ts) cur.delete();
     cur.continue();
   };
   c.onerror = () => reject(c.error);
@@ -106,5 +107,5 @@ export async function counts() {
 /** putMany writes many queue records in one transaction. */
 export const putMany = (rows) => tx('queue', 'readwrite', (s) => { for (const r of rows) s.queue.put(r); });
 
-/** wipe removes everything (signing out on a shared device with an empty queue). */
+/** wipe empties the named stores (a signed-out person's look-ups). */
 export const wipe = (names) => tx(names, 'readwrite', (s) => { for (const n of names) s[n].clear(); });

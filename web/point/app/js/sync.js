@@ -65,12 +65,12 @@ const strip = (r) => {
 
 async function doses(state) {
   // what is pending now, read once; records made meanwhile go in the next run
+  const readAt = Date.now();
   const all = (await store.queued('pending')).filter((r) => r.kind === 'dose' && state.mine(r));
   // records of an upload that never got its answer (the tab or the browser
   // was closed meanwhile) count as sent once
   const lost = new Set((await store.meta('inflight'))?.ids || []);
   for (const r of all) {
-    r.seen = r.updated;
     if (lost.has(r.id) && !r.uncertain) { r.attempts = (r.attempts || 0) + 1; r.uncertain = true; }
   }
   for (let i = 0; i < all.length; i += CHUNK) {
@@ -86,7 +86,7 @@ async function doses(state) {
     for (const r of pending) {
       const x = byID.get(r.body.id);
       r.uncertain = false;
-      r.updated = Date.now();
+      r.answered = Date.now(); // not "updated": that one marks the vaccinator's edits
       if (!x) { r.uncertain = true; continue; } // not answered for: stays pending
       if (x.status === 'accepted' || x.status === 'duplicate') {
         r.status = 'accepted';
@@ -103,27 +103,27 @@ async function doses(state) {
       }
     }
     for (const r of confirm) await confirmLost(r, state);
-    await writeBack(pending);
+    await writeBack(pending, readAt);
     await store.setMeta('inflight', null);
     emit({ ...state, running: true });
   }
 }
 
 // writeBack stores the answers. A record the vaccinator edited while its
-// upload was in flight keeps the edit: if the server accepted what was
-// sent, the edit becomes a correction; if it refused it, the edited record
-// waits for the next run. A record discarded meanwhile stays discarded.
-async function writeBack(rows) {
+// upload was on its way (changed since the queue was read) keeps the edit: if the server
+// accepted what was sent, the edit becomes a correction; if it refused it,
+// the edited record waits for the next run.
+async function writeBack(rows, since) {
   const corrections = [];
   await store.tx('queue', 'readwrite', async (s) => {
-    const get = (id) => new Promise((res, rej) => { const q = s.queue.get(id); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
-    const current = await Promise.all(rows.map((r) => get(r.id))); // one pass, not a round trip per record
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i], cur = current[i];
-      if (!cur) continue;
-      const seen = r.seen;
-      delete r.seen;
-      if (cur.updated === seen) { s.queue.put(r); continue; }
+    const changed = await new Promise((res, rej) => {
+      const q = s.queue.index('updated').getAll(IDBKeyRange.lowerBound(since, true)); // usually none
+      q.onsuccess = () => res(new Map(q.result.map((x) => [x.id, x])));
+      q.onerror = () => rej(q.error);
+    });
+    for (const r of rows) {
+      const cur = changed.get(r.id);
+      if (!cur) { s.queue.put(r); continue; }
       if (r.status === 'accepted') {
         const diff = {};
         if (cur.body.lot !== r.body.lot) diff.lot = cur.body.lot;
@@ -195,7 +195,7 @@ async function corrections(state) {
       r.error = { code: e.code, field: e.field, message: e.message };
       state.rejected++;
     }
-    r.updated = Date.now();
+    r.answered = Date.now();
     state.sent++;
     await store.put('queue', r);
   }
@@ -222,7 +222,7 @@ async function sessions(state) {
       r.error = { code: e.code, field: e.field, message: e.message };
       state.rejected++;
     }
-    r.updated = Date.now();
+    r.answered = Date.now();
     state.sent++;
     await store.put('queue', r);
   }
