@@ -31,6 +31,9 @@ type Product struct {
 	MixWith []string `json:"mix_with,omitempty"`
 	// Disease is the target disease, e.g. "COVID-19" (SNOMED 840539006), or a routine antigen.
 	Disease string `json:"disease,omitempty"`
+	// GTINs are the GS1 trade items of the product (one per component and
+	// pack), what a barcode scan resolves to.
+	GTINs []TradeItem `json:"gtins,omitempty"`
 }
 
 // Component is one distinct formulation of a product. Sputnik V has two
@@ -106,7 +109,7 @@ func (p *Product) Validate() error {
 	if p.StorageMinC > p.StorageMaxC {
 		return FieldError("storage_min_c", "must not exceed storage_max_c")
 	}
-	return nil
+	return p.validateTradeItems()
 }
 
 // HasComponent reports whether c is one of p's components.

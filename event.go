@@ -11,7 +11,7 @@ type Event struct {
 	Seq      uint64    `json:"seq"`      // position in the journal, assigned at commit
 	Kind     string    `json:"kind"`     // one of the Kind* constants
 	Key      string    `json:"key"`      // idempotency key (client supplied or natural)
-	Actor    string    `json:"actor"`    // token name of who made the change
+	Actor    string    `json:"actor"`    // who made the change: the token's name, or user:<name> for a person signed in
 	Recorded time.Time `json:"recorded"` // when the system learned it
 	Hash     uint64    `json:"hash"`     // hash of the submitted content, to tell a replay from a conflicting reuse of Key
 	Data     Payload   `json:"data"`

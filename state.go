@@ -208,7 +208,7 @@ func checkOccurred(field string, t, recorded time.Time) error {
 func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	switch v := p.(type) {
 	case ProductDefined:
-		return v, v.Product.Validate()
+		return s.decideProduct(v)
 	case RegionDefined:
 		r := v.Region
 		if r.Code == "" {

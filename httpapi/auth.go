@@ -53,6 +53,9 @@ func principal(r *http.Request) vaxtrace.Principal {
 func (s *Server) authenticate(r *http.Request) (vaxtrace.Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if p, ok, err := s.sessionPrincipal(r); ok { // a signed-in person (session.go)
+			return p, err
+		}
 		return vaxtrace.Principal{Name: "public", Role: vaxtrace.RolePublic}, nil
 	}
 	scheme, secret, ok := strings.Cut(h, " ")
@@ -87,15 +90,10 @@ func (s *Server) authenticate(r *http.Request) (vaxtrace.Principal, error) {
 }
 
 // canSeePlace reports whether p may see a place's detail: admin and auditor
-// everything, region and point roles the places of their region.
+// everything, a region role the places of its region, a point role its own
+// point only (it used to be offered every point of its region).
 func canSeePlace(p vaxtrace.Principal, s *vaxtrace.State, pl *vaxtrace.PlaceState) bool {
-	if p.CanReadPlace(s, pl.ID) {
-		return true
-	}
-	if p.Role == vaxtrace.RolePoint && pl.Kind != vaxtrace.PlaceNational {
-		return p.CanReadRegion(s, pl.Region)
-	}
-	return false
+	return p.CanReadPlace(s, pl.ID)
 }
 
 // canSeePerson reports whether p may see a person: admin and auditor always;

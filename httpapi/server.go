@@ -50,6 +50,8 @@ type Options struct {
 	MaxMountedBody int64
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
+	// SessionTTL is how long a password sign-in lasts (default 12 h).
+	SessionTTL time.Duration
 }
 
 // Server is the API handler.
@@ -65,6 +67,8 @@ type Server struct {
 	uploads chan struct{} // one slot per large upload being read
 	known   map[string]bool
 	clock   func() time.Time // token cache and upload deadlines (tests move it)
+
+	acct *accounts // password sign-in and sessions (session.go)
 
 	openapiOnce sync.Once
 	openapiDoc  []byte
@@ -121,7 +125,8 @@ func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 	opts.Limits.defaults()
 	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		uploads: make(chan struct{}, opts.Limits.MaxUploads), clock: time.Now}
-	s.routes = s.routeTable()
+	s.acct = newAccounts(s)
+	s.routes = append(s.routeTable(), s.pointRoutes()...)
 	s.known = knownFields(s.routes)
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.wrap(rt))

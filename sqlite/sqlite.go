@@ -79,6 +79,10 @@ func OpenDriver(path, driver string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if _, err := db.Exec(usersSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: users: %w", path, err)
+	}
 	return &DB{db: db, path: path, driver: driver}, nil
 }
 

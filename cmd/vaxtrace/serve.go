@@ -142,9 +142,13 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := eng.Journal().PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: name, Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
 		return err
 	}
+	users, err := demoUsers(ctx, eng)
+	if err != nil {
+		return err
+	}
 	// The dashboard opens on the day the console report above is for.
 	uiDefaultDay = scenario.ReportDay.String()
-	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); it opens on %s, the day of the report above\n", secret, uiDefaultDay), time.Second)
+	return serve(ctx, eng, keys, sf, *addr, fmt.Sprintf("admin token: %s\nopen the dashboard and sign in with that token (or browse the public view without one); it opens on %s, the day of the report above\n", secret, uiDefaultDay)+users, time.Second)
 }
 
 func runToken(ctx context.Context, args []string) error {

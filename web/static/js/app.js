@@ -17,6 +17,7 @@ import { mapScreen, charts, region, place, shipments, lots } from './views.js';
 import { lateScreen } from './late.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
+import { receiptScanner } from './scan.js';
 
 const main = () => document.getElementById('main');
 
@@ -563,6 +564,7 @@ async function shipment(r) {
   } },
   h('h2', {}, t('receive_title')),
   field('shipment', t('shipment'), shipSel), field('occurred', t('occurred'), rOcc),
+  receiptScanner({ shipment: () => shipSel.value, date: () => rOcc.value.slice(0, 10), shipments: ships, choose: (id) => { shipSel.value = id; } }),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('receive'))),
   h('p', { class: 'form-status', role: 'status' }));
   return h('div', { class: 'screen shipment' }, dForm, rForm);
