@@ -207,7 +207,9 @@ func TestRegionalRequisitionNeedsNational(t *testing.T) {
 func TestRequisitionRefusals(t *testing.T) {
 	w := newWorld(t)
 	at := t0
-	line := func(p, c string, n int64) []vt.RequisitionLine { return []vt.RequisitionLine{{Product: p, Component: c, Doses: n}} }
+	line := func(p, c string, n int64) []vt.RequisitionLine {
+		return []vt.RequisitionLine{{Product: p, Component: c, Doses: n}}
+	}
 	cases := []struct {
 		name  string
 		v     vt.RequisitionCreated
