@@ -57,6 +57,8 @@ type ReadingStore interface {
 	Readings(ctx context.Context, device string, from, to time.Time, fn func(Point) error) error
 	// LastReadings returns the latest reading of every device.
 	LastReadings(ctx context.Context) (map[string]Point, error)
+	// LastReading returns a device's latest reading (ok false if none).
+	LastReading(ctx context.Context, device string) (p Point, ok bool, err error)
 	// ReadingCount returns how many readings are stored.
 	ReadingCount(ctx context.Context) (int64, error)
 }

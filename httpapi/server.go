@@ -24,6 +24,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/monitor"
 	"vaxtrace/pii"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	TokenTTL time.Duration
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
+	// Monitor, if set, is the running temperature monitor (its counters are
+	// served; recorder files are imported through it).
+	Monitor *monitor.Monitor
 }
 
 // Server is the API handler.

@@ -120,6 +120,12 @@ func testReadingsRange(t *testing.T, open func(t *testing.T) vaxtrace.Journal) {
 		if p := last[want.Device]; p.T != want.At.Unix() || p.C() != want.C {
 			t.Fatalf("last of %s: %v, want %v at %v", want.Device, p, want.C, want.At)
 		}
+		if p, ok, err := rs.LastReading(ctx, want.Device); err != nil || !ok || p.T != want.At.Unix() || p.C() != want.C {
+			t.Fatalf("last reading of %s: %v %v %v", want.Device, p, ok, err)
+		}
+	}
+	if _, ok, err := rs.LastReading(ctx, "nobody"); ok || err != nil {
+		t.Fatalf("last reading of an unknown device: %v %v", ok, err)
 	}
 }
 

@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"vaxtrace"
 )
@@ -129,6 +132,20 @@ func (d *DB) LastReadings(ctx context.Context) (map[string]vaxtrace.Point, error
 		out[name] = p
 	}
 	return out, rows.Err()
+}
+
+// LastReading implements vaxtrace.ReadingStore.
+func (d *DB) LastReading(ctx context.Context, device string) (vaxtrace.Point, bool, error) {
+	var p vaxtrace.Point
+	err := d.pool.QueryRow(ctx, `SELECT r.t, r.cc FROM readings r JOIN devices v ON v.id = r.device
+		WHERE v.name = $1 ORDER BY r.t DESC LIMIT 1`, device).Scan(&p.T, &p.CC)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("postgres: readings: %w", err)
+	}
+	return p, true, nil
 }
 
 // ReadingCount implements vaxtrace.ReadingStore.

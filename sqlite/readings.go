@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -193,6 +194,25 @@ func (d *DB) LastReadings(ctx context.Context) (map[string]vaxtrace.Point, error
 		out[name] = p
 	}
 	return out, rows.Err()
+}
+
+// LastReading implements vaxtrace.ReadingStore.
+func (d *DB) LastReading(ctx context.Context, device string) (vaxtrace.Point, bool, error) {
+	if err := d.readingsReady(ctx); err != nil {
+		return vaxtrace.Point{}, false, err
+	}
+	var p vaxtrace.Point
+	var cc int64
+	err := d.db.QueryRowContext(ctx, `SELECT r.t, r.cc FROM readings r JOIN devices d ON d.id = r.device
+		WHERE d.name = ? ORDER BY r.t DESC LIMIT 1`, device).Scan(&p.T, &cc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("readings: %w", err)
+	}
+	p.CC = int16(cc)
+	return p, true, nil
 }
 
 // ReadingCount implements vaxtrace.ReadingStore.
