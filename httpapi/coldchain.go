@@ -699,3 +699,7 @@ func (s *Server) evmEquipment(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
+
+// UseMonitor attaches the running temperature monitor (its counters are
+// served and recorder files are imported through it).
+func (s *Server) UseMonitor(m *monitor.Monitor) { s.opts.Monitor = m }
