@@ -36,7 +36,7 @@ func (s *Server) coldChainRoutes() []route {
 
 		{Method: "GET", Path: "/api/v1/replenishment", Access: member, Tag: "replenishment", Summary: "Min, max, reorder level and weeks of supply per place and product component, with warnings", Query: []param{qRegion, qPlace, qAsOf, {"warning", "only lines with this warning (stock_out, below_min, reorder, over_stock) or any"}}, Resp: list("levels", vaxtrace.StockLevel{}, "as_of"), Fn: s.replenishment},
 		{Method: "POST", Path: "/api/v1/replenishment/policies", Access: writer, Tag: "replenishment", Summary: "Set a place's replenishment policy (by its supplying level)", Body: vaxtrace.ReplenishmentPolicy{}, Status: http.StatusCreated, Fn: s.setPolicy},
-		{Method: "GET", Path: "/api/v1/requisitions", Access: member, Tag: "replenishment", Summary: "Requisitions made or received in scope, newest first", Query: []param{qPlace, {"status", "submitted, approved, rejected, partly_fulfilled, fulfilled or received"}}, Resp: list("requisitions", requisitionView{}), Fn: s.listRequisitions},
+		{Method: "GET", Path: "/api/v1/requisitions", Access: member, Tag: "replenishment", Summary: "Requisitions made or received in scope, newest first", Query: []param{qRegion, qPlace, {"status", "submitted, approved, rejected, partly_fulfilled, fulfilled or received"}}, Resp: list("requisitions", requisitionView{}), Fn: s.listRequisitions},
 		{Method: "POST", Path: "/api/v1/requisitions", Access: writer, Tag: "replenishment", Summary: "Requisition from the supplying level, by hand or from stock levels (from_stock)", Body: vaxtrace.RequisitionCreated{}, Resp: requisitionView{}, Status: http.StatusCreated, Fn: s.createRequisition},
 		{Method: "GET", Path: "/api/v1/requisitions/{id}", Access: member, Tag: "replenishment", Summary: "A requisition with its FEFO fulfilment proposal and capacity check", Resp: requisitionView{}, Fn: s.getRequisition},
 		{Method: "POST", Path: "/api/v1/requisitions/{id}/edit", Access: writer, Tag: "replenishment", Summary: "Change the quantities under review (supplying level), with a reason", Body: editRequest{}, Resp: requisitionView{}, Fn: s.editRequisition},
@@ -285,6 +285,7 @@ func (s *Server) equipmentReadings(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	_, fromGiven := r.URL.Query()["from"]
 	if !from.Before(to) {
 		return vaxtrace.FieldError("from", "must be before to")
 	}
@@ -302,6 +303,10 @@ func (s *Server) equipmentReadings(w http.ResponseWriter, r *http.Request) error
 	var pts []vaxtrace.Point
 	if err := rs.Readings(r.Context(), eq.Device, from, to, func(p vaxtrace.Point) error { pts = append(pts, p); return nil }); err != nil {
 		return err
+	}
+	if !fromGiven && len(pts) > 0 && pts[0].Time().After(from.Add(24*time.Hour)) {
+		// the default window starts with the device's first reading in it
+		from = pts[0].Time().Truncate(24 * time.Hour)
 	}
 	res := readingsResponse{Equipment: eq.ID, Device: eq.Device, From: from, To: to, RangeMinC: eq.MinC, RangeMaxC: eq.MaxC, Rule: vaxtrace.AlarmRuleFor(&eq), Count: len(pts)}
 	res.Compliance = vaxtrace.TemperatureCompliance(&eq, pts, alarms, from, to)

@@ -91,11 +91,14 @@ func canSeeRequisition(p vaxtrace.Principal, st *vaxtrace.State, rq *vaxtrace.Re
 
 func (s *Server) listRequisitions(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	place, status := r.URL.Query().Get("place"), r.URL.Query().Get("status")
+	place, status, region := r.URL.Query().Get("place"), r.URL.Query().Get("status"), r.URL.Query().Get("region")
 	var out []requisitionView
 	_ = s.read(func(st *vaxtrace.State) error {
 		for _, rq := range st.Requisitions(nil) {
 			if !canSeeRequisition(p, st, rq) || (place != "" && rq.Place != place && rq.Supplier != place) {
+				continue
+			}
+			if pl := st.Place(rq.Place); region != "" && (pl == nil || pl.Region != region) {
 				continue
 			}
 			v := viewRequisition(st, rq, reqDay(rq), false)

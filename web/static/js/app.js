@@ -9,6 +9,9 @@ import { lineChart, groupedBars, hbars } from './charts.js';
 import { loadGeo, drawMap, BLUES, GREENS } from './map.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
+import { coldchainScreen, equipmentScreen } from './coldchain.js';
+import { requisitionsScreen } from './replenish.js';
+import { evmScreen } from './evm.js';
 
 const main = () => document.getElementById('main');
 
@@ -112,6 +115,7 @@ function renderNav() {
   const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
   if (signedIn()) items.push(['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
   if (canPlan()) items.push(['plan', 'nav_plan']);
+  if (signedIn()) items.push(['coldchain', 'nav_coldchain'], ['requisitions', 'nav_requisitions'], ['evm', 'nav_evm']);
   items.push(['certificates', 'nav_certificates']);
   // data entry only for roles that may write
   if (canWrite()) items.push(['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
@@ -163,7 +167,7 @@ async function route() {
   if (signedIn() && (!app.me || app.meToken !== getToken())) await whoami(true).catch(() => {});
   if (my !== seq) return;
   renderNav();
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, dose, shipment, plan: planScreen, certificates: certificatesScreen };
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, dose, shipment, plan: planScreen, certificates: certificatesScreen, coldchain: coldchainScreen, equipment: equipmentScreen, requisitions: requisitionsScreen, evm: evmScreen };
   let fn = screens[r.name];
   if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
   if (!fn) fn = overview;

@@ -281,6 +281,10 @@ Object.assign(D.kk, {
 });
 
 export const languages = [['en', 'English'], ['ru', 'Русский'], ['kk', 'Қазақша']];
+/** addLabels adds labels of a screen kept in its own file ({en: {...}, ru: {...}, kk: {...}}); existing keys win. */
+export function addLabels(more) {
+  for (const [l, m] of Object.entries(more)) if (D[l]) for (const [k, v] of Object.entries(m)) if (!(k in D[l])) D[l][k] = v;
+}
 export function getLang() { return lang; }
 export function locale() { return LOCALES[lang]; }
 export function setLang(l) {
