@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -277,7 +279,15 @@ func BenchmarkTemperatureChart(b *testing.B) {
 		}
 	}
 	secret := f.tokens["akm"]
+	runtime.GC()
 	b.ResetTimer()
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	defer func() {
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+		b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	}()
 	for i := 0; i < b.N; i++ {
 		req := httptest.NewRequest("GET", "/api/v1/equipment/AKM-P1-FRZ/readings?from=2021-02-01&to=2021-03-03", nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
