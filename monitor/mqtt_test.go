@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -222,6 +223,8 @@ func benchIngest(b *testing.B, qos byte, rate int) {
 		defer pubs[i].Close()
 	}
 	start := time.Now().UTC().Truncate(time.Minute).Add(-48 * time.Hour)
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	var total time.Duration
 	var sent, lost int64
@@ -288,6 +291,9 @@ func benchIngest(b *testing.B, qos byte, rate int) {
 		lost += want - m.Stats.Stored.Load()
 	}
 	b.StopTimer()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()
+	b.ReportMetric(float64(cpu)/1e3/float64(sent), "cpu-µs/reading") // publishers and subscriber, not the broker
 	b.ReportMetric(float64(sent-lost)/total.Seconds(), "readings/s")
 	b.ReportMetric(float64(lost), "lost")
 	b.ReportMetric(float64(m.Stats.Opened.Load()), "alarms")
