@@ -62,7 +62,8 @@ type CapacityLine struct {
 	Inbound   float64 `json:"inbound_litres"` // in transit to the place
 	Added     float64 `json:"added_litres"`   // what is being checked
 	Free      float64 `json:"free_litres"`    // net − used − inbound − added
-	Overfill  bool    `json:"overfill"`
+	Overfill  bool    `json:"overfill"`       // what is checked does not fit
+	Overfull  bool    `json:"overfull"`       // what is there and on its way (allocations, shipments) does not fit
 }
 
 // CapacityReport is a place's cold-chain volume, with what a change would add.
@@ -70,6 +71,7 @@ type CapacityReport struct {
 	Place    string         `json:"place"`
 	Lines    []CapacityLine `json:"lines"`
 	Overfill bool           `json:"overfill"`
+	Overfull bool           `json:"overfull"`
 	// Unknown lists products whose packed volume the catalog does not give.
 	Unknown []string `json:"unknown,omitempty"`
 }
@@ -148,7 +150,9 @@ func (s *State) Capacity(place string, add []CapacityAdd) (CapacityReport, error
 	for _, ln := range lines {
 		ln.Free = ln.NetLitres - ln.Used - ln.Inbound - ln.Added
 		ln.Overfill = ln.Added > 0 && ln.Free < 0
+		ln.Overfull = ln.NetLitres-ln.Used-ln.Inbound < 0
 		r.Overfill = r.Overfill || ln.Overfill
+		r.Overfull = r.Overfull || ln.Overfull
 		r.Lines = append(r.Lines, *ln)
 	}
 	sort.Slice(r.Lines, func(i, j int) bool { return r.Lines[i].Class < r.Lines[j].Class })

@@ -286,8 +286,13 @@ func TestCapacityOverfill(t *testing.T) {
 		t.Fatalf("360 doses in 2 litres: %+v", r)
 	}
 	r, _ = w.s.Capacity("VP-AKM-1", []vt.CapacityAdd{{Product: "sputnik-v", Doses: 170}})
-	if !r.Overfill {
+	if !r.Overfill || r.Overfull {
 		t.Fatalf("370 doses in 2 litres should overfill: %+v", r)
+	}
+	// an allocation already on its way that does not fit flags the place
+	w.must(vt.ShipmentDispatched{Shipment: "S-BIG", From: "RW-AKM", To: "VP-AKM-1", Occurred: t0, Lines: []vt.ShipmentLine{{Lot: "L-I-A", Doses: 300}}}, t0)
+	if r, _ = w.s.Capacity("VP-AKM-1", nil); !r.Overfull {
+		t.Fatalf("500 doses (300 on their way) in 2 litres: %+v", r)
 	}
 	// a broken freezer has no capacity
 	w.must(vt.EquipmentChanged{Equipment: equip(small, func(e *vt.Equipment) { e.Status = vt.StatusBroken }), Reason: "broken", Occurred: t0}, t0)

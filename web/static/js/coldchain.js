@@ -264,7 +264,8 @@ function niceStep(v) {
 
 export function capacityCard(c) {
   if (!c || !(c.lines || []).length) return null;
-  return h('section', { class: 'card', id: 'capacity' }, h('h2', {}, `${t('cc_capacity')}: ${c.place}`), table([
+  return h('section', { class: 'card', id: 'capacity', 'data-overfull': String(!!c.overfull) }, h('h2', {}, `${t('cc_capacity')}: ${c.place}`),
+    c.overfull ? h('p', { class: 'warn' }, t('cc_overfull')) : null, table([
     { label: t('cc_type'), cell: (l) => t('cc_' + l.class) },
     { label: t('cc_equipment'), num: true, cell: (l) => num(l.equipment) },
     { label: t('cc_litres'), num: true, cell: (l) => dec(l.net_litres, 1) },
