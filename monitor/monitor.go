@@ -139,6 +139,7 @@ type Monitor struct {
 
 	mu      sync.Mutex // devices, pending, changes
 	devs    map[string]*device
+	unknown map[string]time.Time // devices fitted to no equipment, until when not to ask again
 	pending []vaxtrace.Reading
 	changes []change
 	kick    chan struct{}
@@ -157,7 +158,7 @@ func New(eng *engine.Engine, o Options) (*Monitor, error) {
 		return nil, ErrNoReadingStore
 	}
 	o.defaults()
-	return &Monitor{eng: eng, store: store, opts: o, devs: map[string]*device{}, kick: make(chan struct{}, 1)}, nil
+	return &Monitor{eng: eng, store: store, opts: o, devs: map[string]*device{}, unknown: map[string]time.Time{}, kick: make(chan struct{}, 1)}, nil
 }
 
 // Store returns the readings store.
@@ -168,6 +169,10 @@ func (m *Monitor) Store() vaxtrace.ReadingStore { return m.store }
 func (m *Monitor) lookup(name string) *device {
 	if d := m.devs[name]; d != nil {
 		return d
+	}
+	now := time.Now()
+	if until, ok := m.unknown[name]; ok && now.Before(until) {
+		return nil // asked recently: a flood from a stray device costs no state lookups
 	}
 	var d *device
 	m.eng.Read(func(s *vaxtrace.State) {
@@ -189,8 +194,37 @@ func (m *Monitor) lookup(name string) *device {
 	})
 	if d != nil {
 		m.devs[name] = d
+		delete(m.unknown, name)
+	} else {
+		if len(m.unknown) > 100_000 {
+			clear(m.unknown)
+		}
+		m.unknown[name] = now.Add(unknownFor)
 	}
 	return d
+}
+
+// unknownFor is how long a device found on no equipment is not looked up
+// again (fitting a device to equipment takes effect after at most this).
+const unknownFor = 10 * time.Second
+
+// refresh follows equipment changes: a device moved to other equipment, a
+// new range (the rule follows it; an excursion in progress keeps its
+// start), or a device removed.
+func (m *Monitor) refresh() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.eng.Read(func(s *vaxtrace.State) {
+		for name, d := range m.devs {
+			eq := s.EquipmentByDevice(name)
+			if eq == nil {
+				delete(m.devs, name)
+				continue
+			}
+			d.equipment, d.place = eq.ID, eq.Place
+			d.machine.Rule = vaxtrace.AlarmRuleFor(&eq.Equipment)
+		}
+	})
 }
 
 // Ingest validates and evaluates readings of one device, in order. It
@@ -314,6 +348,8 @@ func (m *Monitor) loop(ctx context.Context) {
 	defer flush.Stop()
 	silent := time.NewTicker(min(time.Minute, m.opts.SilentAfter/4))
 	defer silent.Stop()
+	refresh := time.NewTicker(5 * time.Second)
+	defer refresh.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -327,6 +363,8 @@ func (m *Monitor) loop(ctx context.Context) {
 		case <-m.kick:
 		case <-silent.C:
 			m.CheckSilent()
+		case <-refresh.C:
+			m.refresh()
 		}
 		if err := m.Flush(ctx); err != nil {
 			m.opts.Logger.Error("monitor: flush", "err", err)

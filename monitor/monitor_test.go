@@ -383,3 +383,28 @@ func TestImportCSV(t *testing.T) {
 		}
 	}
 }
+
+// A device fitted to other equipment, or given a new range, is judged by
+// its new equipment's rule; a device taken off its equipment is refused.
+func TestEquipmentChangesFollowed(t *testing.T) {
+	eng, _ := ledger(t)
+	ctx := context.Background()
+	t0 := time.Date(2021, 3, 20, 8, 0, 0, 0, time.UTC)
+	m, _ := monitor.New(eng, monitor.Options{Logger: quiet})
+	m.Ingest("D2", readings(t0, -20), "mqtt")
+	// Z2 becomes a freezer alarming above −15 °C
+	at := time.Date(2021, 1, 13, 4, 0, 0, 0, time.UTC)
+	submit(t, eng, vaxtrace.EquipmentChanged{Equipment: vaxtrace.Equipment{ID: "Z2", Place: scenario.PointID(1), Type: vaxtrace.EquipFreezer, MinC: -25, MaxC: -15, NetLitres: 50, Status: vaxtrace.StatusWorking, Device: "D2"}, Reason: "reclassified", Occurred: at})
+	monitor.Refresh(m)
+	m.Ingest("D2", readings(t0.Add(10*time.Minute), repeat(-16, 8)...), "mqtt") // above −18, below −15
+	_ = m.Flush(ctx)
+	if m.Stats.Opened.Load() != 0 {
+		t.Fatal("alarm under the old range")
+	}
+	// D2 taken off its equipment
+	submit(t, eng, vaxtrace.EquipmentChanged{Equipment: vaxtrace.Equipment{ID: "Z2", Place: scenario.PointID(1), Type: vaxtrace.EquipFreezer, MinC: -25, MaxC: -15, NetLitres: 50, Status: vaxtrace.StatusWorking}, Reason: "logger removed", Occurred: at})
+	monitor.Refresh(m)
+	if r := m.Ingest("D2", readings(t0.Add(3*time.Hour), -20), "mqtt"); r[0] != vaxtrace.RefuseUnknownDevice {
+		t.Fatalf("reading of a removed device: %q", r[0])
+	}
+}
