@@ -156,9 +156,15 @@ try {
 
   // --- phone width ---
   await page.setViewportSize({ width: 390, height: 844 });
+  for (const [hash, name] of [['equipment/RW-AKM-FR1', 'equipment'], [`requisitions?region=${REGION}`, 'requisitions'], [`evm?tab=temperature&region=${REGION}`, 'evm'], [`coldchain?region=${REGION}`, 'coldchain']]) {
+    await open(hash, name);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(wide <= 1, `${name} fits a phone without scrolling sideways (${wide}px too wide)`);
+  }
   await open('equipment/RW-AKM-FR1', 'equipment');
   check(await page.locator('svg.temp-chart').count() === 1, 'the chart fits a phone');
   await shot(page, 'cc-10-phone-equipment');
+  step('the screens fit a phone');
 
   check(consoleErrors.length === 0, 'no script errors: ' + consoleErrors.join(' | '));
   step('done');
