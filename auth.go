@@ -194,6 +194,9 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		}
 		return nil, false
 	}
+	if places, national, ok := touchedRooms(s, v); ok {
+		return places, national
+	}
 	// catalog, regions, agreements, lots, receipts, releases, suspensions,
 	// merges, targets and place moves are national.
 	return nil, true

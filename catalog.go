@@ -47,6 +47,10 @@ type Component struct {
 // Presentation is a container size.
 type Presentation struct {
 	DosesPerVial int `json:"doses_per_vial"`
+	// PackedCM3PerDose is the cold-chain volume of one dose in its secondary
+	// packaging (cm³), PackedSource where that figure comes from.
+	PackedCM3PerDose float64 `json:"packed_cm3_per_dose,omitempty"`
+	PackedSource     string  `json:"packed_source,omitempty"`
 }
 
 // ProductCodes are the interoperable codes of a product.
@@ -104,6 +108,9 @@ func (p *Product) Validate() error {
 	for i, pr := range p.Presentations {
 		if pr.DosesPerVial < 1 {
 			return FieldError("presentations["+itoa(i)+"].doses_per_vial", "must be at least 1")
+		}
+		if !(pr.PackedCM3PerDose >= 0 && pr.PackedCM3PerDose <= 1000) {
+			return FieldError("presentations["+itoa(i)+"].packed_cm3_per_dose", "must lie between 0 (unknown) and 1000 cm³")
 		}
 	}
 	if p.StorageMinC > p.StorageMaxC {

@@ -76,6 +76,8 @@ func (c *Checker) Add(e Event) {
 		}
 	case SessionClosed:
 		c.adjust(v.Place, v.Lot, -v.Wasted, e.Seq)
+	case VVMRecorded:
+		c.adjust(v.Place, v.Lot, -v.WrittenOff, e.Seq)
 	case DoseAdministered:
 		c.doses[v.ID] = doseRec{place: v.Place, lot: v.Lot}
 		c.administered[v.Lot]++

@@ -285,6 +285,9 @@ func NewPayload(kind string) (Payload, error) {
 	case KindCertificateRevoked:
 		return &CertificateRevoked{}, nil
 	}
+	if p := newRoomPayload(kind); p != nil {
+		return p, nil
+	}
 	return nil, Errorf(EINVALID, "unknown event kind %q", kind)
 }
 
@@ -359,6 +362,9 @@ func deref(p Payload) Payload {
 		return *v
 	case *CertificateRevoked:
 		return *v
+	}
+	if v, ok := roomDeref(p); ok {
+		return v
 	}
 	return p
 }

@@ -62,7 +62,7 @@ func DerivesFields(kind string) bool {
 	case KindShipmentDispatched, KindShipmentReceived, KindStockCounted, KindExcursionReported, KindExcursionResolved, KindSessionClosed, KindAEFIReported:
 		return true
 	}
-	return false
+	return derivesRooms(kind)
 }
 
 // MarshalJSON encodes a stock adjustment without reflection (same document

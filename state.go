@@ -42,6 +42,8 @@ type State struct {
 	strs        map[string]string
 	certs       map[string]*CertificateState
 	personCerts map[PersonID][]*CertificateState
+	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
+	repl        *Replenishment // policies and requisitions (replenishment.go)
 
 	Cov   *Coverage
 	Flows *Flows
@@ -159,6 +161,8 @@ func NewState() *State {
 		tallies:     map[tallyKey]*TallyState{},
 		certs:       map[string]*CertificateState{},
 		personCerts: map[PersonID][]*CertificateState{},
+		cold:        newColdChain(),
+		repl:        newReplenishment(),
 		Cov:         newCoverage(),
 		Flows:       newFlows(),
 	}
@@ -363,6 +367,9 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 			return nil, FieldError("reason", "required")
 		}
 		return v, nil
+	}
+	if d, ok, err := s.decideRooms(p, recorded); ok {
+		return d, err
 	}
 	return nil, Errorf(EINVALID, "unsupported event %T", p)
 }
@@ -578,6 +585,8 @@ func (s *State) Apply(e Event) {
 	case CertificateRevoked:
 		c := s.certs[v.UVCI]
 		c.Revoked, c.RevokedBy = true, v.Reason
+	default:
+		s.applyRooms(e)
 	}
 }
 

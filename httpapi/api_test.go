@@ -477,6 +477,7 @@ func TestReads(t *testing.T) {
 	f.do("POST", "/api/v1/targets", "admin", map[string]any{"id": "t1", "from": "2021-02-01", "to": "2021-12-31", "measure": "first", "value": 1000})
 	f.do("POST", "/api/v1/tallies", "admin", map[string]any{"place": "AKM-P1", "date": "2021-03-01", "product": "sputnik-v", "dose_number": 1, "count": 3})
 	f.do("POST", "/api/v1/aefi", "admin", map[string]any{"id": "ae1", "dose": "d-1", "description": "fever", "onset": "2021-03-02T10:00:00+06:00"})
+	f.coldChainSeed()
 	ids := map[string]string{"id": "AKM-P1", "code": "KZ-AKM"}
 	for _, rt := range f.srv.routes {
 		if rt.Method != "GET" {
@@ -490,6 +491,10 @@ func TestReads(t *testing.T) {
 			path = strings.Replace(path, "{id}", pid, 1)
 		case strings.HasPrefix(path, "/api/v1/doses/"):
 			path = strings.Replace(path, "{id}", "d-1", 1)
+		case strings.HasPrefix(path, "/api/v1/equipment/"):
+			path = strings.Replace(path, "{id}", "AKM-P1-FRZ", 1)
+		case strings.HasPrefix(path, "/api/v1/requisitions/"):
+			path = strings.Replace(path, "{id}", "RQ-1", 1)
 		}
 		for k, v := range ids {
 			path = strings.Replace(path, "{"+k+"}", v, 1)

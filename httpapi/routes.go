@@ -15,7 +15,7 @@ var (
 // routeTable lists every API route. The OpenAPI document is generated from
 // it, so that the two cannot drift apart.
 func (s *Server) routeTable() []route {
-	return []route{
+	return append([]route{
 		{Method: "GET", Path: "/healthz", Tag: "ops", Summary: "Process is alive", Fn: s.healthz},
 		{Method: "GET", Path: "/readyz", Tag: "ops", Summary: "Journal reachable; reports state lag", Fn: s.readyz},
 		{Method: "GET", Path: "/metrics", Tag: "ops", Summary: "Prometheus metrics (text format)", Fn: s.metricsHandler},
@@ -82,5 +82,5 @@ func (s *Server) routeTable() []route {
 
 		{Method: "GET", Path: "/api/v1/check", Access: auditors, Tag: "audit", Summary: "Stock conservation check over the whole journal", Resp: checkResponse{}, Long: true, Fn: s.check},
 		{Method: "GET", Path: "/api/v1/events", Access: auditors, Tag: "audit", Summary: "The journal as JSON lines", Query: []param{{"after", "sequence number to start after"}, {"limit", "at most this many events (default 1000)"}}, Long: true, Fn: s.events},
-	}
+	}, s.coldChainRoutes()...)
 }

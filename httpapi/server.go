@@ -24,6 +24,7 @@ import (
 
 	"vaxtrace"
 	"vaxtrace/engine"
+	"vaxtrace/monitor"
 	"vaxtrace/pii"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	SourceURL string
 	// SessionTTL is how long a password sign-in lasts (default 12 h).
 	SessionTTL time.Duration
+	// Monitor, if set, is the running temperature monitor (its counters are
+	// served; recorder files are imported through it).
+	Monitor *monitor.Monitor
 }
 
 // Server is the API handler.

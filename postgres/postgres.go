@@ -132,6 +132,8 @@ type DB struct {
 	replayBatch   int
 	copyThreshold int
 	standby       bool // a hot standby: read-only
+
+	rd readingCache // temperature readings (readings.go)
 }
 
 // Open connects to the database named by url (a postgres:// URL or a

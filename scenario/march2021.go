@@ -131,7 +131,10 @@ func March2021(ctx context.Context, eng *engine.Engine, keys *pii.Keys, opt Opti
 		return err
 	}
 	b.planDoses()
-	return b.run()
+	if err := b.run(); err != nil {
+		return err
+	}
+	return b.coldChain()
 }
 
 func (b *builder) submit(cmds ...engine.Command) error { return submitAll(b.ctx, b.eng, cmds) }

@@ -81,6 +81,7 @@ func TestMarch2021(t *testing.T) {
 			}
 		}
 	})
+	checkColdChainDemo(t, eng)
 	rep, err := eng.Check(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchain"
 go version
 
-for s in scripts/pg-test-setup.sh scripts/e2e-setup.sh scripts/fhir-validator-setup.sh; do
+for s in scripts/pg-test-setup.sh scripts/mosquitto-setup.sh scripts/e2e-setup.sh scripts/fhir-validator-setup.sh; do
   if [ -f "$s" ]; then
     step "setup: $s"
     bash "$s"

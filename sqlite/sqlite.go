@@ -25,6 +25,7 @@ type DB struct {
 	db     *sql.DB
 	path   string
 	driver string
+	rd     readingTables // temperature readings (readings.go)
 }
 
 const schema = `

@@ -1,7 +1,8 @@
 // vaxtrace single-page application: hash routes, the header (navigation,
 // the day every screen shows and the day its figures were known on, the
 // language), sign-in and the data-entry forms. Screens live in
-// overview.js, views.js, late.js, plan.js and certs.js.
+// overview.js, views.js, late.js, plan.js, certs.js and, under the one
+// "Cold chain" tab, coldchain.js, replenish.js and evm.js.
 //
 // The chosen day and the "as known on" day are in the URL
 // (#/map?as_of=2021-03-19&known_at=2021-03-20): every link carries them, so
@@ -18,6 +19,9 @@ import { lateScreen } from './late.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
 import { receiptScanner } from './scan.js';
+import { coldchainScreen, equipmentScreen, COLD_CHAIN_VIEWS } from './coldchain.js';
+import { requisitionsScreen } from './replenish.js';
+import { evmScreen } from './evm.js';
 
 const main = () => document.getElementById('main');
 
@@ -150,6 +154,8 @@ function navItems() {
   const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
   if (signedIn()) items.push(['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
   if (canPlan()) items.push(['plan', 'nav_plan']);
+  // one tab for the cold chain; its views (equipment, replenishment, EVM) are tabs of their own on the screen
+  if (signedIn()) items.push(['coldchain', 'nav_coldchain']);
   items.push(['certificates', 'nav_certificates']);
   if (canWrite()) items.push(['dose', 'nav_dose'], ['shipment', 'nav_shipment']);
   return items;
@@ -157,7 +163,8 @@ function navItems() {
 
 function renderNav() {
   const nav = document.getElementById('nav');
-  const cur = parseHash().name || 'overview';
+  const name = parseHash().name || 'overview';
+  const cur = COLD_CHAIN_VIEWS.includes(name) ? 'coldchain' : name;
   nav.replaceChildren(...navItems().map(([r, k]) => h('a', { href: href(r), 'aria-current': cur === r ? 'page' : null, 'data-route': r }, t(k))));
   const who = document.getElementById('who');
   who.replaceChildren(
@@ -213,7 +220,9 @@ async function renderDates(r) {
     h('span', { id: 'known-at-help', class: 'sr-only' }, t('known_at_help')),
     h('span', { class: 'field-error', id: 'as-of-err', 'data-field': 'as_of', 'aria-live': 'polite' }),
     h('span', { class: 'field-error', id: 'known-at-err', 'data-field': 'known_at', 'aria-live': 'polite' }),
-    known ? h('span', { class: 'known-note', id: 'known-note' }, t('known_note', { day: date(known) })) : null));
+    known ? h('span', { class: 'known-note', id: 'known-note' }, t('known_note', { day: date(known) })) : null,
+    // the point app's link sits at the end of the day bar, which has room, so that the top bar keeps it for the navigation
+    h('a', { href: '/point/', id: 'point-app-link', class: 'point-link' }, 'vaxtrace point')));
 }
 
 /** dateError puts an error about as_of / known_at next to the header's day field. */
@@ -252,7 +261,8 @@ export async function route() {
   if (my !== seq) return;
   renderNav();
   await renderDates(r);
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen };
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen,
+    coldchain: coldchainScreen, equipment: equipmentScreen, requisitions: requisitionsScreen, evm: evmScreen };
   let fn = screens[r.name];
   if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
   if (!fn) fn = overview;
