@@ -44,6 +44,34 @@ try {
   await signIn(ADMIN);
   check(await page.locator('nav a[data-route="coldchain"]').count() === 1, 'the menu has the cold chain');
 
+  // --- one "Cold chain" tab in the header; its views carry the day and the region ---
+  const current = () => page.locator('nav#nav a[aria-current="page"]').getAttribute('data-route');
+  await open('coldchain?as_of=2021-03-20&region=KZ-KAR', 'coldchain');
+  check(await current() === 'coldchain', 'the header marks the cold chain tab');
+  check(await page.locator('.section-tabs a').count() === 3, 'three cold-chain views');
+  for (const view of ['requisitions', 'evm', 'coldchain']) {
+    await page.click(`.section-tabs a[data-view="${view}"]`);
+    await page.waitForURL(new RegExp(`#/${view}\\?.*as_of=2021-03-20`));
+    await ready(view);
+    check(page.url().includes('region=KZ-KAR'), `${view} keeps the region: ${page.url()}`);
+    check(await page.inputValue('#as-of') === '2021-03-20', `${view} keeps the header's day`);
+    check(await current() === 'coldchain', `the header marks the cold chain tab on ${view}`);
+    check(await page.getAttribute(`.section-tabs a[data-view="${view}"]`, 'aria-current') === 'page', `the ${view} view is marked`);
+  }
+  await page.click('.section-tabs a[data-view="requisitions"]');
+  await ready('requisitions');
+  check((await page.innerText('#levels h2')).includes('20 Mar 2021'), 'levels are for the header\'s day: ' + await page.innerText('#levels h2'));
+  await page.fill('#as-of', '2021-03-21');
+  await page.dispatchEvent('#as-of', 'change');
+  await page.waitForURL(/as_of=2021-03-21/);
+  await ready('requisitions');
+  check((await page.innerText('#levels h2')).includes('21 Mar 2021') && page.url().includes('region=KZ-KAR'), 'the header\'s day picker moves the levels and keeps the region');
+  await open('coldchain?as_of=2021-03-20&region=KZ-KAR', 'coldchain');
+  await page.click('a.eq-link:text-is("VP-KAR-02-FZ")');
+  await ready('equipment');
+  check(/as_of=2021-03-20/.test(page.url()) && await current() === 'coldchain', 'an equipment page keeps the day under the cold chain tab');
+  step('one cold chain tab; its views carry the day and the region, and follow the header\'s day picker');
+
   // --- equipment of Karaganda, with the power-cut alarm ---
   let ms = await open('coldchain?region=KZ-KAR', 'coldchain');
   console.log(`TIMING coldchain=${ms}`);
@@ -160,7 +188,14 @@ try {
     await open(hash, name);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     check(wide <= 1, `${name} fits a phone without scrolling sideways (${wide}px too wide)`);
+    await shot(page, `cc-11-phone-${name}`);
   }
+  check(await page.isVisible('#menu-btn') && !(await page.isVisible('nav#nav a[data-route="coldchain"]')), 'a menu button on the phone, navigation folded');
+  await page.click('#menu-btn');
+  await page.click('nav#nav a[data-route="coldchain"]');
+  await ready('coldchain');
+  check(!(await page.isVisible('nav#nav a[data-route="coldchain"]')), 'the menu closes on the cold chain screen');
+
   await open('equipment/RW-AKM-FR1', 'equipment');
   check(await page.locator('svg.temp-chart').count() === 1, 'the chart fits a phone');
   await shot(page, 'cc-10-phone-equipment');

@@ -210,7 +210,8 @@ async function renderDates(r) {
   const min = app.start || '2020-12-01';
   const asIn = h('input', { type: 'date', id: 'as-of', name: 'as_of', value: asOf, min, max: today, 'aria-describedby': 'as-of-err' });
   const knIn = h('input', { type: 'date', id: 'known-at', name: 'known_at', value: known, min, max: today, 'aria-describedby': 'known-at-help known-at-err' });
-  const set = (k, v) => go(href(r.name + (r.args.length ? '/' + r.args.map(encodeURIComponent).join('/') : ''), { [k]: v || null }));
+  // a new day keeps the screen's own query values (a cold-chain view's region, place or tab)
+  const set = (k, v) => go(href(r.name + (r.args.length ? '/' + r.args.map(encodeURIComponent).join('/') : ''), { ...Object.fromEntries(r.q), [k]: v || null }));
   asIn.addEventListener('change', () => { if (asIn.value) set('as_of', asIn.value); });
   knIn.addEventListener('change', () => set('known_at', knIn.value));
   bar.replaceChildren(h('form', { class: 'dates', id: 'dates-form', onsubmit: (e) => { e.preventDefault(); set('as_of', asIn.value); } },
