@@ -198,6 +198,17 @@ try {
 
   await open('equipment/RW-AKM-FR1', 'equipment');
   check(await page.locator('svg.temp-chart').count() === 1, 'the chart fits a phone');
+  const minText = await page.evaluate(() => {
+    let m = Infinity;
+    for (const tx of document.querySelectorAll('svg.temp-chart text')) {
+      const svg = tx.ownerSVGElement;
+      m = Math.min(m, parseFloat(getComputedStyle(tx).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width);
+    }
+    return m;
+  });
+  check(minText >= 10.9, `the chart's text is at least 11 px on a phone (${minText.toFixed(1)} px)`);
+  const tabRows = await page.evaluate(() => new Set([...document.querySelectorAll('.section-tabs a')].map((a) => Math.round(a.getBoundingClientRect().top))).size);
+  check(tabRows === 1, `the three cold-chain views sit on one row on a phone (${tabRows} rows)`);
   await shot(page, 'cc-10-phone-equipment');
   step('the screens fit a phone');
 

@@ -7,9 +7,9 @@
 // evm.js) are the tabs of sectionTabs. Links go through href, so the day
 // chosen in the header travels with them.
 
-import { t, num, dec, date, productName } from './i18n.js';
+import { t, num, dec, date, shortDate, productName } from './i18n.js';
 import { get, post, postRaw, list, clearCache } from './api.js';
-import { el } from './charts.js';
+import { el, chartWidth } from './charts.js';
 import { h, app, table, field, clearErrors, showError, ok, go, href, regions, rname, canWrite, errorBox } from './app.js';
 
 /** COLD_CHAIN_VIEWS are the routes under the header's "Cold chain" tab. */
@@ -22,6 +22,9 @@ export function sectionTabs(cur, r) {
   return h('nav', { class: 'tabs section-tabs no-print', 'aria-label': t('nav_coldchain') }, views.map(([v, k]) =>
     h('a', { href: href(v, { region }), 'aria-current': v === cur ? 'page' : null, 'data-view': v }, t(k))));
 }
+
+/** pair keeps a filter's label and control together when a form wraps. */
+export function pair(label, control) { return h('span', { class: 'pair' }, label, control); }
 
 /** lotLabel: "Sputnik V · I" for a product code and component. */
 export function lotLabel(product, component) { return `${productName(product)} · ${component}`; }
@@ -49,7 +52,7 @@ function scopeForm(route, r, extra = []) {
     const q = { region: region.value, place: place.value.trim() };
     for (const x of extra) q[x.name] = x.value;
     go(href(route, q));
-  } }, h('label', { for: 'cc-region' }, t('region')), region, h('label', { for: 'cc-place' }, t('place')), place, ...extra.flatMap((x) => [h('label', { for: x.id }, x.dataset.label), x]), h('button', { type: 'submit' }, t('cc_show')));
+  } }, pair(h('label', { for: 'cc-region' }, t('region')), region), pair(h('label', { for: 'cc-place' }, t('place')), place), ...extra.map((x) => pair(h('label', { for: x.id }, x.dataset.label), x)), h('button', { type: 'submit' }, t('cc_show')));
   return form;
 }
 
@@ -209,7 +212,7 @@ function historyCard(id, hist) {
     const end = new Date(Date.parse(tIn.value + 'T00:00:00Z') + DAY).toISOString().slice(0, 10);
     go(href('equipment/' + encodeURIComponent(id), { from: fIn.value, to: end }));
   } },
-    h('label', { for: 'h-from' }, t('cc_from')), fIn, h('label', { for: 'h-to' }, t('cc_to')), tIn, h('button', { type: 'submit' }, t('cc_show')));
+    pair(h('label', { for: 'h-from' }, t('cc_from')), fIn), pair(h('label', { for: 'h-to' }, t('cc_to')), tIn), h('button', { type: 'submit' }, t('cc_show')));
   return h('section', { class: 'card', id: 'history', 'data-points': (hist.t || []).length },
     h('div', { class: 'title-row' }, h('h2', {}, t('cc_history')), form),
     (hist.t || []).length ? tempChart(hist, t('cc_chart_caption', { id })) : h('p', {}, t('cc_no_readings')),
@@ -226,10 +229,12 @@ function fig(k, label, v) { return h('div', { class: 'figure', 'data-k': k }, h(
 /**
  * tempChart draws the temperature over time (°C, negative values allowed):
  * the storage range as a band, alarms as shaded spans, the readings as a
- * line (with a min/max envelope when the answer was downsampled).
+ * line (with a min/max envelope when the answer was downsampled). Like the
+ * other charts it is drawn at the width it is shown at, so its text stays
+ * 11 px on a phone.
  */
 export function tempChart(hist, caption) {
-  const W = 760, H = 280, L = 48, R = 10, T = 10, B = 26;
+  const W = chartWidth(), H = W < 500 ? 220 : 280, L = 40, R = 10, T = 10, B = 26;
   const ts = hist.t, cs = hist.c;
   const t0 = Date.parse(hist.from) / 1000, t1 = Date.parse(hist.to) / 1000;
   const lo = Math.min(hist.range_min_c, ...(hist.min || cs)), hi = Math.max(hist.range_max_c, ...(hist.max || cs));
@@ -251,9 +256,9 @@ export function tempChart(hist, caption) {
     svg.append(el('text', { x: L - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, (v > 0 ? '+' : '') + v));
   }
   const days = Math.max(1, Math.round((t1 - t0) / 86400));
-  const every = Math.max(1, Math.ceil(days / 8)) * 86400;
+  const every = Math.max(1, Math.ceil(days / Math.max(2, Math.floor((W - L - R) / 64)))) * 86400;
   for (let s = Math.ceil(t0 / 86400) * 86400; s <= t1; s += every) {
-    svg.append(el('text', { x: x(s), y: H - 8, 'text-anchor': 'middle', class: 'tick' }, date(new Date(s * 1000).toISOString()).replace(/\s?\d{4}.*$/, '')));
+    svg.append(el('text', { x: x(s), y: H - 8, 'text-anchor': 'middle', class: 'tick' }, shortDate(new Date(s * 1000).toISOString())));
   }
   if (hist.min && hist.max) {
     const d = ts.map((s, i) => (i ? 'L' : 'M') + x(s).toFixed(1) + ',' + y(hist.max[i]).toFixed(1)).join('') +

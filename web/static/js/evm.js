@@ -9,7 +9,7 @@
 import { t, num, dec, date, productName } from './i18n.js';
 import { get, list } from './api.js';
 import { h, app, table, go, href, days, regions, rname } from './app.js';
-import { when, degrees, sectionTabs, lotLabel } from './coldchain.js';
+import { when, degrees, sectionTabs, lotLabel, pair } from './coldchain.js';
 
 const TABS = ['arrivals', 'temperature', 'stock', 'equipment'];
 
@@ -29,8 +29,8 @@ export async function evmScreen(r) {
     e.preventDefault();
     go(href('evm', { tab, region: regionSel.value, month: tab === 'temperature' ? month.value : null, from: r.q.get('from'), to: r.q.get('to') }));
   } },
-    h('label', { for: 'evm-region' }, t('region')), regionSel,
-    tab === 'temperature' ? [h('label', { for: 'evm-month' }, t('evm_month')), month] : null,
+    pair(h('label', { for: 'evm-region' }, t('region')), regionSel),
+    tab === 'temperature' ? pair(h('label', { for: 'evm-month' }, t('evm_month')), month) : null,
     h('button', { type: 'submit' }, t('cc_show')),
     h('button', { type: 'button', id: 'print', onclick: () => window.print() }, t('evm_print')));
   let body;

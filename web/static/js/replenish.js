@@ -7,7 +7,7 @@
 import { t, num, dec, date } from './i18n.js';
 import { get, post, list, clearCache } from './api.js';
 import { h, app, table, field, clearErrors, showError, ok, go, href, days, regions, rname, canWrite } from './app.js';
-import { capacityCard, sectionTabs, lotLabel } from './coldchain.js';
+import { capacityCard, sectionTabs, lotLabel, pair } from './coldchain.js';
 
 function warnBadge(w) { return w ? h('span', { class: 'cc-warn ' + w, 'data-warning': w }, t('w_' + w)) : ''; }
 function reqBadge(s) { return h('span', { class: 'cc-req ' + s, 'data-status': s }, t('rqs_' + s)); }
@@ -38,7 +38,7 @@ function filterForm(q) {
   return h('form', { class: 'inline no-print', onsubmit: (e) => {
     e.preventDefault();
     go(href('requisitions', { region: region.value, place: place.value.trim() }));
-  } }, h('label', { for: 'rq-region' }, t('region')), region, h('label', { for: 'rq-place' }, t('place')), place, h('button', { type: 'submit' }, t('cc_show')));
+  } }, pair(h('label', { for: 'rq-region' }, t('region')), region), pair(h('label', { for: 'rq-place' }, t('place')), place), h('button', { type: 'submit' }, t('cc_show')));
 }
 
 function levelsTable(levels) {
