@@ -191,7 +191,7 @@ export async function equipmentScreen(r) {
       { label: t('lot'), cell: (l) => l.lot },
       { label: t('product'), cell: (l) => lotLabel(l.product, l.component) },
       { label: t('expiry'), cell: (l) => date(l.expiry) },
-      { label: t('doses'), num: true, cell: (l) => num(l.doses) },
+      { label: t('doses_h'), num: true, cell: (l) => num(l.doses) },
       { label: t('held'), cell: (l) => l.held || '' },
     ], d.lots_held || [])),
     capacityCard(d.place_capacity),
@@ -310,7 +310,7 @@ function vvmForm(d) {
       ok(form, t('cc_vvm_saved', { n: num(res.data?.written_off || 0) }));
     } catch (err) { showError(form, err); }
   } }, h('h2', {}, t('cc_vvm')), field('lot', t('lot'), lot), field('stage', t('cc_stage'), stage, t('cc_vvm_help')),
-  field('doses', t('doses'), doses), field('context', t('cc_context'), ctx),
+  field('doses', t('doses_h'), doses), field('context', t('cc_context'), ctx),
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', disabled: lots.length ? null : true }, t('save'))), h('p', { class: 'form-status', role: 'status' }));
   return form;
 }

@@ -90,7 +90,7 @@ function detailBody(v, asOf) {
   if ((v.fulfilment || []).length) {
     out.push(h('h3', {}, t('rq_proposal')), table([
       { label: t('lot'), cell: (l) => l.lot },
-      { label: t('doses'), num: true, cell: (l) => num(l.doses) },
+      { label: t('doses_h'), num: true, cell: (l) => num(l.doses) },
     ], v.fulfilment));
   }
   if (v.capacity?.overfill) out.push(h('p', { class: 'warn', 'data-overfill': 'true' }, t('rq_capacity_warn', { place: v.place })));
