@@ -34,7 +34,13 @@ type UptakeModel struct {
 
 // Calibrated is the uptake model the planner and the backtest use: a
 // decline is extrapolated (damped), a rise is not, and demand saturates.
-// Its settings were chosen on the 2021-2022 weekly backtest (README).
+// Window, MaxDecline and Damping are the package defaults, not fitted to
+// the backtest. With Saturate and a known pool a day's demand never
+// exceeds the recent rate (the hazard cap is r1 at the cut-off and shrinks
+// with the pool), so no rise is extrapolated whatever MaxGrowth says;
+// MaxGrowth -1 keeps it so for a region whose pool is unknown. The backtest
+// (README) measured the alternatives: extrapolating rises, without
+// saturation, does worse.
 var Calibrated = UptakeModel{Window: 7, MaxGrowth: -1, MaxDecline: 0.05, Damping: 0.9, Saturate: true}
 
 func (m UptakeModel) withDefaults() UptakeModel {
