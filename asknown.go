@@ -159,7 +159,7 @@ type Revision struct {
 func (s *State) LateRecords(region string, from, to Date) LateReport {
 	r := LateReport{From: from, To: to, Buckets: LateBuckets, Histogram: make([]int64, len(LateBuckets))}
 	by := map[string]*LatePlace{}
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if d.Voided {
 			continue
 		}

@@ -45,11 +45,11 @@ func (s *State) decideCertificate(v CertificateIssued) error {
 	if s.certs[v.UVCI] != nil {
 		return Errorf(ECONFLICT, "certificate %s already issued", v.UVCI)
 	}
-	p := s.people[v.Person]
+	p := s.people.get(v.Person)
 	if p == nil {
 		return NotFound("person", "unknown person")
 	}
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil || d.Voided || d.person != p {
 		return FieldError("dose", "dose %q is not a valid dose of this person", v.Dose)
 	}

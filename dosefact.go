@@ -24,7 +24,7 @@ type DoseFact struct {
 // exports use, so that the registry's in-memory representation can change
 // without them.
 func (s *State) EachDoseFact(fn func(DoseFact) bool) {
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if d.Voided || d.person == nil || d.lot == nil || d.place == nil {
 			continue
 		}

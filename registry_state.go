@@ -151,9 +151,11 @@ func (s *State) renumber(p *PersonState) {
 	for i, r := range s.walk(p, p.Doses) {
 		d := p.Doses[i]
 		d.Number, d.Booster, d.Complete = r.number, r.booster, r.complete
-		d.Anomaly = ""
-		if r.err != nil {
-			d.Anomaly = ErrorMessage(r.err)
+		switch {
+		case r.err != nil:
+			d.rareText().anomaly = ErrorMessage(r.err)
+		case d.rare != nil:
+			d.rare.anomaly = ""
 		}
 	}
 }
@@ -199,7 +201,7 @@ func (s *State) person(field string, id PersonID) (*PersonState, error) {
 	if id.IsZero() {
 		return nil, FieldError(field, "required")
 	}
-	p := s.people[id]
+	p := s.people.get(id)
 	if p == nil {
 		return nil, NotFound(field, "unknown person")
 	}
@@ -213,7 +215,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	if v.ID == "" || len(v.ID) > 64 {
 		return FieldError("id", "required (a client-generated id), at most 64 characters")
 	}
-	if s.doses[v.ID] != nil {
+	if s.doses.get(v.ID) != nil {
 		return Errorf(ECONFLICT, "dose id %q is already used by a different record", v.ID)
 	}
 	p, err := s.person("person", v.Person)
@@ -251,14 +253,26 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 }
 
 func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
-	p := s.people[v.Person]
+	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	v.Place, v.Lot, v.Vaccinator = pl.ID, l.ID, s.intern(v.Vaccinator) // share strings
-	d := &DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
-	s.doses[v.ID] = d
+	if v.Product != "" {
+		v.Product = l.Product
+	}
+	if v.Component != "" {
+		v.Component = l.Component
+	}
+	d := s.doses.add(v.ID)
+	*d = DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
 	return d
+}
+
+// internPerson shares the person's repeated strings (sex, region, group).
+func (s *State) internPerson(p Person) Person {
+	p.Sex, p.Region, p.Group = s.intern(p.Sex), s.intern(p.Region), s.intern(p.Group)
+	return p
 }
 
 // intern returns a shared copy of a frequently repeated string.
@@ -292,15 +306,16 @@ func removeDose(ds []*DoseState, d *DoseState) []*DoseState {
 }
 
 func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	p := d.person
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = removeDose(p.Doses, d) })
-	d.Voided, d.VoidWhy = true, v.Reason
+	d.Voided = true
+	d.rareText().voidWhy = v.Reason
 	s.takeDose(d, -1)
 }
 
 func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil {
 		return NotFound("dose", "unknown dose %q", v.Dose)
 	}
@@ -314,7 +329,7 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		return FieldError("at", "nothing to correct: give at, lot, place or person")
 	}
 	nd := *d
-	nd.History = nil
+	nd.rare = nil
 	if v.At != nil {
 		if err := checkOccurred("at", *v.At, recorded); err != nil {
 			return err
@@ -364,12 +379,12 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 }
 
 func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	known := DateOf(recorded)
 	old := d.person
 	target := old
 	if v.Person != nil {
-		target = s.people[*v.Person]
+		target = s.people.get(*v.Person)
 	}
 	s.Cov.personChange(s, old, known, func() { old.Doses = removeDose(old.Doses, d) })
 	s.takeDose(d, -1)
@@ -390,7 +405,8 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	d.person = target
 	d.Person = target.ID
 	d.region = d.place.RegionAt(DateOf(d.At))
-	d.History = append(d.History, v)
+	rare := d.rareText()
+	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, target, known, func() { target.Doses = append(target.Doses, d) })
 }
@@ -412,7 +428,7 @@ func (s *State) decideMerge(v PersonsMerged) error {
 }
 
 func (s *State) applyMerge(v PersonsMerged, known Date) {
-	into, from := s.people[v.Into], s.people[v.From]
+	into, from := s.people.get(v.Into), s.people.get(v.From)
 	moved := append([]*DoseState(nil), from.Doses...)
 	s.Cov.personChange(s, from, known, func() { from.Doses = nil })
 	id := v.Into
@@ -452,7 +468,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 		per = s.products[l.Product].MaxDosesPerVial()
 	}
 	var given int64
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At) == v.Date {
 			given++
 		}
@@ -476,7 +492,7 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 	if s.aefis[v.ID] != nil {
 		return nil, Errorf(ECONFLICT, "AEFI %q already reported", v.ID)
 	}
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil {
 		return nil, NotFound("dose", "unknown dose %q", v.Dose)
 	}
@@ -494,10 +510,10 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 }
 
 // Person returns a person by id.
-func (s *State) Person(id PersonID) *PersonState { return s.people[id] }
+func (s *State) Person(id PersonID) *PersonState { return s.people.get(id) }
 
 // Dose returns a dose by client id.
-func (s *State) Dose(id string) *DoseState { return s.doses[id] }
+func (s *State) Dose(id string) *DoseState { return s.doses.get(id) }
 
 // LotOf returns the dose's lot.
 func (d *DoseState) LotOf() *LotState { return d.lot }

@@ -168,8 +168,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	}
 	if d.Voided {
 		im.Status = "entered-in-error"
-		if d.VoidWhy != "" {
-			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy})
+		if d.VoidWhy() != "" {
+			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy()})
 		}
 	}
 	l := d.LotOf()

@@ -253,9 +253,9 @@ func stateDump(s *vaxtrace.State) string {
 	s.EachDose(func(d *vaxtrace.DoseState) bool { doses = append(doses, d); return true })
 	sort.Slice(doses, func(i, j int) bool { return doses[i].ID < doses[j].ID })
 	for _, d := range doses {
-		h, _ := json.Marshal(d.History)
+		h, _ := json.Marshal(d.History())
 		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person, d.At.UTC().Format(time.RFC3339Nano), d.Place, d.Lot, d.Product, d.Component, d.Vaccinator, d.Override,
-			d.Recorded.UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy, d.Number, d.Booster, d.Complete, d.Anomaly, h)
+			d.Recorded.UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy(), d.Number, d.Booster, d.Complete, d.Anomaly(), h)
 		if got := s.Dose(d.ID); got == nil || got.ID != d.ID {
 			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID)
 		}
