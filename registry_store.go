@@ -188,3 +188,17 @@ func (t *doseTable) len() int { return t.recs.n }
 func (s *slab[T]) all() iter.Seq[*T] {
 	return func(yield func(*T) bool) { s.each(yield) }
 }
+
+// refPool hands out people's dose lists with room for two doses (a primary
+// series) from shared chunks, so that a person's first and second dose
+// allocate nothing; a third dose grows the list as append does.
+type refPool struct{ free []*DoseState }
+
+func (r *refPool) two() []*DoseState {
+	if len(r.free) < 2 {
+		r.free = make([]*DoseState, 2*4096)
+	}
+	out := r.free[:0:2]
+	r.free = r.free[2:]
+	return out
+}

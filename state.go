@@ -45,6 +45,9 @@ type State struct {
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
 
+	scratch  walkScratch // registry_state.go
+	doseRefs refPool     // registry_store.go
+
 	Cov   *Coverage
 	Flows *Flows
 }

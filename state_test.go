@@ -11,7 +11,7 @@ import (
 
 // world is a small ledger driven through Decide and Apply like the engine does.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	s   *vt.State
 	seq uint64
 	log []vt.Event
@@ -46,7 +46,7 @@ var sputnik = vt.Product{Code: "sputnik-v", Name: "Sputnik V", Components: []vt.
 var light = vt.Product{Code: "sputnik-light", Name: "Sputnik Light", Components: []vt.Component{{Code: "I"}}, SeriesDoses: 1, BoosterIntervalDays: 180, Presentations: []vt.Presentation{{DosesPerVial: 1}}}
 var qazvac = vt.Product{Code: "qazvac", Name: "QazVac", Components: []vt.Component{{Code: "1"}}, SeriesDoses: 2, IntervalDays: 21, Presentations: []vt.Presentation{{DosesPerVial: 5}}}
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	w := &world{t: t, s: vt.NewState()}
 	at := t0.AddDate(0, -2, 0)
 	for _, p := range []vt.Product{sputnik, light, qazvac} {
