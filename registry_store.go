@@ -55,7 +55,9 @@ func (s *slab[T]) each(fn func(*T) bool) {
 // hashIndex maps a 64-bit hash to record positions with linear probing. It
 // is split 256 ways by the hash's top byte, so that growing one part copies
 // at most 1/256th of the index; each part is a power-of-two table kept at
-// most 3/4 full. Slots hold position+1 (0 = empty) and the hash.
+// most 3/4 full. A slot keeps the hash's low 32 bits (which also place it
+// in its table, up to 2^32 slots a part) and the position+1 (0 = empty):
+// 8 bytes. The caller confirms a match against the record's own id.
 type hashIndex struct {
 	parts [256]indexPart
 }
@@ -66,20 +68,20 @@ type indexPart struct {
 }
 
 type indexSlot struct {
-	hash uint64
-	pos  uint32 // position + 1; 0 = empty
+	tag uint32 // low 32 bits of the hash
+	pos uint32 // position + 1; 0 = empty
 }
 
-// first returns the slot to start probing for hash h and the part's mask;
-// ok is false when the part is empty. Probe with next until a slot with
-// pos 0 (not found).
-func (x *hashIndex) first(h uint64) (p *indexPart, i, mask uint64, ok bool) {
+// first returns the part and the slot to start probing for hash h; probe
+// with (i+1)&mask until a slot with pos 0 (not found). ok is false when the
+// part is empty.
+func (x *hashIndex) first(h uint64) (p *indexPart, i, mask uint32, ok bool) {
 	p = &x.parts[h>>56]
 	if len(p.slots) == 0 {
 		return nil, 0, 0, false
 	}
-	mask = uint64(len(p.slots) - 1)
-	return p, h & mask, mask, true
+	mask = uint32(len(p.slots) - 1)
+	return p, uint32(h) & mask, mask, true
 }
 
 // insert adds position pos under hash h (the caller checked it is new).
@@ -88,17 +90,17 @@ func (x *hashIndex) insert(h uint64, pos uint32) {
 	if (p.n+1)*4 > len(p.slots)*3 {
 		p.grow()
 	}
-	p.put(h, pos+1)
+	p.put(indexSlot{uint32(h), pos + 1})
 	p.n++
 }
 
-func (p *indexPart) put(h uint64, pos1 uint32) {
-	mask := uint64(len(p.slots) - 1)
-	i := h & mask
+func (p *indexPart) put(sl indexSlot) {
+	mask := uint32(len(p.slots) - 1)
+	i := sl.tag & mask
 	for p.slots[i].pos != 0 {
 		i = (i + 1) & mask
 	}
-	p.slots[i] = indexSlot{h, pos1}
+	p.slots[i] = sl
 }
 
 func (p *indexPart) grow() {
@@ -110,7 +112,7 @@ func (p *indexPart) grow() {
 	p.slots = make([]indexSlot, size)
 	for _, sl := range old {
 		if sl.pos != 0 {
-			p.put(sl.hash, sl.pos)
+			p.put(sl)
 		}
 	}
 }
@@ -125,14 +127,15 @@ type personTable struct {
 
 func personHash(id PersonID) uint64 { return maphash.Comparable(idSeed, id) }
 
-func (t *personTable) get(id PersonID) *PersonState {
-	h := personHash(id)
+func (t *personTable) get(id PersonID) *PersonState { return t.getHashed(id, personHash(id)) }
+
+func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
 	part, i, mask, ok := t.idx.first(h)
 	if !ok {
 		return nil
 	}
 	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
-		if sl := part.slots[i]; sl.hash == h {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
 			if p := t.recs.at(sl.pos - 1); p.ID == id {
 				return p
 			}
@@ -158,14 +161,15 @@ type doseTable struct {
 	idx  hashIndex
 }
 
-func (t *doseTable) get(id string) *DoseState {
-	h := maphash.String(idSeed, id)
+func (t *doseTable) get(id string) *DoseState { return t.getHashed(id, maphash.String(idSeed, id)) }
+
+func (t *doseTable) getHashed(id string, h uint64) *DoseState {
 	part, i, mask, ok := t.idx.first(h)
 	if !ok {
 		return nil
 	}
 	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
-		if sl := part.slots[i]; sl.hash == h {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
 			if d := t.recs.at(sl.pos - 1); d.ID == id {
 				return d
 			}
