@@ -15,7 +15,9 @@ import (
 // current state and returns it with derived fields filled (lots picked FEFO,
 // count deltas, ...), without changing anything; Apply then folds the decided
 // event in and cannot fail. State is not safe for concurrent use: the engine
-// serialises writers and guards readers with a lock.
+// serialises writers and guards readers with a lock. Deciding a dose reuses
+// buffers held by the State (so that it allocates nothing), so two dose
+// Decides must not run at the same time, even under a read lock.
 type State struct {
 	Seq uint64 // last applied journal sequence
 
