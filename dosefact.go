@@ -33,7 +33,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 			Place:     d.place.ID,
 			Region:    d.region,
 			Day:       day,
-			Known:     DateOf(d.Recorded),
+			Known:     DateOf(d.Recorded()),
 			Product:   d.lot.Product,
 			Component: d.lot.Component,
 			Number:    d.Number,

@@ -311,7 +311,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		v.Component = l.Component
 	}
 	d := s.doses.add(v.ID)
-	*d = DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
+	*d = DoseState{DoseAdministered: v, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
 	s.takeDose(d, 1)
 	if p.Doses == nil {
 		p.Doses = s.doseRefs.two()

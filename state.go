@@ -120,7 +120,7 @@ type PersonState struct {
 	Person
 	Doses      []*DoseState // valid doses, by time
 	MergedInto *PersonID
-	Recorded   time.Time
+	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
 	keyed      bool   // registered under the key "person:"+id
 }
@@ -128,7 +128,7 @@ type PersonState struct {
 // DoseState is a dose with its derived fields.
 type DoseState struct {
 	DoseAdministered
-	Recorded time.Time
+	recorded unixNanos
 	Number   int // 1-based position among the person's valid doses
 	person   *PersonState
 	lot      *LotState
@@ -141,6 +141,24 @@ type DoseState struct {
 	Complete bool // this dose completed the primary series
 	keyed    bool // the event's key was "dose:"+ID
 }
+
+// unixNanos is a recording time in 8 bytes instead of a time.Time's 24.
+type unixNanos int64
+
+func nanosOf(t time.Time) unixNanos { return unixNanos(t.UnixNano()) }
+
+func (n unixNanos) time() time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(n)).UTC()
+}
+
+// Recorded is when the person was registered (recorded in the journal), UTC.
+func (p *PersonState) Recorded() time.Time { return p.recorded.time() }
+
+// Recorded is when the dose was recorded in the journal, UTC.
+func (d *DoseState) Recorded() time.Time { return d.recorded.time() }
 
 // doseRare holds the text few doses have, out of the dose record.
 type doseRare struct {
@@ -562,7 +580,7 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		s.people.add(PersonState{Person: s.internPerson(v.Person), Recorded: e.Recorded, hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()})
+		s.people.add(PersonState{Person: s.internPerson(v.Person), recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()})
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
 		p := s.people.get(v.Person.ID)

@@ -186,8 +186,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	}
 	im.Patient = patientReference(d)
 	im.OccurrenceDateTime = fhirTime(d.At)
-	if !d.Recorded.IsZero() {
-		im.Recorded = fhirTime(d.Recorded)
+	if rec := d.Recorded(); !rec.IsZero() {
+		im.Recorded = fhirTime(rec)
 	}
 	t := true
 	im.PrimarySource = &t

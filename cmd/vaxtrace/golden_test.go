@@ -238,7 +238,7 @@ func stateDump(s *vaxtrace.State) string {
 		if p.MergedInto != nil {
 			merged = p.MergedInto.String()
 		}
-		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed, p.Family, p.Given, p.BirthDate, p.Sex, p.Region, p.Group, merged, p.Recorded.UTC().Format(time.RFC3339Nano))
+		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed, p.Family, p.Given, p.BirthDate, p.Sex, p.Region, p.Group, merged, p.Recorded().UTC().Format(time.RFC3339Nano))
 		for _, d := range p.Doses {
 			fmt.Fprintf(&b, "  d %s\n", d.ID)
 		}
@@ -255,7 +255,7 @@ func stateDump(s *vaxtrace.State) string {
 	for _, d := range doses {
 		h, _ := json.Marshal(d.History())
 		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person, d.At.UTC().Format(time.RFC3339Nano), d.Place, d.Lot, d.Product, d.Component, d.Vaccinator, d.Override,
-			d.Recorded.UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy(), d.Number, d.Booster, d.Complete, d.Anomaly(), h)
+			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy(), d.Number, d.Booster, d.Complete, d.Anomaly(), h)
 		if got := s.Dose(d.ID); got == nil || got.ID != d.ID {
 			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID)
 		}
