@@ -206,3 +206,34 @@ func (r *refPool) two() []*DoseState {
 	r.free = r.free[2:]
 	return out
 }
+
+// certTable holds issued certificates by UVCI; each person's are chained
+// newest first (PersonState.lastCert, CertificateState.older).
+type certTable struct {
+	recs slab[CertificateState]
+	idx  hashIndex
+}
+
+func (t *certTable) get(uvci string) *CertificateState {
+	h := maphash.String(idSeed, uvci)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return nil
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
+			if c := t.recs.at(sl.pos - 1); c.UVCI == uvci {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// add stores a new certificate (the caller checked the UVCI is new); the
+// caller fills the returned record.
+func (t *certTable) add(uvci string) (*CertificateState, uint32) {
+	rec, pos := t.recs.add()
+	t.idx.insert(maphash.String(idSeed, uvci), pos)
+	return rec, pos
+}

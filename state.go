@@ -42,8 +42,7 @@ type State struct {
 	regionStock map[string]map[*LotState]int64
 	tallies     map[tallyKey]*TallyState
 	strs        map[string]string
-	certs       map[string]*CertificateState
-	personCerts map[PersonID][]*CertificateState
+	certs       certTable      // registry_store.go; a person's are chained from PersonState
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
 
@@ -122,6 +121,7 @@ type PersonState struct {
 	MergedInto *PersonID
 	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
+	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
 	keyed      bool   // registered under the key "person:"+id
 }
 
@@ -217,8 +217,6 @@ func NewState() *State {
 		aefis:       map[string]*AEFIReported{},
 		regionStock: map[string]map[*LotState]int64{},
 		tallies:     map[tallyKey]*TallyState{},
-		certs:       map[string]*CertificateState{},
-		personCerts: map[PersonID][]*CertificateState{},
 		cold:        newColdChain(),
 		repl:        newReplenishment(),
 		Cov:         newCoverage(),
@@ -414,7 +412,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case CertificateIssued:
 		return v, s.decideCertificate(v)
 	case CertificateRevoked:
-		c := s.certs[v.UVCI]
+		c := s.certs.get(v.UVCI)
 		if c == nil {
 			return nil, NotFound("uvci", "unknown certificate")
 		}
@@ -639,7 +637,7 @@ func (s *State) Apply(e Event) {
 	case CertificateIssued:
 		s.applyCertificate(v)
 	case CertificateRevoked:
-		c := s.certs[v.UVCI]
+		c := s.certs.get(v.UVCI)
 		c.Revoked, c.RevokedBy = true, v.Reason
 	default:
 		s.applyRooms(e)
