@@ -90,6 +90,37 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert:%d", i-3), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateRevoked{UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i-3), Reason: "test"}})
 		}
 	}
+	// people with two untouched doses: a certificate for each, then a void
+	// of the first dose of every other one (revokes both)
+	byPerson := map[vaxtrace.PersonID][]*vaxtrace.DoseState{}
+	var order []vaxtrace.PersonID
+	for _, d := range doses[min(400, len(doses)):] {
+		if d.Voided {
+			continue
+		}
+		if byPerson[d.Person] == nil {
+			order = append(order, d.Person)
+		}
+		byPerson[d.Person] = append(byPerson[d.Person], d)
+	}
+	sort.Slice(order, func(i, j int) bool { return bytes.Compare(order[i][:], order[j][:]) < 0 })
+	var voids []engine.Command
+	n := 0
+	for _, pid := range order {
+		ds := byPerson[pid]
+		if len(ds) < 2 || n >= 20 {
+			continue
+		}
+		for k, d := range ds[:2] {
+			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert2:%d:%d", n, k), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateIssued{
+				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:TWO%03d%d", n, k), Person: pid, Dose: d.ID, KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
+		}
+		if n%2 == 0 {
+			voids = append(voids, engine.Command{Key: fmt.Sprintf("void2:%d", n), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: ds[0].ID, Reason: "entered twice"}})
+		}
+		n++
+	}
+	cmds = append(cmds, voids...)
 	var out []string
 	accepted := 0
 	defer func() { t.Logf("extras: %d of %d accepted", accepted, len(cmds)) }()
