@@ -44,6 +44,7 @@ type State struct {
 	personCerts map[PersonID][]*CertificateState
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
+	due         *dueIndex      // people due their next dose (due.go)
 
 	Cov   *Coverage
 	Flows *Flows

@@ -130,7 +130,7 @@ func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		uploads: make(chan struct{}, opts.Limits.MaxUploads), clock: time.Now}
 	s.acct = newAccounts(s)
-	s.routes = append(s.routeTable(), s.pointRoutes()...)
+	s.routes = append(append(s.routeTable(), s.pointRoutes()...), s.dueRoutes()...)
 	s.known = knownFields(s.routes)
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.wrap(rt))

@@ -16,6 +16,7 @@ import { checkIIN } from './iin.js';
 import { overview } from './overview.js';
 import { mapScreen, charts, region, place, shipments, lots } from './views.js';
 import { lateScreen } from './late.js';
+import { dueScreen } from './due.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
 import { receiptScanner } from './scan.js';
@@ -155,7 +156,7 @@ export function fieldLabel(f) {
 // ---------- layout ----------
 function navItems() {
   const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
-  if (signedIn()) items.push(['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
+  if (signedIn()) items.push(['due', 'nav_due'], ['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
   if (canPlan()) items.push(['plan', 'nav_plan']);
   // one tab for the cold chain; its views (equipment, replenishment, EVM) are tabs of their own on the screen
   if (signedIn()) items.push(['coldchain', 'nav_coldchain']);
@@ -265,7 +266,7 @@ export async function route() {
   if (my !== seq) return;
   renderNav();
   await renderDates(r);
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen,
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, due: dueScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen,
     coldchain: coldchainScreen, equipment: equipmentScreen, requisitions: requisitionsScreen, evm: evmScreen };
   let fn = screens[r.name];
   if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
