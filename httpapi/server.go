@@ -51,6 +51,11 @@ type Options struct {
 	MaxMountedBody int64
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
+	// SMSCallbackToken is the token the SMS gateway sends (header
+	// X-Gateway-Token) with
+	// delivery reports and replies (POST /api/v1/reminders/status and
+	// /inbound); empty refuses them.
+	SMSCallbackToken string
 	// SessionTTL is how long a password sign-in lasts (default 12 h).
 	SessionTTL time.Duration
 	// Monitor, if set, is the running temperature monitor (its counters are
