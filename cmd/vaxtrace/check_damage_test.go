@@ -2,13 +2,43 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"vaxtrace"
+	"vaxtrace/scenario"
+	"vaxtrace/sqlite"
 )
+
+// TestCheckExitsNonZeroOnBreach journals, behind the rules' back, a
+// write-off larger than the stock (a valid chain, known lot and place):
+// `vaxtrace check` must print the breach and exit non-zero.
+func TestCheckExitsNonZeroOnBreach(t *testing.T) {
+	path := seedSQLite(t, t.TempDir())
+	mustRun(t, nil, "check", "--db", path)
+	j, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = j.Write(context.Background(), 0, nil, func(next uint64) ([]vaxtrace.Event, error) {
+		p := vaxtrace.StockAdjusted{Place: scenario.PointID(1), Lot: "FIX-I", Delta: -1_000_000, Reason: vaxtrace.ReasonDamaged, Occurred: time.Date(2021, 3, 2, 6, 0, 0, 0, time.UTC)}
+		return []vaxtrace.Event{{Seq: next, Kind: p.Kind(), Key: "raw:overdraw", Actor: "raw", Recorded: time.Date(2021, 3, 2, 7, 0, 0, 0, time.UTC), Data: p}}, nil
+	})
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, err := run(t, nil, "check", "--db", path)
+	if err == nil || !strings.Contains(out, "BREACH:") || !strings.Contains(out, "negative") && !strings.Contains(out, "went to") {
+		t.Fatalf("check on a store with negative stock: %v, want a breach and a non-zero exit status\n%s%s", err, out, errs)
+	}
+}
 
 // TestCheckReportsDamagedJournal damages a seeded store in each way a
 // journal can be damaged and runs `check`, `report` and `serve` on it: each
