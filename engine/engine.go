@@ -335,14 +335,16 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if err != nil {
 		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
+	// scope first: a replay of another region's write is refused, not
+	// answered "duplicate"
+	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
+		return nil, err
+	}
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
 			return nil, nil
 		}
 		return nil, vaxtrace.Errorf(vaxtrace.ECONFLICT, "idempotency key %q was already used with different content", c.Key)
-	}
-	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
-		return nil, err
 	}
 	rec := now
 	if !c.Recorded.IsZero() {
