@@ -344,7 +344,7 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 		if same {
 			return nil, nil
 		}
-		return nil, vaxtrace.Errorf(vaxtrace.ECONFLICT, "idempotency key %q was already used with different content", c.Key)
+		return nil, vaxtrace.KeyConflict(c.Key)
 	}
 	rec := now
 	if !c.Recorded.IsZero() {
