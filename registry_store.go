@@ -94,6 +94,38 @@ func (x *hashIndex) insert(h uint64, pos uint32) {
 	p.n++
 }
 
+// remove deletes position pos stored under hash h, shifting the slots
+// after it back so that probing stays correct (no tombstones).
+func (x *hashIndex) remove(h uint64, pos uint32) {
+	p := &x.parts[h>>56]
+	if len(p.slots) == 0 {
+		return
+	}
+	mask := uint32(len(p.slots) - 1)
+	i := uint32(h) & mask
+	for p.slots[i].pos != pos+1 {
+		if p.slots[i].pos == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	for j := i; ; {
+		j = (j + 1) & mask
+		if p.slots[j].pos == 0 {
+			break
+		}
+		home := p.slots[j].tag & mask
+		// a slot stays if its home lies cyclically in (i, j]
+		if (i <= j && i < home && home <= j) || (i > j && (i < home || home <= j)) {
+			continue
+		}
+		p.slots[i] = p.slots[j]
+		i = j
+	}
+	p.slots[i] = indexSlot{}
+	p.n--
+}
+
 func (p *indexPart) put(sl indexSlot) {
 	mask := uint32(len(p.slots) - 1)
 	i := sl.tag & mask
@@ -154,6 +186,22 @@ func (t *personTable) add(p PersonState) *PersonState {
 }
 
 func (t *personTable) len() int { return t.recs.n }
+
+// removeLast takes back the person added last, if it is id (State.Unapply
+// undoes the registration applied last).
+func (t *personTable) removeLast(id PersonID) bool {
+	if t.recs.n == 0 {
+		return false
+	}
+	pos := uint32(t.recs.n - 1)
+	if t.recs.at(pos).ID != id {
+		return false
+	}
+	t.idx.remove(personHash(id), pos)
+	*t.recs.at(pos) = PersonState{}
+	t.recs.n--
+	return true
+}
 
 // doseTable holds the registry's doses (voided ones too).
 type doseTable struct {

@@ -94,3 +94,45 @@ func TestIndexAgreesWithMap(t *testing.T) {
 		}
 	}
 }
+
+// Removing the last person (State.Unapply) leaves every other person
+// findable, also when they share its hash and sit after it in the probe
+// sequence, and the removed one is gone.
+func TestPersonRemoveLast(t *testing.T) {
+	var pt personTable
+	const h = 0x1234
+	ids := make([]PersonID, 50)
+	for i := range ids {
+		ids[i][0], ids[i][1] = byte(i), 9
+		rec, pos := pt.recs.add()
+		rec.ID = ids[i]
+		pt.idx.insert(h+uint64(i%3), pos) // three homes, long shared runs
+	}
+	// remove in reverse order, checking the rest each time
+	for k := len(ids) - 1; k >= 0; k-- {
+		last := ids[k]
+		// removeLast rehashes with personHash: use the index directly
+		pos := uint32(k)
+		pt.idx.remove(h+uint64(k%3), pos)
+		*pt.recs.at(pos) = PersonState{}
+		pt.recs.n--
+		if p := pt.getHashed(last, h+uint64(k%3)); p != nil {
+			t.Fatalf("removed person %d still found", k)
+		}
+		for i := 0; i < k; i++ {
+			if p := pt.getHashed(ids[i], h+uint64(i%3)); p == nil || p.ID != ids[i] {
+				t.Fatalf("after removing %d: person %d lost", k, i)
+			}
+		}
+	}
+	// and through the table's own hashing
+	var pid PersonID
+	pid[3] = 1
+	pt.add(PersonState{Person: Person{ID: pid}})
+	if pt.removeLast(PersonID{9}) {
+		t.Fatal("removed a person that is not the last")
+	}
+	if !pt.removeLast(pid) || pt.get(pid) != nil || pt.len() != 0 {
+		t.Fatal("removeLast did not take the person back")
+	}
+}
