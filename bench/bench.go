@@ -89,6 +89,9 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
 	}
+	if r := ratio(out); r.Name != "" {
+		emit(r)
+	}
 	if c.HTTPRequests > 0 {
 		if err := httpDoses(ctx, c, emit); err != nil {
 			return out, err
@@ -345,6 +348,23 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
 	return nil
+}
+
+// ratio compares the batch path with the per-row SQL path of the same run.
+func ratio(out []Result) Result {
+	var batch, perRow float64
+	for _, r := range out {
+		switch {
+		case strings.HasPrefix(r.Name, "validated doses durably committed"):
+			batch = r.Value
+		case strings.HasPrefix(r.Name, "same doses, plain per-row SQL"):
+			perRow = r.Value
+		}
+	}
+	if batch == 0 || perRow == 0 {
+		return Result{}
+	}
+	return Result{"batch path ÷ per-row SQL path (same run)", batch / perRow, "x", "goal ≥ 15x"}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
