@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -199,7 +200,7 @@ func (e *Engine) failLocked(group []*request, err error, tainted bool) {
 	e.pipeline.epoch++
 	e.pipeline.failEpoch = e.pipeline.epoch
 	e.markDownLocked(err, tainted || e.st.Seq != e.pipeline.durable.Load())
-	e.refuse(group, e.unavailable())
+	e.refuse(group, fmt.Errorf("%w: %w", e.unavailable(), err)) // the cause is logged, never shown
 }
 
 // commitSerialLocked validates group inside one journal transaction, after

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -51,7 +52,7 @@ func (h *health) err() error {
 	if !h.isDown {
 		return nil
 	}
-	return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage unavailable since %s (%v); reconnecting", h.since.UTC().Format(time.RFC3339), h.cause)
+	return fmt.Errorf("%w: %w", vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage unavailable since %s; reconnecting", h.since.UTC().Format(time.RFC3339)), h.cause)
 }
 
 // RetryAfter is how long a refused writer should wait before trying again
