@@ -27,9 +27,9 @@ type faultyJournal struct {
 	// cutAfterWrite makes the next failed write cut reads too (the store
 	// goes away right after the write was sent)
 	cutAfterWrite atomic.Bool
-	mu                    sync.Mutex
-	gate                  chan struct{}
-	entered               chan struct{}
+	mu            sync.Mutex
+	gate          chan struct{}
+	entered       chan struct{}
 }
 
 var errDiskFull = errors.New("disk full (simulated)")
