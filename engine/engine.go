@@ -321,7 +321,21 @@ func (e *Engine) Check(ctx context.Context) (vaxtrace.CheckReport, error) {
 		return vaxtrace.CheckReport{}, err
 	}
 	c := vaxtrace.NewChecker()
+	// compare a state holding only committed events: wait out the group
+	// commit in flight, if any
 	e.mu.RLock()
+	for e.st.Seq != e.pipeline.durable.Load() {
+		e.mu.RUnlock()
+		if err := e.ReadErr(); err != nil {
+			return vaxtrace.CheckReport{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return vaxtrace.CheckReport{}, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+		e.mu.RLock()
+	}
 	defer e.mu.RUnlock()
 	last := e.st.Seq
 	err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error {
