@@ -8,6 +8,8 @@
 #   scripts/national.sh [people-for-bench] [people-for-generate]
 #
 # Defaults 20000000 and 19000000. Smaller numbers check the commands work.
+# PER_ROW_PEOPLE sizes the per-row SQL baseline (default the bench's people,
+# at most 1000000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_PEOPLE=${1:-20000000}
@@ -18,7 +20,7 @@ go build -o "$BIN" ./cmd/vaxtrace
 echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), working directory $DIR"
 
 echo "== vaxtrace bench --people $BENCH_PEOPLE"
-"$BIN" bench --people "$BENCH_PEOPLE" --http-requests 0 --movements 0 --places 0 --lots 0 --dir "$DIR"
+"$BIN" bench --people "$BENCH_PEOPLE" --http-requests 0 --movements 0 --places 0 --lots 0 --dir "$DIR" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
 
 echo "== vaxtrace generate --people $GEN_PEOPLE"
 DB="$DIR/national.db"
