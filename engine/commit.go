@@ -195,11 +195,24 @@ func (e *Engine) commitJob(j *job) {
 // recovery loop rebuilds the state from the journal. e.mu is held.
 // tainted says the state holds events of the failed write (or of groups
 // validated on them).
+//
+// The first rebuild is tried at once, before the group is answered: when the
+// journal can still be read (a full disk) the state is back to what is
+// durable before anyone hears of the failure. Only if that fails does the
+// engine go down and leave the rebuild to the recovery loop.
 func (e *Engine) failLocked(group []*request, err error, tainted bool) {
-	e.log.Error("journal write failed; refusing writes until the state matches the journal again", "err", err, "rebuild", tainted)
+	tainted = tainted || e.st.Seq != e.pipeline.durable.Load()
+	e.log.Error("journal write failed; rebuilding the state from the journal", "err", err, "rebuild", tainted)
 	e.pipeline.epoch++
 	e.pipeline.failEpoch = e.pipeline.epoch
-	e.markDownLocked(err, tainted || e.st.Seq != e.pipeline.durable.Load())
+	switch {
+	case !tainted:
+		e.markDownLocked(err, false) // the recovery loop checks the store and replays the tail
+	default:
+		if rerr := e.rebuildLocked(context.Background()); rerr != nil {
+			e.markDownLocked(fmt.Errorf("%w (and the rebuild failed: %w)", err, rerr), true)
+		}
+	}
 	e.refuse(group, fmt.Errorf("%w: %w", e.unavailable(), err)) // the cause is logged, never shown
 }
 
@@ -216,7 +229,13 @@ func (e *Engine) commitSerialLocked(group []*request) {
 	ctx := context.Background()
 	built := false
 	err := e.j.Write(ctx, e.st.Seq,
-		func(ev vaxtrace.Event) error { e.st.Apply(ev); e.pipeline.durable.Store(ev.Seq); return nil },
+		func(ev vaxtrace.Event) error {
+			if err := e.st.ApplyJournaled(ev); err != nil {
+				return err
+			}
+			e.pipeline.durable.Store(ev.Seq)
+			return nil
+		},
 		func(next uint64) ([]vaxtrace.Event, error) {
 			built = true
 			return e.decideGroup(group, next), nil
@@ -243,6 +262,12 @@ func (e *Engine) decideGroup(group []*request, next uint64) []vaxtrace.Event {
 			ev, err := e.decide(c, now)
 			if err != nil {
 				res.Err = err
+				// an atomic command takes back the one before it when that
+				// was applied just now and can be undone (Command.Atomic)
+				if c.Atomic && i > 0 && len(evs) > 0 && r.res[i-1].Err == nil && r.res[i-1].Seq == evs[len(evs)-1].Seq && e.st.Unapply(evs[len(evs)-1]) {
+					evs, next = evs[:len(evs)-1], next-1
+					r.res[i-1] = Result{Err: err}
+				}
 				continue
 			}
 			if ev == nil {

@@ -31,6 +31,12 @@ type Command struct {
 	// Result.View: a caller gets derived fields (a dose's number) without a
 	// second trip through the lock.
 	View func(s *vaxtrace.State) any
+	// Atomic binds this command to the one just before it in the same
+	// SubmitBatch: if this one is refused, the one before is taken back
+	// when it was applied in this commit and can be undone (a person's
+	// registration, see State.Unapply), so that an upload's record that
+	// registers a person and gives a dose is all or nothing.
+	Atomic bool
 
 	// encoded by SubmitBatch in the caller's goroutine, off the writer's path
 	raw    []byte
@@ -83,6 +89,7 @@ type Engine struct {
 	// MaxBatch bounds the events in one group commit.
 	MaxBatch  int
 	closeOnce sync.Once
+	broken    atomic.Bool // a damaged journal: writes refused until restarted
 
 	pipeline pipeline // group commits (commit.go)
 	health   health   // storage outages and recovery (health.go)
@@ -124,7 +131,7 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 		o.MaxBatch = 20000
 	}
 	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
-	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil }); err != nil {
+	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
 	}
 	e.start(o)
@@ -163,6 +170,9 @@ func (e *Engine) Close() error {
 // outage it is recovering from (EUNAVAILABLE; RetryAfter says when to try
 // again) or a read-only node.
 func (e *Engine) Err() error {
+	if e.broken.Load() {
+		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "the engine stopped after a storage failure; restart it")
+	}
 	if err := e.health.err(); err != nil {
 		return err
 	}
@@ -265,9 +275,19 @@ func (e *Engine) CatchUp(ctx context.Context) error {
 	if e.st.Seq != e.pipeline.durable.Load() {
 		return nil
 	}
-	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil })
+	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) })
 	e.pipeline.durable.Store(e.st.Seq) // a failed replay still applied a prefix, in order
+	e.noteDamage(err)
 	return err
+}
+
+// noteDamage stops writes for good when err reports a damaged journal: the
+// state may hold part of a bad event, and no retry can repair the journal.
+func (e *Engine) noteDamage(err error) {
+	var damage *vaxtrace.JournalDamage
+	if errors.As(err, &damage) && !e.broken.Swap(true) {
+		e.log.Error("damaged journal; refusing writes", "err", err)
+	}
 }
 
 // decide validates one command; it returns nil, nil for a duplicate.
@@ -288,14 +308,16 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if err != nil {
 		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
+	// scope first: a replay of another region's write is refused, not
+	// answered "duplicate"
+	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
+		return nil, err
+	}
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
 			return nil, nil
 		}
-		return nil, vaxtrace.Errorf(vaxtrace.ECONFLICT, "idempotency key %q was already used with different content", c.Key)
-	}
-	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
-		return nil, err
+		return nil, vaxtrace.KeyConflict(c.Key)
 	}
 	rec := now
 	if !c.Recorded.IsZero() {

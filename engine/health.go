@@ -162,7 +162,8 @@ func (e *Engine) recover(ctx context.Context) error {
 			// a group validated before the outage is still being committed
 			return errors.New("a group commit is still in flight")
 		}
-		if err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil }); err != nil {
+		if err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
+			e.noteDamage(err)
 			return err
 		}
 		e.pipeline.durable.Store(e.st.Seq)
@@ -175,7 +176,8 @@ func (e *Engine) recover(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// events committed (by other writers) while the new state was loading
-	if err := e.j.Replay(ctx, st.Seq, func(ev vaxtrace.Event) error { st.Apply(ev); return nil }); err != nil {
+	if err := e.j.Replay(ctx, st.Seq, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); err != nil {
+		e.noteDamage(err)
 		return err
 	}
 	e.st = st
@@ -199,7 +201,8 @@ func (e *Engine) rebuildLocked(ctx context.Context) error {
 // an error: a partial state is never returned.
 func (e *Engine) loadState(ctx context.Context) (*vaxtrace.State, error) {
 	st := vaxtrace.NewState()
-	if err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { st.Apply(ev); return nil }); err != nil {
+	if err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); err != nil {
+		e.noteDamage(err)
 		return nil, err
 	}
 	return st, nil
