@@ -317,6 +317,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
 	}()
+	if err := s.availability(rw, r); err != nil {
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
 }
 

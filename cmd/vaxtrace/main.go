@@ -102,6 +102,7 @@ func env(name, def string) string {
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
 	db, keys, certs string
+	readOnly        bool // serve --read-only: no migrations, writes refused
 }
 
 func (s *storeFlags) add(fs *flag.FlagSet) {

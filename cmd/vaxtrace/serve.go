@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
 	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
 	day := fs.String("default-day", "", "day the dashboard opens on (YYYY-MM-DD); default the latest day with data")
+	fs.BoolVar(&sf.readOnly, "read-only", false, "serve reads only: open the store without migrating, refuse writes with 503 and catch up with the writers by polling (automatic on a PostgreSQL hot standby)")
 	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
