@@ -25,6 +25,8 @@ type batchRecord struct {
 	Sex       string         `json:"sex,omitempty"`
 	Region    string         `json:"region,omitempty"`
 	Group     string         `json:"group,omitempty"`
+	Phone     string         `json:"phone,omitempty"` // for reminders; sealed
+	Lang      string         `json:"lang,omitempty"`  // of the reminders: kk or ru
 	// Recorded is when the record was known in the registry it comes from
 	// (migrations only: the migration role; never in the future, never
 	// before the dose was given). Empty: now.
@@ -157,7 +159,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					if j, ok := pending[pid]; ok {
 						personCmd[i] = j
 					} else {
-						q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group}
+						q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
 						if p.rec.BirthDate != nil {
 							q.BirthDate = *p.rec.BirthDate
 						}
