@@ -100,6 +100,9 @@ func Authorize(p Principal, s *State, v Payload) error {
 			return Errorf(EFORBIDDEN, "suspending a lot everywhere is a national decision; report the AEFI without suspend_lot")
 		}
 	}
+	if err := authorizeTargets(p, s, v); err != nil {
+		return err
+	}
 	places, national := touched(s, v)
 	if national {
 		return Errorf(EFORBIDDEN, "%s is a national-level action; role %s may not do it", v.Kind(), p.Role)

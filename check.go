@@ -19,6 +19,7 @@ type Checker struct {
 	shipTo                                        map[string]string
 	doses                                         map[string]doseRec
 	negative                                      []string
+	outOfRange                                    []string // quantities outside 0..MaxQty (a journal written before the bound)
 	events                                        int
 }
 
@@ -46,6 +47,7 @@ func (c *Checker) move(place, lot string, n int64, seq uint64) {
 // Add folds one event.
 func (c *Checker) Add(e Event) {
 	c.events++
+	c.checkQuantities(e)
 	switch v := e.Data.(type) {
 	case StockReceived:
 		c.received[v.Lot] += v.Doses
@@ -137,6 +139,8 @@ func (r *CheckReport) OK() bool { return len(r.Breaches) == 0 }
 func (c *Checker) Compare(s *State) CheckReport {
 	r := CheckReport{Events: c.events, Lots: len(s.lots), Places: len(s.places)}
 	r.Breaches = append(r.Breaches, c.negative...)
+	r.Breaches = append(r.Breaches, c.outOfRange...)
+	r.Breaches = append(r.Breaches, c.counterBreaches(s)...)
 	lotOnHand := map[string]int64{}
 	for k, n := range c.onHand {
 		lotOnHand[k[1]] += n

@@ -444,8 +444,8 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 	if v.Date.Time().After(recorded) {
 		return nil, FieldError("date", "lies in the future")
 	}
-	if v.VialsOpened < 0 {
-		return nil, FieldError("vials_opened", "must not be negative")
+	if err := Qty(v.VialsOpened).Check("vials_opened"); err != nil {
+		return nil, err
 	}
 	per := l.DosesPerVial
 	if per == 0 {
@@ -457,7 +457,11 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 			given++
 		}
 	}
-	capacity := v.VialsOpened * int64(per)
+	capQty, err := Qty(v.VialsOpened).Mul("vials_opened", int64(per))
+	if err != nil {
+		return nil, err
+	}
+	capacity := int64(capQty)
 	if given > capacity {
 		return nil, FieldError("vials_opened", "%d doses of lot %q were given at %s on %s, more than %d vials of %d doses hold", given, l.ID, pl.ID, v.Date, v.VialsOpened, per)
 	}

@@ -40,7 +40,7 @@ func nationalLedger(tb testing.TB, points, perDay, days int) (*vt.State, vt.Date
 	at := end.AddDate(0, 0, -days-2).Add(-2 * time.Hour)
 	do(vt.ProductDefined{Product: sputnik}, at)
 	do(vt.PlaceDefined{Place: vt.Place{ID: "NW", Kind: vt.PlaceNational, Name: "National"}}, at)
-	do(vt.AgreementSigned{Agreement: vt.Agreement{ID: "AG", Supplier: "KPC", Product: "sputnik-v", Doses: 1 << 40, Signed: vt.DateOf(at), Domestic: true}}, at)
+	do(vt.AgreementSigned{Agreement: vt.Agreement{ID: "AG", Supplier: "KPC", Product: "sputnik-v", Doses: int64(vt.MaxQty), Signed: vt.DateOf(at), Domestic: true}}, at)
 	if days > 150 {
 		tb.Fatal("the lots of the ledger expire at the end of 2021")
 	}

@@ -154,6 +154,9 @@ func (s *State) checkLines(pl *PlaceState, lines []RequisitionLine, asOf Date, f
 		if ln.Doses <= 0 {
 			return nil, FieldError(f+".doses", "must be positive, got %d", ln.Doses)
 		}
+		if err := Qty(ln.Doses).Check(f + ".doses"); err != nil {
+			return nil, err
+		}
 		k := prodComp{ln.Product, ln.Component}
 		if seen[k] {
 			return nil, FieldError(f+".product", "%s component %s is asked for twice", ln.Product, ln.Component)

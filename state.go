@@ -220,8 +220,8 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if r.Code == "" {
 			return nil, FieldError("code", "required")
 		}
-		if r.Population < 0 {
-			return nil, FieldError("population", "must not be negative")
+		if err := Qty(int64(r.Population)).Check("population"); err != nil {
+			return nil, err
 		}
 		if r.Names["en"] == "" {
 			return nil, FieldError("names.en", "required")
@@ -749,8 +749,11 @@ func (s *State) decideReceipt(v StockReceived, recorded time.Time) error {
 	if err != nil {
 		return err
 	}
-	if v.Doses <= 0 {
-		return FieldError("doses", "must be positive")
+	if err := Qty(v.Doses).CheckPositive("doses"); err != nil {
+		return err
+	}
+	if _, err := Qty(l.Received).Add("doses", Qty(v.Doses)); err != nil {
+		return err
 	}
 	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
 		return err
@@ -770,11 +773,18 @@ func (s *State) decideReceipt(v StockReceived, recorded time.Time) error {
 		if v.Tranche != "" && !hasTranche(&a.Agreement, v.Tranche) {
 			return NotFound("tranche", "agreement %q has no tranche %q", ag, v.Tranche)
 		}
-		var total int64
+		var total Qty
 		for _, d := range a.Delivered {
-			total += d
+			var err error
+			if total, err = total.Add("doses", Qty(d)); err != nil {
+				return err
+			}
 		}
-		if total+v.Doses > a.Doses {
+		after, err := total.Add("doses", Qty(v.Doses))
+		if err != nil {
+			return err
+		}
+		if after > Qty(a.Doses) {
 			return FieldError("doses", "delivery would exceed the %d doses contracted under %q (%d already delivered)", a.Doses, ag, total)
 		}
 	} else if l.Origin == OriginImport {
@@ -833,6 +843,9 @@ func (s *State) decideDispatch(v ShipmentDispatched, recorded time.Time) (Payloa
 		if v.Doses <= 0 {
 			return nil, FieldError("doses", "must be positive (or give lines)")
 		}
+		if err := Qty(v.Doses).Check("doses"); err != nil {
+			return nil, err
+		}
 		p := s.products[v.Product]
 		if p == nil {
 			return nil, NotFound("product", "unknown product %q", v.Product)
@@ -853,8 +866,8 @@ func (s *State) decideDispatch(v ShipmentDispatched, recorded time.Time) (Payloa
 	seen := map[string]bool{}
 	for i, ln := range v.Lines {
 		f := "lines[" + itoa(i) + "]"
-		if ln.Doses <= 0 {
-			return nil, FieldError(f+".doses", "must be positive")
+		if err := Qty(ln.Doses).CheckPositive(f + ".doses"); err != nil {
+			return nil, err
 		}
 		l, err := s.lot(f+".lot", ln.Lot)
 		if err != nil {
@@ -945,10 +958,19 @@ func (s *State) decideShipmentReceived(v ShipmentReceived, recorded time.Time) (
 			return nil, FieldError(f+".lot", "lot %q appears twice", ln.Lot)
 		}
 		got[ln.Lot] = true
-		if ln.Received < 0 || ln.Short < 0 || ln.Damaged < 0 || ln.VVMFailed < 0 {
-			return nil, FieldError(f, "quantities must not be negative")
+		for _, q := range []struct {
+			name string
+			n    int64
+		}{{"received", ln.Received}, {"short", ln.Short}, {"damaged", ln.Damaged}, {"vvm_failed", ln.VVMFailed}} {
+			if err := Qty(q.n).Check(f + "." + q.name); err != nil {
+				return nil, err
+			}
 		}
-		if sum := ln.Received + ln.Short + ln.Damaged + ln.VVMFailed; sum != n {
+		sum, err := SumQty(f, ln.Received, ln.Short, ln.Damaged, ln.VVMFailed)
+		if err != nil {
+			return nil, err
+		}
+		if sum != Qty(n) {
 			return nil, FieldError(f, "received+short+damaged+vvm_failed = %d but %d doses of lot %q were dispatched", sum, n, ln.Lot)
 		}
 	}
@@ -977,11 +999,19 @@ func (s *State) decideAdjust(v StockAdjusted, recorded time.Time) error {
 	if v.Delta == 0 {
 		return FieldError("delta", "must not be zero")
 	}
+	if v.Delta < -int64(MaxQty) || v.Delta > int64(MaxQty) {
+		return FieldError("delta", "must lie between -%d and %d doses", int64(MaxQty), int64(MaxQty))
+	}
 	if v.Delta > 0 && v.Reason != ReasonCount {
 		return FieldError("delta", "only a count correction may add stock; write-offs are negative")
 	}
 	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
 		return err
+	}
+	if v.Delta > 0 {
+		if _, err := Qty(l.Received).Add("delta", Qty(v.Delta)); err != nil {
+			return err
+		}
 	}
 	if v.Delta < 0 && pl.Stock[l] < -v.Delta {
 		return FieldError("delta", "cannot remove %d doses: only %d of lot %q on hand at %s", -v.Delta, pl.Stock[l], l.ID, pl.ID)
@@ -998,13 +1028,18 @@ func (s *State) decideCount(v StockCounted, recorded time.Time) (Payload, error)
 	if err != nil {
 		return nil, err
 	}
-	if v.Counted < 0 {
-		return nil, FieldError("counted", "must not be negative")
+	if err := Qty(v.Counted).Check("counted"); err != nil {
+		return nil, err
 	}
 	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
 		return nil, err
 	}
 	v.Delta = v.Counted - pl.Stock[l]
+	if v.Delta > 0 {
+		if _, err := Qty(l.Received).Add("counted", Qty(v.Delta)); err != nil {
+			return nil, err
+		}
+	}
 	return v, nil
 }
 
@@ -1112,8 +1147,8 @@ func (s *State) decideTarget(t Target) error {
 	if t.To < t.From {
 		return FieldError("to", "ends before it starts")
 	}
-	if t.Value <= 0 {
-		return FieldError("value", "must be positive")
+	if err := Qty(t.Value).CheckPositive("value"); err != nil {
+		return err
 	}
 	if t.Group != "" && t.Group != "adults" && !validGroup(t.Group) && !validAgeBand(t.Group) {
 		return FieldError("group", "unknown group %q (adults, a priority group or an age band such as 60+)", t.Group)

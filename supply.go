@@ -39,10 +39,10 @@ func (a *Agreement) Validate() error {
 	if a.Product == "" {
 		return FieldError("product", "required")
 	}
-	if a.Doses <= 0 {
-		return FieldError("doses", "must be positive")
+	if err := Qty(a.Doses).CheckPositive("doses"); err != nil {
+		return err
 	}
-	var sum int64
+	var sum Qty
 	seen := map[string]bool{}
 	for i, t := range a.Tranches {
 		f := "tranches[" + itoa(i) + "]"
@@ -53,15 +53,18 @@ func (a *Agreement) Validate() error {
 			return FieldError(f+".id", "duplicate tranche %q", t.ID)
 		}
 		seen[t.ID] = true
-		if t.Doses <= 0 {
-			return FieldError(f+".doses", "must be positive")
+		if err := Qty(t.Doses).CheckPositive(f + ".doses"); err != nil {
+			return err
 		}
 		if t.Expected < a.Signed {
 			return FieldError(f+".expected", "is before the agreement was signed")
 		}
-		sum += t.Doses
+		var err error
+		if sum, err = sum.Add("tranches", Qty(t.Doses)); err != nil {
+			return err
+		}
 	}
-	if sum > a.Doses {
+	if sum > Qty(a.Doses) {
 		return FieldError("tranches", "tranches total %d doses, more than the %d contracted", sum, a.Doses)
 	}
 	return nil

@@ -33,8 +33,8 @@ func (s *State) decideTally(v TallySubmitted, recorded time.Time) error {
 	if v.DoseNumber < 1 || v.DoseNumber > 10 {
 		return FieldError("dose_number", "must be between 1 and 10")
 	}
-	if v.Count < 0 {
-		return FieldError("count", "must not be negative")
+	if err := Qty(v.Count).Check("count"); err != nil {
+		return err
 	}
 	if v.Date.Time().After(recorded) {
 		return FieldError("date", "lies in the future")

@@ -73,6 +73,9 @@ type Command struct {
 	Recorded time.Time
 	// Occurred is when the record happened, for the recording-time rules.
 	Occurred time.Time
+	// Atomic binds the command to the one before it in its row (a dose to
+	// the registration of its new person): see engine.Command.Atomic.
+	Atomic bool
 }
 
 // Row is what one logical record of the file turned into. For agreements.csv
@@ -128,8 +131,8 @@ type File struct {
 func (f *File) Commands(actor vaxtrace.Principal) []engine.Command {
 	var out []engine.Command
 	for _, r := range f.Rows {
-		for _, c := range r.Cmds {
-			out = append(out, engine.Command{Key: c.Key, Actor: actor, Data: c.Data, Recorded: c.Recorded})
+		for j, c := range r.Cmds {
+			out = append(out, engine.Command{Key: c.Key, Actor: actor, Data: c.Data, Recorded: c.Recorded, Atomic: c.Atomic && j > 0})
 		}
 	}
 	return out

@@ -122,17 +122,17 @@ func TestParseChunks(t *testing.T) {
 	for i, f := range files {
 		checkAccounted(t, f)
 		lines += f.DataLines
-		registered := map[string]bool{}
+		registered := map[string]string{}
 		for _, r := range f.Rows {
 			for _, l := range r.Lines {
 				seen[l] = true
 			}
 			for _, c := range r.Cmds {
-				if strings.HasPrefix(c.Key, "person:") {
-					if registered[c.Key] {
-						t.Errorf("chunk %d registers %s twice", i, c.Key)
+				if pr, ok := c.Data.(vaxtrace.PersonRegistered); ok {
+					if s, ok := registered[c.Key]; ok && s != pr.Person.IINSealed {
+						t.Errorf("chunk %d registers %s with two different contents", i, c.Key)
 					}
-					registered[c.Key] = true
+					registered[c.Key] = pr.Person.IINSealed
 				}
 			}
 		}

@@ -718,16 +718,20 @@ func (p *parser) doses(recs []*record, keys *pii.Keys) {
 		}
 	}
 	slices.SortStableFunc(items, func(a, b item) int { return a.dose.At.Compare(b.dose.At) })
-	registered := map[vaxtrace.PersonID]bool{}
+	// every row of a person carries the registration (sealed once, so the
+	// rows after the first are duplicates of it), bound to the row's dose:
+	// a refused dose registers nobody, and the person's next row still can
+	sealed := map[vaxtrace.PersonID]vaxtrace.Person{}
 	for _, it := range items {
 		var cmds []Command
-		if !registered[it.person.ID] {
-			registered[it.person.ID] = true
-			pr := it.person
+		pr, ok := sealed[it.person.ID]
+		if !ok {
+			pr = it.person
 			pr.IINSealed = keys.Seal(it.iin)
-			cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}, Recorded: it.rec})
+			sealed[pr.ID] = pr
 		}
-		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose, Recorded: it.rec, Occurred: it.dose.At})
+		cmds = append(cmds, Command{Key: "person:" + pr.ID.String(), Data: vaxtrace.PersonRegistered{Person: pr}, Recorded: it.rec})
+		cmds = append(cmds, Command{Key: "dose:" + it.dose.ID, Data: it.dose, Recorded: it.rec, Occurred: it.dose.At, Atomic: true})
 		p.f.Rows = append(p.f.Rows, Row{Line: it.line, Lines: []int{it.line}, Cmds: cmds})
 	}
 }

@@ -31,6 +31,12 @@ type Command struct {
 	// Result.View: a caller gets derived fields (a dose's number) without a
 	// second trip through the lock.
 	View func(s *vaxtrace.State) any
+	// Atomic binds this command to the one just before it in the same
+	// SubmitBatch: if this one is refused, the one before is taken back
+	// when it was applied in this commit and can be undone (a person's
+	// registration, see State.Unapply), so that an upload's record that
+	// registers a person and gives a dose is all or nothing.
+	Atomic bool
 
 	// encoded by SubmitBatch in the caller's goroutine, off the writer's path
 	raw    []byte
@@ -108,7 +114,7 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 		o.MaxBatch = 20000
 	}
 	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
-	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil }); err != nil {
+	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
 	}
 	e.wg.Add(1)
@@ -204,7 +210,14 @@ func (e *Engine) poller(every time.Duration) {
 func (e *Engine) CatchUp(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil })
+	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) })
+	var damage *vaxtrace.JournalDamage
+	if errors.As(err, &damage) {
+		// the state may hold part of a bad event: refuse writes
+		e.log.Error("damaged journal; refusing writes", "err", err)
+		e.broken.Store(true)
+	}
+	return err
 }
 
 func (e *Engine) writer() {
@@ -251,7 +264,7 @@ func (e *Engine) commit(group []*request) {
 	}()
 	var applied []*Result
 	err := e.j.Write(ctx, e.st.Seq,
-		func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil },
+		func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) },
 		func(next uint64) ([]vaxtrace.Event, error) {
 			var evs []vaxtrace.Event
 			now := e.now().UTC()
@@ -261,6 +274,10 @@ func (e *Engine) commit(group []*request) {
 					ev, err := e.decide(c, now)
 					if err != nil {
 						res.Err = err
+						if c.Atomic && i > 0 && len(evs) > 0 && r.res[i-1].Err == nil && r.res[i-1].Seq == evs[len(evs)-1].Seq && e.st.Unapply(evs[len(evs)-1]) {
+							evs, applied, next = evs[:len(evs)-1], applied[:len(applied)-1], next-1
+							r.res[i-1] = Result{Err: err}
+						}
 						continue
 					}
 					if ev == nil {
@@ -295,7 +312,7 @@ func (e *Engine) commit(group []*request) {
 			}
 		}
 		st := vaxtrace.NewState()
-		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { st.Apply(ev); return nil }); rerr != nil {
+		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); rerr != nil {
 			e.log.Error("rebuild failed; refusing writes", "err", rerr)
 			e.broken.Store(true)
 		}
@@ -335,14 +352,16 @@ func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
 	if err != nil {
 		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
+	// scope first: a replay of another region's write is refused, not
+	// answered "duplicate"
+	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
+		return nil, err
+	}
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
 			return nil, nil
 		}
-		return nil, vaxtrace.Errorf(vaxtrace.ECONFLICT, "idempotency key %q was already used with different content", c.Key)
-	}
-	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
-		return nil, err
+		return nil, vaxtrace.KeyConflict(c.Key)
 	}
 	rec := now
 	if !c.Recorded.IsZero() {

@@ -68,7 +68,7 @@ func TestImportBadInput(t *testing.T) {
 		{"imm product/lot mismatch (engine)", goodImm(rep(`"code":"505"=>"code":"208"`)), Rejected, "product", "lot"},
 		{"imm ok", goodImm(nil), Accepted, "", ""},
 		{"imm again", goodImm(nil), Duplicate, "", ""},
-		{"imm same id other content", goodImm(rep(`nurse A=>nurse B`)), Rejected, "", "different content"},
+		{"imm same id other content", goodImm(rep(`nurse A=>nurse B`)), Rejected, "id", "already exists with other content"},
 		{"imm DELETE-less ndjson fine", `{"resourceType":"Immunization","status":"completed"}`, Rejected, "vaccineCode", ""},
 	}
 	for _, c := range cases {

@@ -124,8 +124,8 @@ func TestIdempotency(t *testing.T) {
 	product := map[string]any{"code": "covivac", "name": "CoviVac", "components": []any{map[string]any{"code": "1"}}, "series_doses": 2, "interval_days": 14,
 		"presentations": []any{map[string]any{"doses_per_vial": 10}}, "storage_min_c": 2, "storage_max_c": 8}
 	before := f.last()
-	r1 := f.do("POST", "/api/v1/products", "admin", product)
-	r2 := f.do("POST", "/api/v1/products", "admin", product)
+	r1 := f.do("POST", "/api/v1/products", "admin", product, "Idempotency-Key", "p-1")
+	r2 := f.do("POST", "/api/v1/products", "admin", product, "Idempotency-Key", "p-1")
 	if r1.Status != 201 || r2.Status != 201 {
 		t.Fatalf("status %d %d: %s %s", r1.Status, r2.Status, r1.Body, r2.Body)
 	}
@@ -150,16 +150,16 @@ func TestIdempotency(t *testing.T) {
 		t.Errorf("reused key: %d %s", r.Status, r.Body)
 	}
 
-	// without a key: the same body (even re-serialised) is one event
+	// with a key, the same body re-serialised is the same content
 	before = f.last()
 	body1 := `{"place":"AKM-P1","lot":"L1","delta":-3,"reason":"wastage","occurred":"2021-03-02T10:00:00Z"}`
 	body2 := `{ "occurred":"2021-03-02T10:00:00Z", "reason":"wastage", "delta":-3, "lot":"L1", "place":"AKM-P1" }`
-	f.do("POST", "/api/v1/adjustments", "admin", body1)
-	if r := f.do("POST", "/api/v1/adjustments", "admin", body2); r.json(t)["duplicate"] != true {
-		t.Errorf("auto key replay not a duplicate: %s", r.Body)
+	f.do("POST", "/api/v1/adjustments", "admin", body1, "Idempotency-Key", "k-2")
+	if r := f.do("POST", "/api/v1/adjustments", "admin", body2, "Idempotency-Key", "k-2"); r.json(t)["duplicate"] != true {
+		t.Errorf("keyed replay not a duplicate: %s", r.Body)
 	}
 	if got := f.last(); got != before+1 {
-		t.Errorf("auto-keyed replay wrote %d events, want 1", got-before)
+		t.Errorf("keyed replay wrote %d events, want 1", got-before)
 	}
 
 	// doses and people: natural keys
@@ -405,8 +405,8 @@ func TestMetrics(t *testing.T) {
 	f := newFixture(t)
 	f.do("GET", "/api/v1/overview", "", nil)
 	f.do("POST", "/api/v1/lots/NOPE/suspend", "admin", map[string]any{"reason": "x"})
-	f.do("POST", "/api/v1/lots/L1/suspend", "admin", map[string]any{"reason": "x"})
-	f.do("POST", "/api/v1/lots/L1/suspend", "admin", map[string]any{"reason": "x"})
+	f.do("POST", "/api/v1/lots/L1/suspend", "admin", map[string]any{"reason": "x"}, "Idempotency-Key", "s-1")
+	f.do("POST", "/api/v1/lots/L1/suspend", "admin", map[string]any{"reason": "x"}, "Idempotency-Key", "s-1")
 	r := f.do("GET", "/metrics", "", nil)
 	body := string(r.Body)
 	for _, want := range []string{

@@ -101,7 +101,7 @@ func canSeePlace(p vaxtrace.Principal, s *vaxtrace.State, pl *vaxtrace.PlaceStat
 // in their scope.
 func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonState) bool {
 	switch p.Role {
-	case vaxtrace.RoleAdmin, vaxtrace.RoleAuditor:
+	case vaxtrace.RoleAdmin, vaxtrace.RoleAuditor, vaxtrace.RoleMigration:
 		return true
 	case vaxtrace.RoleRegion, vaxtrace.RolePoint:
 	default:
@@ -162,4 +162,15 @@ func requestID(r *http.Request) string {
 		return ri.id
 	}
 	return ""
+}
+
+// viewRegistered is the person shown to whoever registered them: in full
+// when the caller may see the record, else only what the caller submitted
+// (a known person of another region comes back without doses, vaccinators
+// or masked IIN).
+func (s *Server) viewRegistered(p vaxtrace.Principal, st *vaxtrace.State, ps *vaxtrace.PersonState) personView {
+	if canSeePerson(p, st, ps) {
+		return s.viewPerson(p, ps)
+	}
+	return personView{ID: ps.ID, Family: ps.Family, Given: ps.Given, BirthDate: ps.BirthDate, Sex: ps.Sex, Region: ps.Region, Group: ps.Group, Doses: []doseView{}}
 }

@@ -127,9 +127,9 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 	actor := principal(r)
 	now := s.opts.Now()
 	var cmds []engine.Command
-	doseCmd := make([]int, len(recs))   // command index of each record's dose, -1 if none
-	personCmd := make([]int, len(recs)) // command index of the person it depends on, -1 if none
-	pending := map[vaxtrace.PersonID]int{}
+	doseCmd := make([]int, len(recs))                  // command index of each record's dose, -1 if none
+	personCmd := make([]int, len(recs))                // command index of the person it depends on, -1 if none
+	pending := map[vaxtrace.PersonID]vaxtrace.Person{} // new people, sealed once so every record carries the same registration
 	s.eng.Read(func(st *vaxtrace.State) {
 		for i := range recs {
 			doseCmd[i], personCmd[i] = -1, -1
@@ -156,26 +156,34 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					continue
 				}
 				if st.Person(pid) == nil {
-					if j, ok := pending[pid]; ok {
-						personCmd[i] = j
-					} else {
-						q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
-						if p.rec.BirthDate != nil {
-							q.BirthDate = *p.rec.BirthDate
-						}
-						person, err := s.person(q)
-						if err != nil {
+					// every record of a new person carries the registration
+					// (a duplicate after the first), bound to its dose: a
+					// refused dose registers nobody
+					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
+					if p.rec.BirthDate != nil {
+						q.BirthDate = *p.rec.BirthDate
+					}
+					person, ok := pending[pid]
+					if !ok {
+						var err error
+						if person, err = s.person(q); err != nil {
 							p.err = err
 							continue
 						}
-						personCmd[i] = len(cmds)
-						pending[pid] = len(cmds)
-						cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}, Recorded: rec})
+						pending[pid] = person
+					} else if again, err := s.person(q); err != nil {
+						p.err = err
+						continue
+					} else if !samePerson(person, again) {
+						p.err = vaxtrace.FieldError("iin", "the person's details differ from an earlier record of this upload with the same IIN")
+						continue
 					}
+					personCmd[i] = len(cmds)
+					cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}, Recorded: rec})
 				}
 			}
 			doseCmd[i] = len(cmds)
-			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid), Recorded: rec})
+			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid), Recorded: rec, Atomic: personCmd[i] >= 0})
 		}
 	})
 	var results []engine.Result

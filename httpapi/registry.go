@@ -132,7 +132,7 @@ func (s *Server) registerPerson(w http.ResponseWriter, r *http.Request) error {
 	}
 	_ = s.read(func(st *vaxtrace.State) error {
 		if ps := st.Person(p.ID); ps != nil {
-			res.Person = s.viewPerson(principal(r), ps)
+			res.Person = s.viewRegistered(principal(r), st, ps)
 		}
 		return nil
 	})

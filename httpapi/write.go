@@ -1,9 +1,8 @@
 package httpapi
 
 import (
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -20,10 +19,19 @@ type writeResult struct {
 	Data      any    `json:"data,omitempty"`
 }
 
-// idemKey chooses the idempotency key of a write: the Idempotency-Key
-// header, else the natural key of the entity (e.g. "shipment:"+id), else
-// "auto:" and the SHA-256 of method, path and the canonical payload, so that
-// replaying the same request changes nothing.
+// idemKey chooses the idempotency key of a write, by one rule:
+//
+//   - the Idempotency-Key header, if the client sent one: a replay with the
+//     same key and content changes nothing, other content is 409;
+//   - else the natural key of a command that creates a thing under a
+//     client-chosen id ("lot:"+id, "shipment:"+id, "dose:"+id, ...) or
+//     that can happen only once to it ("shipment.receive:"+id): resending
+//     it changes nothing, and the same id with other content is 409 naming
+//     the id;
+//   - else (state transitions, which may rightly repeat: suspend and
+//     reinstate, a rename, a write-off, a count) a fresh key, so that every
+//     request takes effect. A client that retries such a request after a
+//     lost answer must send an Idempotency-Key.
 func idemKey(r *http.Request, natural string, p vaxtrace.Payload) string {
 	if k := strings.TrimSpace(r.Header.Get("Idempotency-Key")); k != "" {
 		return k
@@ -31,20 +39,16 @@ func idemKey(r *http.Request, natural string, p vaxtrace.Payload) string {
 	if natural != "" {
 		return natural
 	}
-	return autoKey(r, p)
+	return onceKey()
 }
 
-func autoKey(r *http.Request, p vaxtrace.Payload) string {
-	b, _ := json.Marshal(p)
-	h := sha256.New()
-	h.Write([]byte(r.Method))
-	h.Write([]byte{0})
-	h.Write([]byte(r.URL.Path))
-	h.Write([]byte{0})
-	h.Write([]byte(p.Kind()))
-	h.Write([]byte{0})
-	h.Write(b)
-	return "auto:" + hex.EncodeToString(h.Sum(nil))
+// onceKey is a key no other request has: "once:" and 128 random bits.
+func onceKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "once:" + hex.EncodeToString(b[:])
 }
 
 // submit sends one command to the engine.

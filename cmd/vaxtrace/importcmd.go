@@ -218,8 +218,8 @@ func importCSV(ctx context.Context, eng *engine.Engine, keys *pii.Keys, principa
 			var owners []int
 			end := start
 			for end < len(file.Rows) && (len(cmds) == 0 || len(cmds)+len(file.Rows[end].Cmds) <= batch) {
-				for _, c := range file.Rows[end].Cmds {
-					cmds = append(cmds, engine.Command{Key: c.Key, Actor: principal, Data: c.Data, Recorded: c.Recorded})
+				for j, c := range file.Rows[end].Cmds {
+					cmds = append(cmds, engine.Command{Key: c.Key, Actor: principal, Data: c.Data, Recorded: c.Recorded, Atomic: c.Atomic && j > 0})
 					owners = append(owners, end)
 				}
 				end++
