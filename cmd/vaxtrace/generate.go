@@ -165,7 +165,7 @@ func generatePopulation(ctx context.Context, eng *engine.Engine, keys *pii.Keys,
 	if firstErr != nil {
 		fmt.Println("first rejection:", describe(firstErr))
 	}
-	printMemory(*people)
+	printMemory(people)
 	return nil
 }
 
