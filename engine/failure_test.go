@@ -393,3 +393,46 @@ func TestReadOnlyEngineRefusesWritesAndCatchesUp(t *testing.T) {
 		t.Fatal("the reader does not know the writer's person")
 	}
 }
+
+// Check compares only committed events: run while groups are being
+// validated and committed, it never reports a breach.
+func TestCheckDuringPipelinedCommits(t *testing.T) {
+	eng, _ := openFaulty(t, engine.Options{})
+	ctx := context.Background()
+	const people = 900 // the point holds 1000 doses
+	reg := make([]engine.Command, people)
+	for k := range reg {
+		reg[k] = personCmd(1000 + k)
+	}
+	for _, r := range eng.SubmitBatch(ctx, reg) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < people/10; i++ {
+			cmds := make([]engine.Command, 0, 10)
+			for k := i * 10; k < (i+1)*10; k++ {
+				cmds = append(cmds, doseCmd(1000+k))
+			}
+			for _, r := range eng.SubmitBatch(ctx, cmds) {
+				if r.Err != nil {
+					t.Error(r.Err)
+				}
+			}
+		}
+	}()
+	for checks := 0; ; checks++ {
+		rep, err := eng.Check(ctx)
+		if err != nil || !rep.OK() {
+			t.Fatalf("check %d during commits: %v %v", checks, err, rep.Breaches)
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
+}
