@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/bench"
 	"vaxtrace/engine"
 	"vaxtrace/gen"
 	"vaxtrace/pii"
@@ -163,7 +165,18 @@ func generatePopulation(ctx context.Context, eng *engine.Engine, keys *pii.Keys,
 	if firstErr != nil {
 		fmt.Println("first rejection:", describe(firstErr))
 	}
+	printMemory(people)
 	return nil
+}
+
+// printMemory prints the live heap (after a collection) and the resident
+// memory of the process holding the generated state.
+func printMemory(people int) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("memory holding the state: live heap %.0f MiB (%.0f B per person of the population), resident %.0f MiB\n",
+		float64(m.HeapAlloc)/(1<<20), float64(m.HeapAlloc)/float64(people), bench.RSS())
 }
 
 // generateMigration writes the CSV files of a migration that replays an
