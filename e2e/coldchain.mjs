@@ -36,6 +36,7 @@ try {
   const signIn = async (token) => {
     await page.goto(BASE + '/#/signin');
     await ready('signin');
+    await page.click('#token-signin summary'); // token sign-in is the folded second option
     await page.fill('#token', token);
     await page.press('#token', 'Enter');
     await ready('overview');
