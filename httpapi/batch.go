@@ -157,10 +157,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					// every record of a new person carries the registration
 					// (a duplicate after the first), bound to its dose: a
 					// refused dose registers nobody
-					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group}
-					if p.rec.BirthDate != nil {
-						q.BirthDate = *p.rec.BirthDate
-					}
+					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, BirthDate: p.rec.BirthDate, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group}
 					person, ok := pending[pid]
 					if !ok {
 						var err error
@@ -169,7 +166,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 							continue
 						}
 						pending[pid] = person
-					} else if !samePerson(person, vaxtrace.Person{Family: q.Family, Given: q.Given, BirthDate: q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}) {
+					} else if q.BirthDate == nil || !samePerson(person, vaxtrace.Person{Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}) {
 						p.err = vaxtrace.FieldError("iin", "the person's details differ from an earlier record of this upload with the same IIN")
 						continue
 					}

@@ -39,13 +39,13 @@ func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) pers
 }
 
 type personRequest struct {
-	IIN       string        `json:"iin"`
-	Family    string        `json:"family"`
-	Given     string        `json:"given"`
-	BirthDate vaxtrace.Date `json:"birth_date"`
-	Sex       string        `json:"sex"`
-	Region    string        `json:"region"`
-	Group     string        `json:"group,omitempty"`
+	IIN       string         `json:"iin"`
+	Family    string         `json:"family"`
+	Given     string         `json:"given"`
+	BirthDate *vaxtrace.Date `json:"birth_date"` // required: a missing date is not 1970-01-01
+	Sex       string         `json:"sex"`
+	Region    string         `json:"region"`
+	Group     string         `json:"group,omitempty"`
 }
 
 // person builds the person record; the IIN is validated, hashed to the id
@@ -55,7 +55,10 @@ func (s *Server) person(q personRequest) (vaxtrace.Person, error) {
 	if err != nil {
 		return vaxtrace.Person{}, err
 	}
-	return vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}, nil
+	if q.BirthDate == nil {
+		return vaxtrace.Person{}, vaxtrace.FieldError("birth_date", "required")
+	}
+	return vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}, nil
 }
 
 func samePerson(a, b vaxtrace.Person) bool {
