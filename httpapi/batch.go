@@ -174,6 +174,13 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}, Recorded: rec})
 				}
 			}
+			if err := vaxtrace.CheckPayloadText(p.rec.payload(pid)); err != nil {
+				p.err = err // before the key made from the id
+				if personCmd[i] >= 0 {
+					cmds, personCmd[i] = cmds[:personCmd[i]], -1
+				}
+				continue
+			}
 			doseCmd[i] = len(cmds)
 			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid), Recorded: rec, Atomic: personCmd[i] >= 0})
 		}
