@@ -16,6 +16,10 @@ type Product struct {
 	SeriesDoses int               `json:"series_doses"`     // doses in the primary series
 	// IntervalDays is the minimum interval between primary-series doses.
 	IntervalDays int `json:"interval_days"`
+	// WindowDays is how many days after the due day (the last dose plus
+	// IntervalDays) the next dose is still within its recommended window
+	// (0: DefaultWindowDays).
+	WindowDays int `json:"window_days,omitempty"`
 	// BoosterIntervalDays is the minimum interval from a completed series to a booster (0: boosters not allowed with this product).
 	BoosterIntervalDays int            `json:"booster_interval_days,omitempty"`
 	Presentations       []Presentation `json:"presentations"`
@@ -101,6 +105,9 @@ func (p *Product) Validate() error {
 	}
 	if p.IntervalDays < 0 || p.BoosterIntervalDays < 0 {
 		return FieldError("interval_days", "must not be negative")
+	}
+	if p.WindowDays < 0 {
+		return FieldError("window_days", "must not be negative")
 	}
 	if len(p.Presentations) == 0 {
 		return FieldError("presentations", "at least one presentation is required")

@@ -244,6 +244,7 @@ func (c *Coverage) personChange(s *State, p *PersonState, known Date, change fun
 	old := s.contribs(p, buf[:0])
 	change()
 	s.renumber(p)
+	s.trackDue(p) // the due lists (due.go)
 	now := s.contribs(p, buf2[:0])
 	// only the difference touches the counters (a second dose leaves the
 	// first dose's contribution as it was)

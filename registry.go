@@ -61,6 +61,11 @@ type Person struct {
 	Sex       string   `json:"sex"`
 	Region    string   `json:"region"`
 	Group     string   `json:"group,omitempty"`
+	// PhoneSealed is the phone number for reminders, sealed like the IIN
+	// (never in clear in the journal, logs or exports); Lang the language
+	// of the reminders ("kk" or "ru").
+	PhoneSealed string `json:"phone_sealed,omitempty"`
+	Lang        string `json:"lang,omitempty"`
 }
 
 // Validate checks a person.
@@ -87,6 +92,9 @@ func (p *Person) Validate() error {
 	}
 	if p.Group != "" && !validGroup(p.Group) {
 		return FieldError("group", "unknown priority group %q", p.Group)
+	}
+	if p.Lang != "" && p.Lang != "kk" && p.Lang != "ru" {
+		return FieldError("lang", "must be kk or ru")
 	}
 	return nil
 }

@@ -34,6 +34,14 @@ func newRoomPayload(kind string) Payload {
 		return &RequisitionRejected{}
 	case KindRequisitionFulfilled:
 		return &RequisitionFulfilled{}
+	case KindReminderQueued:
+		return &ReminderQueued{}
+	case KindReminderAttempted:
+		return &ReminderAttempted{}
+	case KindReminderResult:
+		return &ReminderResult{}
+	case KindRemindersOptedOut:
+		return &RemindersOptedOut{}
 	}
 	return nil
 }
@@ -79,6 +87,8 @@ func (s *State) decideRooms(p Payload, recorded time.Time) (out Payload, ok bool
 		return v, true, s.decideRequisitionDecision(v.Requisition, true, v.Reason)
 	case RequisitionFulfilled:
 		return v, true, s.decideFulfilment(v)
+	case ReminderQueued, ReminderAttempted, ReminderResult, RemindersOptedOut:
+		return v, true, s.decideReminder(v) // reminder.go
 	}
 	return nil, false, nil
 }
@@ -104,6 +114,8 @@ func (s *State) applyRooms(e Event) {
 		s.repl.policies[v.Policy.Place] = v.Policy
 	case RequisitionCreated, RequisitionEdited, RequisitionApproved, RequisitionRejected, RequisitionFulfilled:
 		s.applyRequisition(e)
+	case ReminderQueued, ReminderAttempted, ReminderResult, RemindersOptedOut:
+		s.applyReminder(e)
 	}
 }
 
@@ -148,6 +160,10 @@ func touchedRooms(s *State, v Payload) (places []string, national, ok bool) {
 		return supplierOf(s, x.Requisition), false, true
 	case RequisitionFulfilled:
 		return supplierOf(s, x.Requisition), false, true
+	case ReminderQueued, ReminderAttempted, ReminderResult:
+		return nil, true, true // the outbox runs nationally
+	case RemindersOptedOut:
+		return nil, false, true // anyone who may see the person (checked by the API)
 	}
 	return nil, false, false
 }

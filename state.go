@@ -45,6 +45,8 @@ type State struct {
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
 	arrived     arrivals       // first day each lot reached each place (history.go)
+	due         *dueIndex      // people due their next dose (due.go)
+	rem         *reminderBook  // the reminder outbox (reminder.go)
 
 	Cov   *Coverage
 	Flows *Flows

@@ -71,6 +71,7 @@ try {
   // --- sign in ---
   await page.goto(BASE + '/#/signin');
   await ready('signin');
+  await page.click('#token-signin summary'); // token sign-in is the secondary option, folded
   await page.fill('#token', ADMIN);
   await page.press('#token', 'Enter');
   await ready('overview');
@@ -422,6 +423,7 @@ try {
   // --- region-scoped token refused outside its region ---
   await page.click('#signout');
   await ready('signin');
+  await page.click('#token-signin summary');
   await page.fill('#token', REGION_TOKEN);
   await page.press('#token', 'Enter');
   await ready('overview');

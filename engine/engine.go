@@ -114,7 +114,7 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 		o.MaxBatch = 20000
 	}
 	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
-	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil }); err != nil {
+	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
 	}
 	e.wg.Add(1)
@@ -210,7 +210,14 @@ func (e *Engine) poller(every time.Duration) {
 func (e *Engine) CatchUp(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil })
+	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) })
+	var damage *vaxtrace.JournalDamage
+	if errors.As(err, &damage) {
+		// the state may hold part of a bad event: refuse writes
+		e.log.Error("damaged journal; refusing writes", "err", err)
+		e.broken.Store(true)
+	}
+	return err
 }
 
 func (e *Engine) writer() {
@@ -257,7 +264,7 @@ func (e *Engine) commit(group []*request) {
 	}()
 	var applied []*Result
 	err := e.j.Write(ctx, e.st.Seq,
-		func(ev vaxtrace.Event) error { e.st.Apply(ev); return nil },
+		func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) },
 		func(next uint64) ([]vaxtrace.Event, error) {
 			var evs []vaxtrace.Event
 			now := e.now().UTC()
@@ -305,7 +312,7 @@ func (e *Engine) commit(group []*request) {
 			}
 		}
 		st := vaxtrace.NewState()
-		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { st.Apply(ev); return nil }); rerr != nil {
+		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); rerr != nil {
 			e.log.Error("rebuild failed; refusing writes", "err", rerr)
 			e.broken.Store(true)
 		}

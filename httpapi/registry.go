@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"vaxtrace"
@@ -22,6 +23,9 @@ type personView struct {
 	Registered time.Time          `json:"registered"`
 	MergedInto *vaxtrace.PersonID `json:"merged_into,omitempty"`
 	Doses      []doseView         `json:"doses"`
+	// PhoneMasked shows the last digits of the reminder phone only.
+	PhoneMasked string `json:"phone_masked,omitempty"`
+	Lang        string `json:"lang,omitempty"`
 }
 
 func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) personView {
@@ -30,6 +34,12 @@ func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) pers
 	if seesIIN(p) && ps.IINSealed != "" {
 		if iin, err := s.keys.Open(ps.IINSealed); err == nil {
 			v.IINMasked = pii.Mask(iin)
+		}
+	}
+	v.Lang = ps.Lang
+	if ps.PhoneSealed != "" {
+		if ph, err := s.keys.Open(ps.PhoneSealed); err == nil && len(ph) > 4 {
+			v.PhoneMasked = strings.Repeat("•", len(ph)-4) + ph[len(ph)-4:]
 		}
 	}
 	for _, d := range ps.Doses {
@@ -46,6 +56,10 @@ type personRequest struct {
 	Sex       string         `json:"sex"`
 	Region    string         `json:"region"`
 	Group     string         `json:"group,omitempty"`
+	// Phone (for reminders) is sealed like the IIN; Lang is the language of
+	// the reminders, kk or ru.
+	Phone string `json:"phone,omitempty"`
+	Lang  string `json:"lang,omitempty"`
 }
 
 // person builds the person record; the IIN is validated, hashed to the id
@@ -58,11 +72,20 @@ func (s *Server) person(q personRequest) (vaxtrace.Person, error) {
 	if q.BirthDate == nil {
 		return vaxtrace.Person{}, vaxtrace.FieldError("birth_date", "required")
 	}
-	return vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}, nil
+	p := vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group, Lang: q.Lang}
+	if q.Phone != "" {
+		phone, err := vaxtrace.NormalizePhone(q.Phone)
+		if err != nil {
+			return vaxtrace.Person{}, err
+		}
+		p.PhoneSealed = s.keys.Seal(phone)
+	}
+	return p, nil
 }
 
 func samePerson(a, b vaxtrace.Person) bool {
-	return a.Family == b.Family && a.Given == b.Given && a.BirthDate == b.BirthDate && a.Sex == b.Sex && a.Region == b.Region && a.Group == b.Group
+	return a.Family == b.Family && a.Given == b.Given && a.BirthDate == b.BirthDate && a.Sex == b.Sex && a.Region == b.Region && a.Group == b.Group &&
+		a.PhoneSealed == b.PhoneSealed && a.Lang == b.Lang
 }
 
 // reuseSeal makes a re-registration of a known person carry the stored
@@ -185,6 +208,8 @@ type updateRequest struct {
 	Sex       *string        `json:"sex,omitempty"`
 	Region    *string        `json:"region,omitempty"`
 	Group     *string        `json:"group,omitempty"`
+	Phone     *string        `json:"phone,omitempty"` // "" removes it
+	Lang      *string        `json:"lang,omitempty"`
 	Reason    string         `json:"reason"`
 }
 
@@ -219,6 +244,17 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	set(&p.Sex, q.Sex)
 	set(&p.Region, q.Region)
 	set(&p.Group, q.Group)
+	set(&p.Lang, q.Lang)
+	if q.Phone != nil {
+		p.PhoneSealed = ""
+		if *q.Phone != "" {
+			phone, err := vaxtrace.NormalizePhone(*q.Phone)
+			if err != nil {
+				return err
+			}
+			p.PhoneSealed = s.keys.Seal(phone)
+		}
+	}
 	if q.BirthDate != nil {
 		p.BirthDate = *q.BirthDate
 	}

@@ -51,6 +51,11 @@ type Options struct {
 	MaxMountedBody int64
 	// SourceURL is written in the source_url column of the OWID export.
 	SourceURL string
+	// SMSCallbackToken is the token the SMS gateway sends (header
+	// X-Gateway-Token) with
+	// delivery reports and replies (POST /api/v1/reminders/status and
+	// /inbound); empty refuses them.
+	SMSCallbackToken string
 	// SessionTTL is how long a password sign-in lasts (default 12 h).
 	SessionTTL time.Duration
 	// Monitor, if set, is the running temperature monitor (its counters are
@@ -130,7 +135,7 @@ func newServer(eng *engine.Engine, keys *pii.Keys, opts Options) *Server {
 	s := &Server{eng: eng, keys: keys, opts: opts, log: opts.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		uploads: make(chan struct{}, opts.Limits.MaxUploads), clock: time.Now}
 	s.acct = newAccounts(s)
-	s.routes = append(s.routeTable(), s.pointRoutes()...)
+	s.routes = append(append(s.routeTable(), s.pointRoutes()...), s.dueRoutes()...)
 	s.known = knownFields(s.routes)
 	for _, rt := range s.routes {
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.wrap(rt))

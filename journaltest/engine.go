@@ -331,7 +331,7 @@ func checkRejections(t *testing.T, e *engine.Engine) {
 		{"receipt over the agreement", cmd("bad-10", vaxtrace.StockReceived{Receipt: "R-9", Place: "nat", Lot: "L-I-1", Doses: 4001, Agreement: "ag-1", Occurred: ts(2021, 4, 1, 9, 0)}), vaxtrace.EINVALID, "doses"},
 		{"lot of an unknown product", cmd("bad-11", vaxtrace.LotRegistered{Lot: vaxtrace.Lot{ID: "X", Product: "nope", Component: "1", Manufacturer: "M", Manufactured: 1, Expiry: 2, Origin: vaxtrace.OriginDomestic}}), vaxtrace.ENOTFOUND, "product"},
 		{"no idempotency key", cmd("", dose("b12", p31.ID, ts(2021, 4, 1, 9, 0), "L-I-1")), vaxtrace.EINVALID, "idempotency_key"},
-		{"key reused with other content", cmd("dose:p0-1", dose("b13", p31.ID, ts(2021, 4, 1, 9, 0), "L-I-1")), vaxtrace.ECONFLICT, ""},
+		{"key reused with other content", cmd("dose:p0-1", dose("b13", p31.ID, ts(2021, 4, 1, 9, 0), "L-I-1")), vaxtrace.ECONFLICT, "id"},
 		{"point acting nationally", engine.Command{Key: "bad-14", Actor: pointUser, Data: vaxtrace.StockReceived{Receipt: "R-10", Place: "nat", Lot: "QV-1", Doses: 1, Occurred: ts(2021, 4, 1, 9, 0)}}, vaxtrace.EFORBIDDEN, ""},
 		{"recorded in the future", engine.Command{Key: "bad-15", Actor: admin, Recorded: Now.Add(time.Hour), Data: dose("b15", p31.ID, ts(2021, 4, 1, 9, 0), "L-I-1")}, vaxtrace.EINVALID, "recorded"},
 		{"auditor writing", engine.Command{Key: "bad-16", Actor: vaxtrace.Principal{Name: "audit", Role: vaxtrace.RoleAuditor}, Data: dose("b16", p31.ID, ts(2021, 4, 1, 9, 0), "L-I-1")}, vaxtrace.EFORBIDDEN, ""},

@@ -41,7 +41,9 @@
 // RevokeToken fail with EUNAVAILABLE) for read nodes.
 //
 //   - events(seq bigint primary key, kind, key, actor text, recorded bigint
-//     Unix nanoseconds, hash bigint, data bytea). hash is the uint64 content
+//     Unix nanoseconds, hash bigint, data bytea, chain bytea). chain is the
+//     SHA-256 link to the previous event (vaxtrace.Chain), computed by Write
+//     and verified by Replay. hash is the uint64 content
 //     hash as its two's-complement bigint (values ≥ 2^63 are negative in SQL
 //     and round-trip exactly). recorded keeps full nanosecond precision, which
 //     timestamptz (microseconds) would not.
@@ -356,7 +358,7 @@ func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 // ---- journal
 
-const eventColumns = "seq, kind, key, actor, recorded, hash, data"
+const eventColumns = "seq, kind, key, actor, recorded, hash, data, chain"
 
 var insertSQLs sync.Map // int -> string
 
@@ -371,8 +373,8 @@ func insertSQL(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		p := i*7 + 1
-		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d)", p, p+1, p+2, p+3, p+4, p+5, p+6)
+		p := i*8 + 1
+		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", p, p+1, p+2, p+3, p+4, p+5, p+6, p+7)
 	}
 	s := b.String()
 	insertSQLs.Store(n, s)
@@ -392,12 +394,15 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 
 	var b pgx.Batch
 	b.Queue("SELECT pg_advisory_xact_lock($1)", journalLock)
-	b.Queue("SELECT COALESCE(MAX(seq), 0) FROM events")
+	b.Queue("SELECT COALESCE(MAX(seq), 0), (SELECT chain FROM events ORDER BY seq DESC LIMIT 1) FROM events")
 	br := tx.SendBatch(ctx, &b)
 	_, err = br.Exec()
-	var last int64
+	var (
+		last int64
+		prev []byte // chain hash of seq last
+	)
 	if err == nil {
-		err = br.QueryRow().Scan(&last)
+		err = br.QueryRow().Scan(&last, &prev)
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -421,10 +426,14 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	if len(evs) == 0 {
 		return tx.Commit(ctx)
 	}
+	rows, err := rowsOf(evs, next, prev)
+	if err != nil {
+		return err
+	}
 	if len(evs) >= d.copyThreshold {
-		err = copyEvents(ctx, tx, evs, next)
+		err = copyEvents(ctx, tx, rows)
 	} else {
-		err = insertEvents(ctx, tx, evs, next)
+		err = insertEvents(ctx, tx, rows)
 	}
 	if err != nil {
 		return err
@@ -435,28 +444,36 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	return nil
 }
 
-// row returns the column values of ev, checking that it carries seq want.
-func row(ev *vaxtrace.Event, want uint64) ([]any, error) {
-	if ev.Seq != want {
-		return nil, fmt.Errorf("postgres: event seq %d out of order (want %d)", ev.Seq, want)
+// rowsOf returns the column values of evs, checking that they carry
+// consecutive seqs from next, each chained to the one before (prev is the
+// chain hash of seq next-1).
+func rowsOf(evs []vaxtrace.Event, next uint64, prev []byte) ([][]any, error) {
+	ch := vaxtrace.NewChain()
+	chains := make([]byte, 0, len(evs)*vaxtrace.ChainSize) // never grows: rows point into it
+	rows := make([][]any, len(evs))
+	for i := range evs {
+		ev := &evs[i]
+		if want := next + uint64(i); ev.Seq != want {
+			return nil, fmt.Errorf("postgres: event seq %d out of order (want %d)", ev.Seq, want)
+		}
+		body, err := vaxtrace.EncodeEvent(*ev)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: encode event %d: %w", ev.Seq, err)
+		}
+		rec := ev.Recorded.UnixNano()
+		chains = ch.Next(chains, prev, ev.Seq, ev.Kind, ev.Key, ev.Actor, rec, ev.Hash, body)
+		prev = chains[len(chains)-vaxtrace.ChainSize:]
+		rows[i] = []any{int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, rec, int64(ev.Hash), body, prev}
 	}
-	body, err := vaxtrace.EncodeEvent(*ev)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: encode event %d: %w", ev.Seq, err)
-	}
-	return []any{int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, ev.Recorded.UnixNano(), int64(ev.Hash), body}, nil
+	return rows, nil
 }
 
-func insertEvents(ctx context.Context, tx pgx.Tx, evs []vaxtrace.Event, next uint64) error {
-	args := make([]any, 0, len(evs)*7)
-	for i := range evs {
-		r, err := row(&evs[i], next+uint64(i))
-		if err != nil {
-			return err
-		}
+func insertEvents(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	args := make([]any, 0, len(rows)*8)
+	for _, r := range rows {
 		args = append(args, r...)
 	}
-	if _, err := tx.Exec(ctx, insertSQL(len(evs)), args...); err != nil {
+	if _, err := tx.Exec(ctx, insertSQL(len(rows)), args...); err != nil {
 		return insertError(err)
 	}
 	return nil
@@ -464,14 +481,13 @@ func insertEvents(ctx context.Context, tx pgx.Tx, evs []vaxtrace.Event, next uin
 
 var copyColumns = strings.Split(strings.ReplaceAll(eventColumns, " ", ""), ",")
 
-func copyEvents(ctx context.Context, tx pgx.Tx, evs []vaxtrace.Event, next uint64) error {
-	src := pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) { return row(&evs[i], next+uint64(i)) })
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, copyColumns, src)
+func copyEvents(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, copyColumns, pgx.CopyFromRows(rows))
 	if err != nil {
 		return insertError(err)
 	}
-	if n != int64(len(evs)) {
-		return fmt.Errorf("postgres: copy wrote %d of %d events", n, len(evs))
+	if n != int64(len(rows)) {
+		return fmt.Errorf("postgres: copy wrote %d of %d events", n, len(rows))
 	}
 	return nil
 }
@@ -490,6 +506,7 @@ func insertError(err error) error {
 
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // replay passes fn every event with after < seq (<= upTo unless upTo is 0),
@@ -526,16 +543,16 @@ func (d *DB) replay(ctx context.Context, q querier, after, upTo uint64, fn func(
 			continue // drain until the fetcher notices stop
 		}
 		r := <-p.done
-		if r.err != nil {
-			err = r.err
-			close(stop)
-			continue
-		}
 		for _, ev := range r.evs {
 			if err = fn(ev); err != nil {
-				close(stop)
 				break
 			}
+		}
+		if err == nil {
+			err = r.err
+		}
+		if err != nil {
+			close(stop)
 		}
 	}
 	wg.Wait()
@@ -544,14 +561,16 @@ func (d *DB) replay(ctx context.Context, q querier, after, upTo uint64, fn func(
 
 // page is one fetched batch of rows on its way to becoming events.
 type page struct {
-	rows []rawEvent
-	done chan decoded // receives exactly one result (buffered)
+	prevSeq uint64 // the event before rows[0]
+	prev    []byte // and its chain hash
+	rows    []rawEvent
+	done    chan decoded // receives exactly one result (buffered)
 }
 
 type rawEvent struct {
 	seq, rec, hash   int64
 	kind, key, actor string
-	data             []byte
+	data, chain      []byte
 }
 
 type decoded struct {
@@ -559,15 +578,25 @@ type decoded struct {
 	err error
 }
 
+// decode verifies the page's chain links and decodes its events. The events
+// before a damaged one are kept, so that the caller stops exactly there.
 func (p *page) decode() {
-	evs := make([]vaxtrace.Event, len(p.rows))
-	for i, r := range p.rows {
-		pl, err := vaxtrace.DecodePayload(r.kind, r.data)
-		if err != nil {
-			p.done <- decoded{err: fmt.Errorf("postgres: event %d: %w", r.seq, err)}
+	evs := make([]vaxtrace.Event, 0, len(p.rows))
+	ch := vaxtrace.NewChain()
+	prevSeq, prev := p.prevSeq, p.prev
+	for i := range p.rows {
+		r := &p.rows[i]
+		if err := ch.Verify(prevSeq, prev, uint64(r.seq), r.kind, r.key, r.actor, r.rec, uint64(r.hash), r.data, r.chain); err != nil {
+			p.done <- decoded{evs: evs, err: err}
 			return
 		}
-		evs[i] = vaxtrace.Event{Seq: uint64(r.seq), Kind: r.kind, Key: r.key, Actor: r.actor, Recorded: time.Unix(0, r.rec).UTC(), Hash: uint64(r.hash), Data: pl}
+		prevSeq, prev = uint64(r.seq), r.chain
+		pl, err := vaxtrace.DecodePayload(r.kind, r.data)
+		if err != nil {
+			p.done <- decoded{evs: evs, err: &vaxtrace.JournalDamage{Seq: uint64(r.seq), Reason: fmt.Sprintf("cannot decode %s: %v", r.kind, err)}}
+			return
+		}
+		evs = append(evs, vaxtrace.Event{Seq: uint64(r.seq), Kind: r.kind, Key: r.key, Actor: r.actor, Recorded: time.Unix(0, r.rec).UTC(), Hash: uint64(r.hash), Data: pl})
 	}
 	p.done <- decoded{evs: evs}
 }
@@ -580,6 +609,17 @@ func (d *DB) fetch(ctx context.Context, q querier, after, upTo uint64, order, jo
 	if upTo == 0 {
 		upTo = 1<<63 - 1
 	}
+	prevSeq := after
+	prev, err := chainAt(ctx, q, after)
+	if err != nil {
+		p := &page{done: make(chan decoded, 1)}
+		p.done <- decoded{err: err}
+		select {
+		case order <- p:
+		case <-stop:
+		}
+		return
+	}
 	for after < upTo {
 		select {
 		case <-stop:
@@ -587,7 +627,7 @@ func (d *DB) fetch(ctx context.Context, q querier, after, upTo uint64, order, jo
 		default:
 		}
 		rows, err := fetchPage(ctx, q, after, upTo, limit)
-		p := &page{rows: rows, done: make(chan decoded, 1)}
+		p := &page{prevSeq: prevSeq, prev: prev, rows: rows, done: make(chan decoded, 1)}
 		if err != nil {
 			p.done <- decoded{err: err}
 		}
@@ -611,7 +651,44 @@ func (d *DB) fetch(ctx context.Context, q querier, after, upTo uint64, order, jo
 			return
 		}
 		after = uint64(rows[len(rows)-1].seq)
+		prevSeq, prev = after, rows[len(rows)-1].chain
 	}
+}
+
+// chainAt returns the chain hash of event seq (nil for seq 0), the link a
+// replay after seq starts from.
+func chainAt(ctx context.Context, q querier, seq uint64) ([]byte, error) {
+	if seq == 0 {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, "SELECT chain FROM events WHERE seq = $1", int64(seq))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: replay: %w", err)
+	}
+	defer rows.Close()
+	var c []byte
+	found := false
+	for rows.Next() {
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("postgres: replay: %w", err)
+		}
+		found = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: replay: %w", err)
+	}
+	if !found {
+		// after the end there is nothing to replay; before it, a hole
+		var later bool
+		if err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM events WHERE seq > $1)", int64(seq)).Scan(&later); err != nil {
+			return nil, fmt.Errorf("postgres: replay: %w", err)
+		}
+		if later {
+			return nil, &vaxtrace.JournalDamage{Seq: seq, Reason: "event missing (later events exist)"}
+		}
+		return nil, nil
+	}
+	return c, nil
 }
 
 func fetchPage(ctx context.Context, q querier, after, upTo uint64, limit int) ([]rawEvent, error) {
@@ -624,7 +701,7 @@ func fetchPage(ctx context.Context, q querier, after, upTo uint64, limit int) ([
 	for rows.Next() {
 		var r rawEvent
 		// Scan copies bytea into a new slice: it outlives the rows.
-		if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
+		if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data, &r.chain); err != nil {
 			return nil, fmt.Errorf("postgres: replay scan: %w", err)
 		}
 		out = append(out, r)

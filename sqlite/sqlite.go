@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS events (
 	actor    TEXT    NOT NULL,
 	recorded INTEGER NOT NULL,
 	hash     INTEGER NOT NULL,
-	data     BLOB    NOT NULL
+	data     BLOB    NOT NULL,
+	chain    BLOB    NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tokens (
 	hash    TEXT PRIMARY KEY,
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 	revoked INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(k, v) VALUES ('schema_version', '1');
+INSERT OR IGNORE INTO meta(k, v) VALUES ('schema_version', '2');
 `
 
 // Open opens (creating if needed) the SQLite journal at path with the default driver.
@@ -80,6 +81,10 @@ func OpenDriver(path, driver string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := migrateChain(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
 	if _, err := db.Exec(usersSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: users: %w", path, err)
@@ -97,12 +102,12 @@ const chunk = 64
 
 func insertSQL(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data) VALUES ")
+	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data, chain) VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -119,9 +124,9 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 			return err
 		}
 	}
-	var last uint64
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&last); err != nil {
-		return fmt.Errorf("last seq: %w", err)
+	last, prev, err := head(ctx, tx)
+	if err != nil {
+		return err
 	}
 	evs, err := build(last + 1)
 	if err != nil {
@@ -130,7 +135,7 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	if len(evs) == 0 {
 		return tx.Commit()
 	}
-	if err := insertEvents(ctx, tx, evs, last+1); err != nil {
+	if err := insertEvents(ctx, tx, evs, last+1, prev); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -139,7 +144,25 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	return nil
 }
 
-func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next uint64) error {
+// head returns the last event's seq and chain hash (0 and nil when empty).
+func head(ctx context.Context, tx *sql.Tx) (uint64, []byte, error) {
+	var (
+		last  int64
+		chain []byte
+	)
+	err := tx.QueryRowContext(ctx, "SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1").Scan(&last, &chain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("last seq: %w", err)
+	}
+	return uint64(last), chain, nil
+}
+
+// insertEvents appends evs from seq next on, chaining each to prev (the
+// chain hash of seq next-1) in the same transaction.
+func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next uint64, prev []byte) error {
 	var big *sql.Stmt
 	if len(evs) >= chunk {
 		s, err := tx.PrepareContext(ctx, insertSQL(chunk))
@@ -154,7 +177,11 @@ func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next ui
 		return fmt.Errorf("prepare: %w", err)
 	}
 	defer one.Close()
-	args := make([]any, 0, chunk*7)
+	args := make([]any, 0, chunk*8)
+	ch := vaxtrace.NewChain()
+	// chains holds every link of this write: the args point into it until
+	// the last insert has run.
+	chains := make([]byte, 0, len(evs)*vaxtrace.ChainSize)
 	for i := 0; i < len(evs); {
 		n := 1
 		st := one
@@ -171,7 +198,10 @@ func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next ui
 			if err != nil {
 				return fmt.Errorf("encode event %d: %w", ev.Seq, err)
 			}
-			args = append(args, int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, ev.Recorded.UnixNano(), int64(ev.Hash), body)
+			rec := ev.Recorded.UnixNano()
+			chains = ch.Next(chains, prev, ev.Seq, ev.Kind, ev.Key, ev.Actor, rec, ev.Hash, body)
+			prev = chains[len(chains)-vaxtrace.ChainSize:]
+			args = append(args, int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, rec, int64(ev.Hash), body, prev)
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("insert events: %w", err)
@@ -183,28 +213,77 @@ func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next ui
 
 type queryer interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
+const selectEvents = "SELECT seq, kind, key, actor, recorded, hash, data, chain FROM events WHERE seq > ? ORDER BY seq"
+
+// chainAt returns the chain hash of event seq (nil for seq 0), the link a
+// replay after seq starts from.
+func chainAt(ctx context.Context, q queryer, seq uint64) ([]byte, error) {
+	if seq == 0 {
+		return nil, nil
+	}
+	var c []byte
+	err := q.QueryRowContext(ctx, "SELECT chain FROM events WHERE seq = ?", int64(seq)).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		// after the end there is nothing to replay; before it, a hole
+		var later bool
+		if err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?)", int64(seq)).Scan(&later); err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		if later {
+			return nil, &vaxtrace.JournalDamage{Seq: seq, Reason: "event missing (later events exist)"}
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	return c, nil
+}
+
+// verify checks r against its predecessor's seq and chain hash.
+func (r *rawEvent) verify(ch *vaxtrace.Chain, prevSeq uint64, prev []byte) error {
+	return ch.Verify(prevSeq, prev, uint64(r.seq), r.kind, r.key, r.actor, r.rec, uint64(r.hash), r.data, r.chain)
+}
+
+func (r *rawEvent) event() (vaxtrace.Event, error) {
+	p, err := vaxtrace.DecodePayload(r.kind, r.data)
+	if err != nil {
+		return vaxtrace.Event{}, &vaxtrace.JournalDamage{Seq: uint64(r.seq), Reason: fmt.Sprintf("cannot decode %s: %v", r.kind, err)}
+	}
+	return vaxtrace.Event{Seq: uint64(r.seq), Kind: r.kind, Key: r.key, Actor: r.actor, Recorded: time.Unix(0, r.rec).UTC(), Hash: uint64(r.hash), Data: p}, nil
+}
+
+// replayTx replays sequentially inside a transaction (a writer's catch-up),
+// verifying the chain.
 func replayTx(ctx context.Context, q queryer, after uint64, fn func(vaxtrace.Event) error) error {
-	rows, err := q.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events WHERE seq > ? ORDER BY seq", int64(after))
+	prev, err := chainAt(ctx, q, after)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, selectEvents, int64(after))
 	if err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
 	defer rows.Close()
+	ch := vaxtrace.NewChain()
+	prevSeq := after
 	for rows.Next() {
-		var (
-			seq, rec, hash int64
-			kind, key, act string
-			data           []byte
-		)
-		if err := rows.Scan(&seq, &kind, &key, &act, &rec, &hash, &data); err != nil {
+		var r rawEvent
+		if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data, &r.chain); err != nil {
 			return fmt.Errorf("replay scan: %w", err)
 		}
-		p, err := vaxtrace.DecodePayload(kind, data)
-		if err != nil {
-			return fmt.Errorf("event %d: %w", seq, err)
+		if err := r.verify(ch, prevSeq, prev); err != nil {
+			return err
 		}
-		if err := fn(vaxtrace.Event{Seq: uint64(seq), Kind: kind, Key: key, Actor: act, Recorded: time.Unix(0, rec).UTC(), Hash: uint64(hash), Data: p}); err != nil {
+		prevSeq, prev = uint64(r.seq), r.chain
+		ev, err := r.event()
+		if err != nil {
+			return err
+		}
+		if err := fn(ev); err != nil {
 			return err
 		}
 	}
@@ -218,10 +297,12 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type batch struct {
-		rows []rawEvent
-		evs  []vaxtrace.Event
-		err  error
-		done chan struct{}
+		prevSeq uint64 // the event before rows[0]
+		prev    []byte // and its chain hash
+		rows    []rawEvent
+		evs     []vaxtrace.Event
+		err     error
+		done    chan struct{}
 	}
 	ordered := make(chan *batch, 8)
 	work := make(chan *batch, 8)
@@ -229,13 +310,18 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		rows, err := d.db.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events WHERE seq > ? ORDER BY seq", int64(after))
+		prev, err := chainAt(ctx, d.db, after)
+		if err != nil {
+			scanErr = err
+			return
+		}
+		rows, err := d.db.QueryContext(ctx, selectEvents, int64(after))
 		if err != nil {
 			scanErr = fmt.Errorf("replay: %w", err)
 			return
 		}
 		defer rows.Close()
-		b := &batch{done: make(chan struct{})}
+		b := &batch{prevSeq: after, prev: prev, done: make(chan struct{})}
 		send := func() bool {
 			select {
 			case ordered <- b:
@@ -247,12 +333,13 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 			case <-ctx.Done():
 				return false
 			}
-			b = &batch{done: make(chan struct{})}
+			last := b.rows[len(b.rows)-1]
+			b = &batch{prevSeq: uint64(last.seq), prev: last.chain, done: make(chan struct{})}
 			return true
 		}
 		for rows.Next() {
 			var r rawEvent
-			if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
+			if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data, &r.chain); err != nil {
 				scanErr = fmt.Errorf("replay scan: %w", err)
 				return
 			}
@@ -271,15 +358,22 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 	}()
 	for range max(1, runtime.NumCPU()) {
 		go func() {
+			ch := vaxtrace.NewChain()
 			for b := range work {
-				b.evs = make([]vaxtrace.Event, len(b.rows))
-				for i, r := range b.rows {
-					p, err := vaxtrace.DecodePayload(r.kind, r.data)
-					if err != nil {
-						b.err = fmt.Errorf("event %d: %w", r.seq, err)
+				b.evs = make([]vaxtrace.Event, 0, len(b.rows))
+				prevSeq, prev := b.prevSeq, b.prev
+				for i := range b.rows {
+					r := &b.rows[i]
+					if b.err = r.verify(ch, prevSeq, prev); b.err != nil {
 						break
 					}
-					b.evs[i] = vaxtrace.Event{Seq: uint64(r.seq), Kind: r.kind, Key: r.key, Actor: r.actor, Recorded: time.Unix(0, r.rec).UTC(), Hash: uint64(r.hash), Data: p}
+					prevSeq, prev = uint64(r.seq), r.chain
+					ev, err := r.event()
+					if err != nil {
+						b.err = err
+						break
+					}
+					b.evs = append(b.evs, ev)
 				}
 				b.rows = nil
 				close(b.done)
@@ -288,13 +382,15 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 	}
 	for b := range ordered {
 		<-b.done
-		if b.err != nil {
-			return b.err
-		}
+		// events before a damaged one are still delivered, so the caller
+		// stops exactly at the first bad seq
 		for _, ev := range b.evs {
 			if err := fn(ev); err != nil {
 				return err
 			}
+		}
+		if b.err != nil {
+			return b.err
 		}
 	}
 	return scanErr
@@ -303,7 +399,7 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 type rawEvent struct {
 	seq, rec, hash   int64
 	kind, key, actor string
-	data             []byte
+	data, chain      []byte
 }
 
 // Last implements vaxtrace.Journal.

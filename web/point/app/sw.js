@@ -9,7 +9,7 @@ const CACHE = 'vaxtrace-point-__VERSION__';
 const SHELL = [
   './', 'index.html', 'manifest.webmanifest', 'point.css', 'i18n.json', 'icon.svg', 'icon-192.png', 'icon-512.png',
   'js/main.js', 'js/ui.js', 'js/store.js', 'js/api.js', 'js/sync.js', 'js/signin.js', 'js/dose.js', 'js/queue.js',
-  'js/close.js', 'js/users.js', 'js/account.js', 'js/iin.js', 'js/rules.js', 'js/gs1.js', 'js/scan.js',
+  'js/close.js', 'js/users.js', 'js/account.js', 'js/iin.js', 'js/rules.js', 'js/gs1.js', 'js/scan.js', 'js/due.js',
 ];
 
 self.addEventListener('install', (e) => {

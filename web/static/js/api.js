@@ -1,9 +1,17 @@
-// Thin client for the JSON API under /api/v1: bearer token from
-// localStorage, an Idempotency-Key on every write, and errors turned into
-// ApiError {status, code, field, message} from {"error":{...}} bodies.
+// Thin client for the JSON API under /api/v1: a person signed in with a
+// password travels on the HttpOnly session cookie (every write carries the
+// session's CSRF token, kept in memory and asked again after a reload); an
+// API token pasted by an administrator or a machine user goes as a bearer
+// token from localStorage. An Idempotency-Key on every write, and errors
+// turned into ApiError {status, code, field, message} from {"error":{...}}
+// bodies.
 
 const BASE = '/api/v1/';
 const TOKEN_KEY = 'vaxtrace.token';
+// SESSION_KEY marks "signed in with a password" (the secret itself is the
+// HttpOnly cookie, which scripts cannot read).
+const SESSION_KEY = 'vaxtrace.session';
+let csrf = '';
 
 export class ApiError extends Error {
   constructor(status, code, field, message, body, template, params) {
@@ -32,6 +40,44 @@ export function setToken(tok) {
   cache.clear();
 }
 
+/** hasSession: signed in with a name and password (the cookie's session). */
+export function hasSession() {
+  try { return localStorage.getItem(SESSION_KEY) === '1'; } catch { return false; }
+}
+
+/** setSession records a password sign-in (its CSRF token) or, with null, its end. */
+export function setSession(tok) {
+  csrf = tok || '';
+  try {
+    if (tok) { localStorage.setItem(SESSION_KEY, '1'); localStorage.removeItem(TOKEN_KEY); } else localStorage.removeItem(SESSION_KEY);
+  } catch { /* ignore */ }
+  cache.clear();
+}
+
+/** refreshCSRF asks the server for the session's CSRF token (after a reload). */
+export async function refreshCSRF() {
+  const s = await request('GET', 'session');
+  csrf = s?.csrf || '';
+  return s;
+}
+
+/** signIn starts a session with a name and password; the answer holds the user and the CSRF token. */
+export async function signIn(name, password) {
+  setToken('');
+  const s = await request('POST', 'session', { name, password });
+  setSession(s.csrf);
+  return s;
+}
+
+/** signOut ends the session on the server (best effort) and here. */
+export async function signOut() {
+  if (hasSession()) {
+    try { await request('POST', 'session/logout'); } catch { /* the cookie ends with its session */ }
+  }
+  setSession(null);
+  setToken('');
+}
+
 /** newKey returns a fresh idempotency key (also used for client ids). */
 export function newKey() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
@@ -45,10 +91,14 @@ const TTL = 15000;
 
 export function clearCache() { cache.clear(); }
 
-async function request(method, path, body, key) {
+async function request(method, path, body, key, retried) {
   const headers = { Accept: 'application/json' };
   const tok = getToken();
   if (tok) headers.Authorization = 'Bearer ' + tok;
+  else if (method !== 'GET' && hasSession()) {
+    if (!csrf && path !== 'session') await refreshCSRF().catch(() => {});
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') headers['Idempotency-Key'] = key || newKey();
   let res;
@@ -62,7 +112,15 @@ async function request(method, path, body, key) {
   if (text) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
-  if (!res.ok) throw apiError(res.status, data, text, res.statusText);
+  if (!res.ok) {
+    const e = apiError(res.status, data, text, res.statusText);
+    // a CSRF token from before the session was renewed: ask again, once
+    if (res.status === 403 && !tok && !retried && method !== 'GET' && /CSRF/.test(e.message)) {
+      csrf = '';
+      return request(method, path, body, key, true);
+    }
+    throw e;
+  }
   return data;
 }
 
@@ -75,6 +133,10 @@ export async function postRaw(path, body, contentType, { withToken = true } = {}
   const headers = { Accept: 'application/json', 'Content-Type': contentType, 'Idempotency-Key': newKey() };
   const tok = getToken();
   if (tok && withToken) headers.Authorization = 'Bearer ' + tok;
+  else if (!tok && hasSession()) {
+    if (!csrf) await refreshCSRF().catch(() => {});
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
   let res;
   try {
     res = await fetch(BASE + path, { method: 'POST', headers, body });

@@ -11,11 +11,12 @@
 // from the API cannot inject markup.
 
 import { t, num, date, setLang, getLang, languages, regionName, placeName, productName, learnNames, message, loadI18n } from './i18n.js';
-import { get, post, list, getToken, setToken, newKey, ApiError, clearCache } from './api.js';
+import { get, post, list, getToken, setToken, newKey, ApiError, clearCache, hasSession, setSession, signIn as apiSignIn, signOut as apiSignOut } from './api.js';
 import { checkIIN } from './iin.js';
 import { overview } from './overview.js';
 import { mapScreen, charts, region, place, shipments, lots } from './views.js';
 import { lateScreen } from './late.js';
+import { dueScreen } from './due.js';
 import { planScreen } from './plan.js';
 import { certificatesScreen } from './certs.js';
 import { receiptScanner } from './scan.js';
@@ -39,7 +40,10 @@ export function h(tag, attrs, ...kids) {
   return e;
 }
 
-export function signedIn() { return !!getToken(); }
+export function signedIn() { return !!getToken() || hasSession(); }
+/** credential names who we are signed in as here: the token, or the password session. */
+function credential() { return getToken() || (hasSession() ? 'session' : ''); }
+async function signOutHere() { await apiSignOut(); app.me = null; go('#/signin'); }
 /** canWrite: the signed-in role may record data (admin, region, point); unknown until whoami answers. */
 export function canWrite() { return signedIn() && (!app.me || app.me.can_write !== false); }
 /** canPlan: the role may read plans (admin, auditor, region). */
@@ -152,7 +156,7 @@ export function fieldLabel(f) {
 // ---------- layout ----------
 function navItems() {
   const items = [['overview', 'nav_overview'], ['map', 'nav_map'], ['charts', 'nav_charts']];
-  if (signedIn()) items.push(['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
+  if (signedIn()) items.push(['due', 'nav_due'], ['late', 'nav_late'], ['shipments', 'nav_shipments'], ['lots', 'nav_lots']);
   if (canPlan()) items.push(['plan', 'nav_plan']);
   // one tab for the cold chain; its views (equipment, replenishment, EVM) are tabs of their own on the screen
   if (signedIn()) items.push(['coldchain', 'nav_coldchain']);
@@ -170,7 +174,7 @@ function renderNav() {
   who.replaceChildren(
     signedIn()
       ? h('span', { class: 'who' }, h('span', { class: 'badge ok', id: 'mode', 'data-role': app.me?.role || '', title: app.me ? whoLabel(app.me) : null }, app.me ? whoShort(app.me) : t('signed_in')), ' ',
-        h('button', { type: 'button', class: 'link', id: 'signout', onclick: () => { setToken(''); app.me = null; go('#/signin'); } }, t('nav_signout')))
+        h('button', { type: 'button', class: 'link', id: 'signout', onclick: signOutHere }, t('nav_signout')))
       : h('span', { class: 'who' }, h('span', { class: 'badge', id: 'mode' }, t('public_view')), ' ', h('a', { href: '#/signin', id: 'signin-link' }, t('nav_signin'))),
   );
   fitNav();
@@ -257,12 +261,12 @@ export async function route() {
   const r = parseHash();
   setMenu(false);
   renderNav();
-  if (signedIn() && (!app.me || app.meToken !== getToken())) await whoami(true).catch(() => {});
+  if (signedIn() && (!app.me || app.meToken !== credential())) await whoami(true).catch(() => {});
   await defaultDay();
   if (my !== seq) return;
   renderNav();
   await renderDates(r);
-  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen,
+  const screens = { signin, overview, map: mapScreen, charts, region, place, shipments, lots, late: lateScreen, due: dueScreen, dose, shipment, plan: planScreen, certificates: certificatesScreen,
     coldchain: coldchainScreen, equipment: equipmentScreen, requisitions: requisitionsScreen, evm: evmScreen };
   let fn = screens[r.name];
   if (!r.name) fn = signedIn() || localStorage.getItem('vaxtrace.public') ? overview : signin;
@@ -329,43 +333,71 @@ export function dailyRows(cov) {
 }
 
 // ---------- sign-in ----------
+// People sign in with their name and password (the session cookie, as in the
+// point app); pasting an API token stays for administrators and machine
+// users, folded under the password form.
 async function signin() {
-  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'token-help' });
   const msg = h('p', { id: 'signin-msg', role: 'status' });
-  const form = h('form', { class: 'card narrow', id: 'signin-form', onsubmit: async (e) => {
+  const name = h('input', { id: 'name', name: 'name', type: 'text', autocomplete: 'username', autocapitalize: 'off', spellcheck: 'false', required: true });
+  const pw = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const done = () => { localStorage.removeItem('vaxtrace.public'); go(href('overview')); };
+  const pwForm = h('form', { id: 'signin-form', onsubmit: async (e) => {
     e.preventDefault();
+    msg.replaceChildren();
+    try {
+      await apiSignIn(name.value.trim(), pw.value);
+      pw.value = '';
+      await whoami(true);
+      done();
+    } catch (err) {
+      setSession(null);
+      msg.replaceChildren(errorBox(err.status ? err : new Error(t('signin_bad'))));
+    }
+  } },
+  field('name', t('user_name'), name), field('password', t('password'), pw),
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'signin-btn' }, t('signin_btn'))));
+  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true });
+  const tokForm = h('form', { id: 'token-form', onsubmit: async (e) => {
+    e.preventDefault();
+    msg.replaceChildren();
+    await apiSignOut();
     setToken(input.value.trim());
     try {
       await whoami(true);
-      localStorage.removeItem('vaxtrace.public');
-      go(href('overview'));
+      done();
     } catch (err) {
       setToken('');
       msg.replaceChildren(errorBox(err.status ? err : new Error(t('signin_bad'))));
     }
   } },
-  h('h1', {}, t('signin_title')),
-  h('p', { id: 'token-help' }, t('signin_help')),
-  h('label', { for: 'token' }, t('token')), input,
-  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('signin_btn'))),
-  msg,
-  h('hr'),
-  h('button', { type: 'button', id: 'public-btn', onclick: () => { setToken(''); localStorage.setItem('vaxtrace.public', '1'); go(href('overview')); } }, t('public_btn')));
-  return form;
+  field('token', t('token'), input, t('signin_help')),
+  h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'token-btn' }, t('signin_token_btn'))));
+  return h('div', { class: 'card narrow', id: 'signin' },
+    h('h1', {}, t('signin_title')),
+    h('p', {}, t('signin_password_help')),
+    pwForm,
+    msg,
+    h('details', { id: 'token-signin' }, h('summary', {}, t('signin_token')), tokForm),
+    h('hr'),
+    h('button', { type: 'button', id: 'public-btn', onclick: async () => { await apiSignOut(); localStorage.setItem('vaxtrace.public', '1'); go(href('overview')); } }, t('public_btn')));
 }
 
-/** whoami asks the server who the token belongs to (GET whoami); a bad token is a 401. */
-let mePending = null; // {tok, p}: the whoami request in flight, for that token
+/** whoami asks the server who we are (GET whoami, with the token or the session cookie); a bad token or an ended session is a 401. */
+let mePending = null; // {tok, p}: the whoami request in flight, for that credential
 async function whoami(fresh) {
   if (!signedIn()) { app.me = null; return null; }
-  const tok = getToken();
+  const tok = credential();
   if (!fresh && app.me && app.meToken === tok) return app.me;
   if (mePending && mePending.tok === tok) return mePending.p;
   app.me = null;
   const p = get('whoami', null, { fresh: true }).then((me) => {
     if (!me || me.role === 'public') throw new ApiError(401, 'unauthorized', '', t('signin_bad'));
-    if (getToken() === tok) { app.me = me; app.meToken = tok; renderNav(); }
+    if (credential() === tok) { app.me = me; app.meToken = tok; renderNav(); }
     return me;
+  }).catch((e) => {
+    // the session ended (expired, signed out elsewhere, account disabled): sign in again
+    if (tok === 'session' && e.status === 401 && credential() === tok) { setSession(null); renderNav(); }
+    throw e;
   }).finally(() => { if (mePending && mePending.p === p) mePending = null; });
   mePending = { tok, p };
   return p;
@@ -588,7 +620,7 @@ let resizeTimer = 0;
 window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitNav, 100); });
 window.addEventListener('hashchange', route);
 // signing in or out in another tab changes who we are here too
-window.addEventListener('storage', (e) => { if (e.key === 'vaxtrace.token') { app.me = null; clearCache(); route(); } });
+window.addEventListener('storage', (e) => { if (e.key === 'vaxtrace.token' || e.key === 'vaxtrace.session') { app.me = null; clearCache(); route(); } });
 chrome();
 renderNav();
 if (signedIn()) whoami(false).catch(() => {});

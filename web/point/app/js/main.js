@@ -21,6 +21,7 @@ const screens = {
   close: () => import('./close.js'),
   users: () => import('./users.js'),
   account: () => import('./account.js'),
+  due: () => import('./due.js'),
 };
 
 export function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
@@ -81,7 +82,7 @@ function netBadge() {
 
 function renderHeader(current) {
   const nav = document.getElementById('nav');
-  const items = app.me ? [['dose', 'nav_dose'], ['queue', 'nav_queue'], ['close', 'nav_close']] : [];
+  const items = app.me ? [['dose', 'nav_dose'], ['due', 'nav_due'], ['queue', 'nav_queue'], ['close', 'nav_close']] : [];
   if (app.me?.role === 'admin') items.push(['users', 'nav_users']);
   if (app.me) items.push(['account', 'nav_account']);
   nav.replaceChildren(...items.map(([r, k]) => h('a', { href: '#/' + r, 'data-route': r, 'aria-current': current === r ? 'page' : null }, t(k),
@@ -117,6 +118,8 @@ export async function refreshData() {
   if (place) {
     jobs.push(api.get('places/' + encodeURIComponent(place)).then((r) => store.setCached('place:' + place, r)));
     jobs.push(api.get('places/' + encodeURIComponent(place) + '/stock').then((r) => store.setCached('stock:' + place, r.lots)));
+    // today's due list, for the Due screen offline
+    jobs.push(import('./due.js').then(async (m) => { const { sessionInfo } = await import('./dose.js'); return m.fetchDue(place, (await sessionInfo()).date); }));
   }
   const res = await Promise.allSettled(jobs);
   const failed = res.find((x) => x.status === 'rejected');

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"vaxtrace"
+)
+
+// migrateChain brings a store made before the hash chain (schema version 1)
+// to version 2: it adds the chain column and computes every event's link in
+// one immediate transaction, so that concurrent openers wait and a crash
+// leaves the store as it was.
+func migrateChain(db *sql.DB) error {
+	ctx := context.Background()
+	has, err := hasChainColumn(ctx, db)
+	if err != nil || has {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE
+	if err != nil {
+		return fmt.Errorf("chain: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if has, err = hasChainColumn(ctx, tx); err != nil || has {
+		return err // another process migrated while we waited
+	}
+	if _, err := tx.ExecContext(ctx, "ALTER TABLE events ADD COLUMN chain BLOB NOT NULL DEFAULT x''"); err != nil {
+		return fmt.Errorf("chain: add column: %w", err)
+	}
+	if err := fillChain(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO meta(k, v) VALUES ('schema_version', '2') ON CONFLICT(k) DO UPDATE SET v = excluded.v"); err != nil {
+		return fmt.Errorf("chain: schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("chain: commit: %w", err)
+	}
+	return nil
+}
+
+type rowQueryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func hasChainColumn(ctx context.Context, q rowQueryer) (bool, error) {
+	rows, err := q.QueryContext(ctx, "SELECT name FROM pragma_table_info('events')")
+	if err != nil {
+		return false, fmt.Errorf("chain: table info: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return false, fmt.Errorf("chain: table info: %w", err)
+		}
+		if name == "chain" {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
+}
+
+// fillChain computes the chain of every event in seq order. The events are
+// trusted as they are (there is nothing to check them against): the chain
+// protects them from here on.
+func fillChain(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events ORDER BY seq")
+	if err != nil {
+		return fmt.Errorf("chain: read events: %w", err)
+	}
+	type link struct {
+		seq   int64
+		chain []byte
+	}
+	var links []link
+	ch := vaxtrace.NewChain()
+	var prev []byte
+	for rows.Next() {
+		var r rawEvent
+		if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
+			rows.Close()
+			return fmt.Errorf("chain: read events: %w", err)
+		}
+		prev = ch.Next(nil, prev, uint64(r.seq), r.kind, r.key, r.actor, r.rec, uint64(r.hash), r.data)
+		links = append(links, link{r.seq, prev})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("chain: read events: %w", err)
+	}
+	up, err := tx.PrepareContext(ctx, "UPDATE events SET chain = ? WHERE seq = ?")
+	if err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	defer up.Close()
+	for _, l := range links {
+		if _, err := up.ExecContext(ctx, l.chain, l.seq); err != nil {
+			return fmt.Errorf("chain: event %d: %w", l.seq, err)
+		}
+	}
+	return nil
+}
