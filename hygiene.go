@@ -18,7 +18,7 @@ import (
 const MaxTextBytes = 2000
 
 // idFields are the JSON names of fields that hold an id chosen by a client.
-var idFields = map[string]bool{"id": true, "shipment": true, "excursion": true, "session": true, "receipt": true, "uvci": true}
+var idFields = map[string]bool{"id": true, "shipment": true, "excursion": true, "session": true, "receipt": true}
 
 // checkText checks one string field.
 func checkText(field, v string) error {
