@@ -159,7 +159,7 @@ type Revision struct {
 func (s *State) LateRecords(region string, from, to Date) LateReport {
 	r := LateReport{From: from, To: to, Buckets: LateBuckets, Histogram: make([]int64, len(LateBuckets))}
 	by := map[string]*LatePlace{}
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if d.Voided {
 			continue
 		}
@@ -172,7 +172,7 @@ func (s *State) LateRecords(region string, from, to Date) LateReport {
 			lp = &LatePlace{Place: d.Place, Region: d.region, Buckets: make([]int64, len(LateBuckets))}
 			by[d.Place] = lp
 		}
-		late := int(DateOf(d.Recorded) - occ)
+		late := int(DateOf(d.Recorded()) - occ)
 		b := lateBucket(late)
 		lp.Records++
 		lp.Buckets[b]++

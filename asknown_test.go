@@ -24,7 +24,7 @@ func TestAsKnownOnAndPublishedSeries(t *testing.T) {
 		for k := 0; k < 5; k++ {
 			person++
 			p := w.person(person)
-			d := dose(fmt.Sprintf("d%d-%d", i, k), p, day.Time().Add(5*time.Hour+time.Duration(k)*time.Minute), "L-I-A")
+			d := dose(fmt.Sprintf("d%d-%d", i, k), p, day.Start().Add(5*time.Hour+time.Duration(k)*time.Minute), "L-I-A")
 			if k < 3 {
 				pending[i] = append(pending[i], d)
 			} else {
@@ -32,7 +32,7 @@ func TestAsKnownOnAndPublishedSeries(t *testing.T) {
 			}
 		}
 		for _, d := range pending[i] {
-			w.must(d, day.Time().Add(20*time.Hour))
+			w.must(d, day.Start().Add(20*time.Hour))
 		}
 		// the publication at the end of day i
 		published[day] = w.s.Cumulative("", vt.MDose1, day)

@@ -91,7 +91,7 @@ func Authorize(p Principal, s *State, v Payload) error {
 		return nil // a vaccination point registers whoever comes for a dose
 	case PersonUpdated:
 		if p.Role == RoleRegion {
-			if cur := s.people[x.Person.ID]; cur != nil && cur.Region != p.Region {
+			if cur := s.people.get(x.Person.ID); cur != nil && cur.Region != p.Region {
 				return Errorf(EFORBIDDEN, "person is registered in another region")
 			}
 		}
@@ -169,13 +169,13 @@ func touched(s *State, v Payload) (places []string, national bool) {
 	case DoseAdministered:
 		return []string{x.Place}, false
 	case DoseVoided:
-		if d := s.doses[x.Dose]; d != nil {
+		if d := s.doses.get(x.Dose); d != nil {
 			return []string{d.Place}, false
 		}
 		return nil, false
 	case DoseCorrected:
 		ps := []string{}
-		if d := s.doses[x.Dose]; d != nil {
+		if d := s.doses.get(x.Dose); d != nil {
 			ps = append(ps, d.Place)
 		}
 		if x.Place != "" {
@@ -185,14 +185,14 @@ func touched(s *State, v Payload) (places []string, national bool) {
 	case SessionClosed:
 		return []string{x.Place}, false
 	case AEFIReported:
-		if d := s.doses[x.Dose]; d != nil {
+		if d := s.doses.get(x.Dose); d != nil {
 			return []string{d.Place}, false
 		}
 		return nil, false
 	case TallySubmitted:
 		return []string{x.Place}, false
 	case CertificateIssued:
-		if d := s.doses[x.Dose]; d != nil {
+		if d := s.doses.get(x.Dose); d != nil {
 			return []string{d.Place}, false
 		}
 		return nil, false

@@ -1,6 +1,9 @@
 package vaxtrace
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // CertificateIssued records a signed vaccination certificate (EU DCC) issued
 // for a person's latest dose. The certificate itself is not stored: it can be
@@ -36,20 +39,21 @@ type CertificateState struct {
 	CertificateIssued
 	Revoked   bool   `json:"revoked"`
 	RevokedBy string `json:"revoked_by,omitempty"` // reason
+	older     uint32 // position+1 of the same person's previous certificate
 }
 
 func (s *State) decideCertificate(v CertificateIssued) error {
 	if v.UVCI == "" {
 		return FieldError("uvci", "required")
 	}
-	if s.certs[v.UVCI] != nil {
+	if s.certs.get(v.UVCI) != nil {
 		return Errorf(ECONFLICT, "certificate %s already issued", v.UVCI)
 	}
-	p := s.people[v.Person]
+	p := s.people.get(v.Person)
 	if p == nil {
 		return NotFound("person", "unknown person")
 	}
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil || d.Voided || d.person != p {
 		return FieldError("dose", "dose %q is not a valid dose of this person", v.Dose)
 	}
@@ -57,33 +61,53 @@ func (s *State) decideCertificate(v CertificateIssued) error {
 }
 
 func (s *State) applyCertificate(v CertificateIssued) {
-	c := &CertificateState{CertificateIssued: v}
-	s.certs[v.UVCI] = c
-	s.personCerts[v.Person] = append(s.personCerts[v.Person], c)
+	c, pos := s.certs.add(v.UVCI)
+	*c = CertificateState{CertificateIssued: v}
+	if p := s.people.get(v.Person); p != nil {
+		c.older, p.lastCert = p.lastCert, pos+1
+	}
+}
+
+// eachCert calls fn on a person's certificates, newest first.
+func (s *State) eachCert(id PersonID, fn func(*CertificateState)) {
+	p := s.people.get(id)
+	if p == nil {
+		return
+	}
+	for at := p.lastCert; at != 0; {
+		c := s.certs.recs.at(at - 1)
+		fn(c)
+		at = c.older
+	}
 }
 
 // revokePersonCerts revokes every active certificate of a person (after a
 // correction changed what they state).
 func (s *State) revokePersonCerts(p PersonID, why string) {
-	for _, c := range s.personCerts[p] {
+	s.eachCert(p, func(c *CertificateState) {
 		if !c.Revoked {
 			c.Revoked, c.RevokedBy = true, why
 		}
-	}
+	})
 }
 
 // Certificate returns a certificate by UVCI.
-func (s *State) Certificate(uvci string) *CertificateState { return s.certs[uvci] }
+func (s *State) Certificate(uvci string) *CertificateState { return s.certs.get(uvci) }
 
 // PersonCertificates lists a person's certificates, oldest first.
-func (s *State) PersonCertificates(p PersonID) []*CertificateState { return s.personCerts[p] }
+func (s *State) PersonCertificates(p PersonID) []*CertificateState {
+	var out []*CertificateState
+	s.eachCert(p, func(c *CertificateState) { out = append(out, c) })
+	slices.Reverse(out)
+	return out
+}
 
 // RevokedCertificates lists every revoked UVCI.
 func (s *State) RevokedCertificates() []string {
 	var out []string
-	for id, c := range s.certs {
+	for c := range s.certs.recs.all() {
 		if c.Revoked {
-			out = append(out, id)
+			out = append(out, c.UVCI)
 		}
 	}
 	return out

@@ -10,12 +10,6 @@ import (
 // use a pointer or a separate flag where "no date" matters.
 type Date int32
 
-// DateOf returns the civil date of t in UTC+0 of its own location.
-func DateOf(t time.Time) Date {
-	y, m, d := t.Date()
-	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
-}
-
 // MkDate builds a Date from year, month, day.
 func MkDate(y int, m time.Month, d int) Date {
 	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
@@ -30,11 +24,18 @@ func ParseDate(s string) (Date, error) {
 	if err != nil {
 		return 0, Errorf(EINVALID, "date %q is not a valid calendar date", s)
 	}
-	return DateOf(t), nil
+	return civilDate(t), nil
 }
 
-// Time returns midnight UTC of d.
+// Time returns midnight UTC of d: a label for the day (its date parts are
+// d), not the instant the day starts in the deployment zone (see Start).
 func (d Date) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// Start returns the instant d begins in the deployment time zone.
+func (d Date) Start() time.Time {
+	y, m, dd := d.Time().Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, Zone())
+}
 
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string {
@@ -73,17 +74,20 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseTime parses an RFC 3339 timestamp or a plain date (taken as 00:00 UTC).
+// ParseTime parses an RFC 3339 timestamp, a local date and time without an
+// offset (a wall-clock time in the deployment zone, as a clinic enters it),
+// or a plain date (taken as 00:00 UTC, a time on that day in the deployment
+// zone and in UTC for zones east of Greenwich).
 func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	if len(s) == 16 || len(s) == 19 { // "2021-03-19T10:00" or with seconds, taken as UTC
+	if len(s) == 16 || len(s) == 19 { // "2021-03-19T10:00" or with seconds
 		layout := "2006-01-02T15:04"
 		if len(s) == 19 {
 			layout = "2006-01-02T15:04:05"
 		}
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, Zone()); err == nil {
 			return t.UTC(), nil
 		}
 	}

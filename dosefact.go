@@ -24,7 +24,7 @@ type DoseFact struct {
 // exports use, so that the registry's in-memory representation can change
 // without them.
 func (s *State) EachDoseFact(fn func(DoseFact) bool) {
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if d.Voided || d.person == nil || d.lot == nil || d.place == nil {
 			continue
 		}
@@ -33,7 +33,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 			Place:     d.place.ID,
 			Region:    d.region,
 			Day:       day,
-			Known:     DateOf(d.Recorded),
+			Known:     DateOf(d.Recorded()),
 			Product:   d.lot.Product,
 			Component: d.lot.Component,
 			Number:    d.Number,

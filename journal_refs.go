@@ -49,13 +49,13 @@ func (s *State) missingRef(p Payload) string {
 		return ""
 	}
 	dose := func(id string) string {
-		if s.doses[id] == nil {
+		if s.doses.get(id) == nil {
 			return fmt.Sprintf("dose %q", id)
 		}
 		return ""
 	}
 	person := func(id PersonID) string {
-		if s.people[id] == nil {
+		if s.people.get(id) == nil {
 			return fmt.Sprintf("person %s", id)
 		}
 		return ""
@@ -144,7 +144,7 @@ func (s *State) missingRef(p Payload) string {
 	case VVMRecorded:
 		return first(place(v.Place), lot(v.Lot))
 	case CertificateRevoked:
-		if s.certs[v.UVCI] == nil {
+		if s.certs.get(v.UVCI) == nil {
 			return fmt.Sprintf("certificate %q", v.UVCI)
 		}
 	}

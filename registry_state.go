@@ -1,7 +1,8 @@
 package vaxtrace
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,15 +20,17 @@ type walkResult struct {
 // doses in time order. Each disease is its own series (a child's Hep B and
 // Hib doses do not continue each other; COVID-19 products share one series).
 // It does not modify the doses.
-func (s *State) walk(p *PersonState, doses []*DoseState) []walkResult {
-	res := make([]walkResult, len(doses))
+// res is a buffer to reuse (the result is written over it).
+func (s *State) walk(p *PersonState, doses []*DoseState, res []walkResult) []walkResult {
+	res = slices.Grow(res[:0], len(doses))[:len(doses)]
+	clear(res)
 	if len(doses) == 0 {
 		return res
 	}
-	first := diseaseOf(s.products[doses[0].lot.Product])
+	first := s.products[doses[0].lot.Product]
 	single := true
 	for _, d := range doses[1:] {
-		if diseaseOf(s.products[d.lot.Product]) != first {
+		if !sameSeries(s.products[d.lot.Product], first) {
 			single = false
 			break
 		}
@@ -66,6 +69,23 @@ func diseaseOf(p *Product) string {
 		return p.Disease
 	}
 	return "product:" + p.Code
+}
+
+// sameSeries reports diseaseOf(a) == diseaseOf(b) without building the keys.
+func sameSeries(a, b *Product) bool {
+	switch {
+	case a == b:
+		return true
+	case a.Disease != "" && b.Disease != "":
+		return a.Disease == b.Disease
+	case a.Disease == "" && b.Disease == "":
+		return a.Code == b.Code
+	case a.Disease == "":
+		a, b = b, a
+	}
+	// a has a disease, b is keyed by its code
+	code, ok := strings.CutPrefix(a.Disease, "product:")
+	return ok && code == b.Code
 }
 
 func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult) {
@@ -137,23 +157,29 @@ func mixAllowed(series, next *Product) bool {
 }
 
 func sortDoses(ds []*DoseState) {
-	sort.SliceStable(ds, func(i, j int) bool {
-		if !ds[i].At.Equal(ds[j].At) {
-			return ds[i].At.Before(ds[j].At)
+	if len(ds) < 2 {
+		return
+	}
+	slices.SortStableFunc(ds, func(a, b *DoseState) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
 		}
-		return ds[i].ID < ds[j].ID
+		return strings.Compare(a.ID, b.ID)
 	})
 }
 
 // renumber sets derived fields of p's doses.
 func (s *State) renumber(p *PersonState) {
 	sortDoses(p.Doses)
-	for i, r := range s.walk(p, p.Doses) {
+	s.scratch.applyWalk = s.walk(p, p.Doses, s.scratch.applyWalk)
+	for i, r := range s.scratch.applyWalk {
 		d := p.Doses[i]
 		d.Number, d.Booster, d.Complete = r.number, r.booster, r.complete
-		d.Anomaly = ""
-		if r.err != nil {
-			d.Anomaly = ErrorMessage(r.err)
+		switch {
+		case r.err != nil:
+			d.rareText().anomaly = ErrorMessage(r.err)
+		case d.rare != nil:
+			d.rare.anomaly = ""
 		}
 	}
 }
@@ -162,44 +188,65 @@ func (s *State) renumber(p *PersonState) {
 // out): it rejects if the added dose breaks a rule, or if any other dose
 // breaks a rule it did not break before.
 func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
+	sc := &s.scratch
 	if len(p.Doses) == 0 { // fast path: a first dose
-		return s.walk(p, []*DoseState{add})[0].err
+		sc.one[0] = add
+		sc.decideWalk = s.walk(p, sc.one[:], sc.decideWalk)
+		sc.one[0] = nil
+		return sc.decideWalk[0].err
 	}
-	before := map[*DoseState]bool{}
-	for i, r := range s.walk(p, p.Doses) {
+	// the doses that already broke a rule (a person has few doses: a list)
+	before := sc.before[:0]
+	sc.decideWalk = s.walk(p, p.Doses, sc.decideWalk)
+	for i, r := range sc.decideWalk {
 		if r.err != nil {
-			before[p.Doses[i]] = true
+			before = append(before, p.Doses[i])
 		}
 	}
-	ds := make([]*DoseState, 0, len(p.Doses)+1)
+	sc.before = before
+	broke := func(d *DoseState) bool { return slices.Contains(before, d) }
+	ds := sc.doses[:0]
 	for _, d := range p.Doses {
 		if d != remove {
 			ds = append(ds, d)
 		}
 	}
 	ds = append(ds, add)
+	sc.doses = ds
+	defer clear(sc.doses) // keep no pointers to candidates
 	sortDoses(ds)
-	res := s.walk(p, ds)
+	res := s.walk(p, ds, sc.decideWalk)
+	sc.decideWalk = res
 	for i, r := range res {
 		// a correction of a dose that already broke a rule (e.g. after a
 		// void renumbered it) may keep that anomaly; it must not add one
-		if ds[i] == add && r.err != nil && !(remove != nil && before[remove]) {
+		if ds[i] == add && r.err != nil && !(remove != nil && broke(remove)) {
 			return r.err
 		}
 	}
 	for i, r := range res {
-		if r.err != nil && ds[i] != add && !before[ds[i]] {
+		if r.err != nil && ds[i] != add && !broke(ds[i]) {
 			return Errorf(ECONFLICT, "this dose would make dose %q of the same person invalid: %s", ds[i].ID, ErrorMessage(r.err))
 		}
 	}
 	return nil
 }
 
+// walkScratch holds buffers the schedule rules reuse, so that checking and
+// applying a dose allocate nothing. Decide and Apply each have their own
+// (the engine may validate the next group while applying the previous).
+type walkScratch struct {
+	decideWalk, applyWalk []walkResult
+	one                   [1]*DoseState
+	before, doses         []*DoseState
+	candidate             DoseState
+}
+
 func (s *State) person(field string, id PersonID) (*PersonState, error) {
 	if id.IsZero() {
 		return nil, FieldError(field, "required")
 	}
-	p := s.people[id]
+	p := s.people.get(id)
 	if p == nil {
 		return nil, NotFound(field, "unknown person")
 	}
@@ -213,7 +260,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	if v.ID == "" || len(v.ID) > 64 {
 		return FieldError("id", "required (a client-generated id), at most 64 characters")
 	}
-	if s.doses[v.ID] != nil {
+	if s.doses.get(v.ID) != nil {
 		return Errorf(ECONFLICT, "dose id %q is already used by a different record", v.ID)
 	}
 	p, err := s.person("person", v.Person)
@@ -246,19 +293,37 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	if n, why := s.available(pl, l, DateOf(v.At)); n == 0 {
 		return FieldError("lot", "lot %q %s", l.ID, why)
 	}
-	d := &DoseState{DoseAdministered: v, lot: l, place: pl}
-	return s.checkSeries(p, d, nil)
+	d := &s.scratch.candidate
+	*d = DoseState{DoseAdministered: v, lot: l, place: pl}
+	err = s.checkSeries(p, d, nil)
+	*d = DoseState{}
+	return err
 }
 
 func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
-	p := s.people[v.Person]
+	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	v.Place, v.Lot, v.Vaccinator = pl.ID, l.ID, s.intern(v.Vaccinator) // share strings
-	d := &DoseState{DoseAdministered: v, Recorded: recorded, person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
-	s.doses[v.ID] = d
+	if v.Product != "" {
+		v.Product = l.Product
+	}
+	if v.Component != "" {
+		v.Component = l.Component
+	}
+	d := s.doses.add(v.ID)
+	*d = DoseState{DoseAdministered: v, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
 	s.takeDose(d, 1)
+	if p.Doses == nil {
+		p.Doses = s.doseRefs.two()
+	}
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
 	return d
+}
+
+// internPerson shares the person's repeated strings (sex, region, group).
+func (s *State) internPerson(p Person) Person {
+	p.Sex, p.Region, p.Group = s.intern(p.Sex), s.intern(p.Region), s.intern(p.Group)
+	return p
 }
 
 // intern returns a shared copy of a frequently repeated string.
@@ -292,15 +357,16 @@ func removeDose(ds []*DoseState, d *DoseState) []*DoseState {
 }
 
 func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	p := d.person
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = removeDose(p.Doses, d) })
-	d.Voided, d.VoidWhy = true, v.Reason
+	d.Voided = true
+	d.rareText().voidWhy = v.Reason
 	s.takeDose(d, -1)
 }
 
 func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil {
 		return NotFound("dose", "unknown dose %q", v.Dose)
 	}
@@ -314,7 +380,7 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		return FieldError("at", "nothing to correct: give at, lot, place or person")
 	}
 	nd := *d
-	nd.History = nil
+	nd.rare = nil
 	if v.At != nil {
 		if err := checkOccurred("at", *v.At, recorded); err != nil {
 			return err
@@ -364,12 +430,12 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 }
 
 func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	known := DateOf(recorded)
 	old := d.person
 	target := old
 	if v.Person != nil {
-		target = s.people[*v.Person]
+		target = s.people.get(*v.Person)
 	}
 	s.Cov.personChange(s, old, known, func() { old.Doses = removeDose(old.Doses, d) })
 	s.takeDose(d, -1)
@@ -390,7 +456,8 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	d.person = target
 	d.Person = target.ID
 	d.region = d.place.RegionAt(DateOf(d.At))
-	d.History = append(d.History, v)
+	rare := d.rareText()
+	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, target, known, func() { target.Doses = append(target.Doses, d) })
 }
@@ -412,7 +479,7 @@ func (s *State) decideMerge(v PersonsMerged) error {
 }
 
 func (s *State) applyMerge(v PersonsMerged, known Date) {
-	into, from := s.people[v.Into], s.people[v.From]
+	into, from := s.people.get(v.Into), s.people.get(v.From)
 	moved := append([]*DoseState(nil), from.Doses...)
 	s.Cov.personChange(s, from, known, func() { from.Doses = nil })
 	id := v.Into
@@ -452,7 +519,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 		per = s.products[l.Product].MaxDosesPerVial()
 	}
 	var given int64
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At) == v.Date {
 			given++
 		}
@@ -480,7 +547,7 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 	if s.aefis[v.ID] != nil {
 		return nil, Errorf(ECONFLICT, "AEFI %q already reported", v.ID)
 	}
-	d := s.doses[v.Dose]
+	d := s.doses.get(v.Dose)
 	if d == nil {
 		return nil, NotFound("dose", "unknown dose %q", v.Dose)
 	}
@@ -498,10 +565,10 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 }
 
 // Person returns a person by id.
-func (s *State) Person(id PersonID) *PersonState { return s.people[id] }
+func (s *State) Person(id PersonID) *PersonState { return s.people.get(id) }
 
 // Dose returns a dose by client id.
-func (s *State) Dose(id string) *DoseState { return s.doses[id] }
+func (s *State) Dose(id string) *DoseState { return s.doses.get(id) }
 
 // LotOf returns the dose's lot.
 func (d *DoseState) LotOf() *LotState { return d.lot }

@@ -134,7 +134,7 @@ func (s *State) decideReminder(p Payload) error {
 	b := s.reminderBook()
 	switch v := p.(type) {
 	case ReminderQueued:
-		if s.people[v.Person] == nil {
+		if s.people.get(v.Person) == nil {
 			return NotFound("person", "unknown person %s", v.Person)
 		}
 		if v.Type != ReminderBefore && v.Type != ReminderOverdue {
@@ -163,7 +163,7 @@ func (s *State) decideReminder(p Payload) error {
 			return FieldError("status", "must be accepted, delivered, failed or cancelled")
 		}
 	case RemindersOptedOut:
-		if s.people[v.Person] == nil {
+		if s.people.get(v.Person) == nil {
 			return NotFound("person", "unknown person %s", v.Person)
 		}
 		if v.Source != "sms" && v.Source != "api" {

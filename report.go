@@ -304,11 +304,11 @@ func (s *State) AEFIs() []*AEFIReported {
 }
 
 // Counts returns the number of people and of doses (including voided).
-func (s *State) Counts() (people, doses int) { return len(s.people), len(s.doses) }
+func (s *State) Counts() (people, doses int) { return s.people.len(), s.doses.len() }
 
 // EachPerson calls fn for each person (unordered).
 func (s *State) EachPerson(fn func(*PersonState) bool) {
-	for _, p := range s.people {
+	for p := range s.people.recs.all() {
 		if !fn(p) {
 			return
 		}
@@ -317,7 +317,7 @@ func (s *State) EachPerson(fn func(*PersonState) bool) {
 
 // EachDose calls fn for each dose (unordered).
 func (s *State) EachDose(fn func(*DoseState) bool) {
-	for _, d := range s.doses {
+	for d := range s.doses.recs.all() {
 		if !fn(d) {
 			return
 		}

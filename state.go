@@ -15,7 +15,9 @@ import (
 // current state and returns it with derived fields filled (lots picked FEFO,
 // count deltas, ...), without changing anything; Apply then folds the decided
 // event in and cannot fail. State is not safe for concurrent use: the engine
-// serialises writers and guards readers with a lock.
+// serialises writers and guards readers with a lock. Deciding a dose reuses
+// buffers held by the State (so that it allocates nothing), so two dose
+// Decides must not run at the same time, even under a read lock.
 type State struct {
 	Seq uint64 // last applied journal sequence
 
@@ -32,21 +34,23 @@ type State struct {
 	shipments   map[string]*ShipmentState
 	excursions  map[string]*ExcursionState
 	keys        map[string]uint64
-	people      map[PersonID]*PersonState
-	doses       map[string]*DoseState
+	people      personTable // registry_store.go
+	doses       doseTable
 	targets     map[string]*Target
 	sessions    map[string]*SessionClosed
 	aefis       map[string]*AEFIReported
 	regionStock map[string]map[*LotState]int64
 	tallies     map[tallyKey]*TallyState
 	strs        map[string]string
-	certs       map[string]*CertificateState
-	personCerts map[PersonID][]*CertificateState
+	certs       certTable      // registry_store.go; a person's are chained from PersonState
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
 	arrived     arrivals       // first day each lot reached each place (history.go)
 	due         *dueIndex      // people due their next dose (due.go)
 	rem         *reminderBook  // the reminder outbox (reminder.go)
+
+	scratch  walkScratch // registry_state.go
+	doseRefs refPool     // registry_store.go
 
 	Cov   *Coverage
 	Flows *Flows
@@ -118,28 +122,84 @@ type PersonState struct {
 	Person
 	Doses      []*DoseState // valid doses, by time
 	MergedInto *PersonID
-	Recorded   time.Time
+	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
+	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
 	keyed      bool   // registered under the key "person:"+id
 }
 
 // DoseState is a dose with its derived fields.
 type DoseState struct {
 	DoseAdministered
-	Recorded time.Time
-	Voided   bool
-	VoidWhy  string
-	Number   int  // 1-based position among the person's valid doses
-	Booster  bool // given after a completed series
-	Complete bool // this dose completed the primary series
-	Anomaly  string
+	recorded unixNanos
+	Number   int // 1-based position among the person's valid doses
 	person   *PersonState
 	lot      *LotState
 	place    *PlaceState
 	region   string
-	History  []DoseCorrected
-	hash     uint64 // content hash of the submitted event (idempotency)
-	keyed    bool   // the event's key was "dose:"+ID
+	rare     *doseRare // void reason, anomaly, corrections: nil for most doses
+	hash     uint64    // content hash of the submitted event (idempotency)
+	Voided   bool
+	Booster  bool // given after a completed series
+	Complete bool // this dose completed the primary series
+	keyed    bool // the event's key was "dose:"+ID
+}
+
+// unixNanos is a recording time in 8 bytes instead of a time.Time's 24.
+type unixNanos int64
+
+func nanosOf(t time.Time) unixNanos { return unixNanos(t.UnixNano()) }
+
+func (n unixNanos) time() time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(n)).UTC()
+}
+
+// Recorded is when the person was registered (recorded in the journal), UTC.
+func (p *PersonState) Recorded() time.Time { return p.recorded.time() }
+
+// Recorded is when the dose was recorded in the journal, UTC.
+func (d *DoseState) Recorded() time.Time { return d.recorded.time() }
+
+// doseRare holds the text few doses have, out of the dose record.
+type doseRare struct {
+	voidWhy string
+	anomaly string
+	history []DoseCorrected
+}
+
+// VoidWhy is the reason the dose was voided ("" if it was not).
+func (d *DoseState) VoidWhy() string {
+	if d.rare == nil {
+		return ""
+	}
+	return d.rare.voidWhy
+}
+
+// Anomaly is the schedule rule the dose breaks ("" if none), e.g. after a
+// void renumbered the person's doses.
+func (d *DoseState) Anomaly() string {
+	if d.rare == nil {
+		return ""
+	}
+	return d.rare.anomaly
+}
+
+// History lists the corrections applied to the dose, oldest first.
+func (d *DoseState) History() []DoseCorrected {
+	if d.rare == nil {
+		return nil
+	}
+	return d.rare.history
+}
+
+func (d *DoseState) rareText() *doseRare {
+	if d.rare == nil {
+		d.rare = &doseRare{}
+	}
+	return d.rare
 }
 
 // NewState returns an empty state.
@@ -155,15 +215,11 @@ func NewState() *State {
 		shipments:   map[string]*ShipmentState{},
 		excursions:  map[string]*ExcursionState{},
 		keys:        map[string]uint64{},
-		people:      map[PersonID]*PersonState{},
-		doses:       map[string]*DoseState{},
 		targets:     map[string]*Target{},
 		sessions:    map[string]*SessionClosed{},
 		aefis:       map[string]*AEFIReported{},
 		regionStock: map[string]map[*LotState]int64{},
 		tallies:     map[tallyKey]*TallyState{},
-		certs:       map[string]*CertificateState{},
-		personCerts: map[PersonID][]*CertificateState{},
 		cold:        newColdChain(),
 		repl:        newReplenishment(),
 		Cov:         newCoverage(),
@@ -175,13 +231,13 @@ func NewState() *State {
 // whether it was applied with the same content hash.
 func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
 	if id, ok := strings.CutPrefix(key, "dose:"); ok {
-		if d := s.doses[id]; d != nil && d.keyed {
+		if d := s.doses.get(id); d != nil && d.keyed {
 			return true, d.hash == hash
 		}
 	}
 	if hexID, ok := strings.CutPrefix(key, "person:"); ok {
 		if id, err := ParsePersonID(hexID); err == nil {
-			if p := s.people[id]; p != nil && p.keyed {
+			if p := s.people.get(id); p != nil && p.keyed {
 				return true, p.hash == hash
 			}
 		}
@@ -322,7 +378,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if s.regions[v.Person.Region] == nil {
 			return nil, NotFound("region", "unknown region %q", v.Person.Region)
 		}
-		if s.people[v.Person.ID] != nil {
+		if s.people.get(v.Person.ID) != nil {
 			return nil, Errorf(ECONFLICT, "a person with this IIN is already registered")
 		}
 		return v, nil
@@ -330,7 +386,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if err := v.Person.Validate(); err != nil {
 			return nil, err
 		}
-		if s.people[v.Person.ID] == nil {
+		if s.people.get(v.Person.ID) == nil {
 			return nil, NotFound("person", "unknown person")
 		}
 		if s.regions[v.Person.Region] == nil {
@@ -345,7 +401,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case DoseAdministered:
 		return v, s.decideDose(v, recorded)
 	case DoseVoided:
-		d := s.doses[v.Dose]
+		d := s.doses.get(v.Dose)
 		if d == nil {
 			return nil, NotFound("dose", "unknown dose %q", v.Dose)
 		}
@@ -378,7 +434,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case CertificateIssued:
 		return v, s.decideCertificate(v)
 	case CertificateRevoked:
-		c := s.certs[v.UVCI]
+		c := s.certs.get(v.UVCI)
 		if c == nil {
 			return nil, NotFound("uvci", "unknown certificate")
 		}
@@ -544,20 +600,18 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		p := &PersonState{Person: v.Person, Recorded: e.Recorded, hash: e.Hash}
-		p.keyed = e.Key == "person:"+v.Person.ID.String()
-		s.people[p.ID] = p
+		s.people.add(PersonState{Person: s.internPerson(v.Person), recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()})
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
-		p := s.people[v.Person.ID]
+		p := s.people.get(v.Person.ID)
 		day := DateOf(e.Recorded)
-		s.Cov.personChange(s, p, day, func() { p.Person = v.Person })
+		s.Cov.personChange(s, p, day, func() { p.Person = s.internPerson(v.Person) })
 	case PersonsMerged:
 		s.revokePersonCerts(v.From, "person merged: "+v.Reason)
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
-		if p := s.people[v.Person]; p != nil {
+		if p := s.people.get(v.Person); p != nil {
 			for _, x := range p.Doses {
 				if v.At.Before(x.At) { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
@@ -568,12 +622,12 @@ func (s *State) Apply(e Event) {
 		d := s.applyDose(v, e.Recorded)
 		d.hash, d.keyed = e.Hash, e.Key == "dose:"+v.ID
 	case DoseVoided:
-		if d := s.doses[v.Dose]; d != nil {
+		if d := s.doses.get(v.Dose); d != nil {
 			s.revokePersonCerts(d.Person, "dose voided: "+v.Reason)
 		}
 		s.applyVoid(v, e.Recorded)
 	case DoseCorrected:
-		if d := s.doses[v.Dose]; d != nil {
+		if d := s.doses.get(v.Dose); d != nil {
 			s.revokePersonCerts(d.Person, "dose corrected: "+v.Reason)
 		}
 		if v.Person != nil {
@@ -605,7 +659,7 @@ func (s *State) Apply(e Event) {
 	case CertificateIssued:
 		s.applyCertificate(v)
 	case CertificateRevoked:
-		c := s.certs[v.UVCI]
+		c := s.certs.get(v.UVCI)
 		c.Revoked, c.RevokedBy = true, v.Reason
 	default:
 		s.applyRooms(e)

@@ -11,7 +11,7 @@ import (
 
 // world is a small ledger driven through Decide and Apply like the engine does.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	s   *vt.State
 	seq uint64
 	log []vt.Event
@@ -46,7 +46,7 @@ var sputnik = vt.Product{Code: "sputnik-v", Name: "Sputnik V", Components: []vt.
 var light = vt.Product{Code: "sputnik-light", Name: "Sputnik Light", Components: []vt.Component{{Code: "I"}}, SeriesDoses: 1, BoosterIntervalDays: 180, Presentations: []vt.Presentation{{DosesPerVial: 1}}}
 var qazvac = vt.Product{Code: "qazvac", Name: "QazVac", Components: []vt.Component{{Code: "1"}}, SeriesDoses: 2, IntervalDays: 21, Presentations: []vt.Presentation{{DosesPerVial: 5}}}
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	w := &world{t: t, s: vt.NewState()}
 	at := t0.AddDate(0, -2, 0)
 	for _, p := range []vt.Product{sputnik, light, qazvac} {
@@ -199,8 +199,8 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	if got := w.s.Lot("L-I-A").OnHand; got != onHand+1 {
 		t.Fatalf("stock after void = %d, want %d", got, onHand+1)
 	}
-	if d := w.s.Dose("b"); d.Number != 1 || d.Anomaly == "" {
-		t.Fatalf("after void dose b number %d anomaly %q", d.Number, d.Anomaly)
+	if d := w.s.Dose("b"); d.Number != 1 || d.Anomaly() == "" {
+		t.Fatalf("after void dose b number %d anomaly %q", d.Number, d.Anomaly())
 	}
 	if got := w.s.Cumulative("", vt.MFull, vt.MkDate(2021, 12, 31)); got != 0 {
 		t.Fatalf("full after void = %d", got)
@@ -208,7 +208,7 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	// correct dose b's date: history kept
 	at := t0.AddDate(0, 0, 20)
 	w.must(vt.DoseCorrected{Dose: "b", At: &at, Reason: "typo"}, t0.AddDate(0, 0, 23))
-	if h := w.s.Dose("b").History; len(h) != 1 || h[0].Reason != "typo" {
+	if h := w.s.Dose("b").History(); len(h) != 1 || h[0].Reason != "typo" {
 		t.Fatalf("history %+v", h)
 	}
 	wantErr(t, w.do(vt.DoseVoided{Dose: "a", Reason: "again"}, t0.AddDate(0, 0, 24)), vt.ECONFLICT, "", "already voided")
@@ -450,7 +450,7 @@ func TestMergeKeepsAuditTrail(t *testing.T) {
 	if len(pa.Doses) != 2 || w.s.Dose("b2").Number != 2 {
 		t.Fatalf("merged doses: %d, b2 number %d", len(pa.Doses), w.s.Dose("b2").Number)
 	}
-	if w.s.Dose("b2").Anomaly == "" {
+	if w.s.Dose("b2").Anomaly() == "" {
 		t.Fatal("a second dose with component I after the merge must be flagged")
 	}
 	if w.s.Person(b).MergedInto == nil || *w.s.Person(b).MergedInto != a {

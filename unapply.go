@@ -12,11 +12,10 @@ func (s *State) Unapply(e Event) bool {
 	if !ok || s.Seq != e.Seq || e.Seq == 0 {
 		return false
 	}
-	p := s.people[v.Person.ID]
-	if p == nil || len(p.Doses) > 0 {
+	p := s.people.get(v.Person.ID)
+	if p == nil || len(p.Doses) > 0 || !s.people.removeLast(v.Person.ID) {
 		return false
 	}
-	delete(s.people, v.Person.ID)
 	if e.Key != "" && e.Key != "person:"+v.Person.ID.String() {
 		delete(s.keys, e.Key)
 	}

@@ -33,7 +33,9 @@ type Config struct {
 	Movements int    // stock movements
 	// HTTPRequests single-dose requests sent at HTTPRate per second.
 	HTTPRequests, HTTPRate int
-	Out                    io.Writer
+	// PerRowPeople sizes the per-row SQL baseline (0: People, at most 1 M).
+	PerRowPeople int
+	Out          io.Writer
 }
 
 // Result is one measured figure.
@@ -77,17 +79,24 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 		fmt.Fprintln(c.Out, r)
 	}
 	fmt.Fprintf(c.Out, "machine: %d CPUs, %s/%s, %s\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	if err := movements(ctx, c, emit); err != nil {
-		return out, err
+	if c.Movements > 0 {
+		if err := movements(ctx, c, emit); err != nil {
+			return out, err
+		}
 	}
-	if err := positions(c, emit); err != nil {
-		return out, err
+	if c.Places > 0 && c.Lots > 0 {
+		if err := positions(c, emit); err != nil {
+			return out, err
+		}
 	}
 	if err := doses(ctx, c, emit); err != nil {
 		return out, err
 	}
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
+	}
+	if r := ratio(out); r.Name != "" {
+		emit(r)
 	}
 	if c.HTTPRequests > 0 {
 		if err := httpDoses(ctx, c, emit); err != nil {
@@ -223,6 +232,9 @@ func pid(n int) vaxtrace.PersonID {
 	return p
 }
 
+// RSS is the process's resident memory in MiB (0 where /proc is missing).
+func RSS() float64 { return rss() }
+
 func rss() float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -245,8 +257,48 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 	if err != nil {
 		return err
 	}
+	if err := ingestAndQuery(ctx, c, eng, emit); err != nil {
+		eng.Close()
+		j.Close()
+		return err
+	}
+	eng.Close()
+	j.Close()
+	return startUp(ctx, c, emit)
+}
+
+// startUp measures a server's start: the state rebuilt from the journal the
+// dose run wrote, with nothing else in memory, and the memory it then holds.
+func startUp(ctx context.Context, c Config, emit func(Result)) error {
+	runtime.GC()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	j, err := sqlite.Open(filepath.Join(c.Dir, "doses.db"))
+	if err != nil {
+		return err
+	}
 	defer j.Close()
+	start := time.Now()
+	eng, err := engine.Open(ctx, j, engine.Options{})
+	if err != nil {
+		return err
+	}
 	defer eng.Close()
+	took := time.Since(start)
+	seq := eng.Seq()
+	emit(Result{fmt.Sprintf("start-up: state rebuilt from the journal (%d events, no snapshot)", seq), took.Seconds(), "s", "goal ≤ 20 s at 20 M people with a snapshot"})
+	runtime.GC()
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	heap := float64(m1.HeapAlloc) - float64(m0.HeapAlloc)
+	emit(Result{"live heap per person (two doses each) after start-up", heap / float64(c.People), "B", "goal ≤ 200 B (indexes included)"})
+	emit(Result{"process resident memory (RSS) after start-up", rss(), "MiB", fmt.Sprintf("%.0f B/person; goal ≤ 4 GiB at 20 M people", rss()*(1<<20)/float64(c.People))})
+	return nil
+}
+
+// ingestAndQuery registers the people, gives each two doses through the
+// batch path and queries coverage and as-known figures.
+func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) error {
 	points := 100
 	if err := scenario.Minimal(ctx, eng, points, int64(c.People)); err != nil {
 		return err
@@ -345,6 +397,23 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
 	return nil
+}
+
+// ratio compares the batch path with the per-row SQL path of the same run.
+func ratio(out []Result) Result {
+	var batch, perRow float64
+	for _, r := range out {
+		switch {
+		case strings.HasPrefix(r.Name, "validated doses durably committed"):
+			batch = r.Value
+		case strings.HasPrefix(r.Name, "same doses, plain per-row SQL"):
+			perRow = r.Value
+		}
+	}
+	if batch == 0 || perRow == 0 {
+		return Result{}
+	}
+	return Result{"batch path ÷ per-row SQL path (same run)", batch / perRow, "x", "goal ≥ 15x"}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -52,8 +52,8 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 			return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q is no longer a valid dose of this person", doseID)
 		}
 	}
-	if d.Anomaly != "" {
-		return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q has an unresolved schedule anomaly (%s); correct the record before issuing a certificate", d.ID, d.Anomaly)
+	if d.Anomaly() != "" {
+		return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q has an unresolved schedule anomaly (%s); correct the record before issuing a certificate", d.ID, d.Anomaly())
 	}
 	lot := d.LotOf()
 	prod := st.Product(lot.Product)

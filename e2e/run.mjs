@@ -274,8 +274,29 @@ try {
   check((await saved.getAttribute('data-component')) !== '', 'component shown');
   await shot(page, '07-dose-entry');
   step('dose recorded: ' + (await saved.innerText()));
-  // a server error lands next to its field: the same IIN with a lot of another component
+  // a server error lands next to its field: the same person's second dose ten days
+  // later with a component II lot is refused for its interval, next to the time field
   // (skipped when the point has only one component)
+  const lot2 = await page.evaluate(() => {
+    const o = [...document.querySelectorAll('#f-lot option')].find((x) => x.value && !x.disabled && ['II', '2'].includes(x.dataset.component));
+    return o ? o.value : '';
+  });
+  if (lot2) {
+    const later = new Date(Date.parse(asOf + 'T00:00:00Z') + 10 * 86400000).toISOString().slice(0, 10);
+    await page.fill('#f-iin', iin);
+    await page.selectOption('#f-lot', lot2);
+    await page.fill('#f-at', `${later}T11:30`);
+    await page.fill('#f-vaccinator', 'Nurse E2E');
+    await page.click('#dose-form button[type=submit]');
+    await page.waitForSelector('#dose-form .form-status.error', { timeout: 15000 });
+    const slots = await page.evaluate(() => [...document.querySelectorAll('#dose-form .field-error')].filter((e) => e.textContent.trim()).map((e) => e.dataset.field));
+    check(slots.length === 1 && slots[0] === 'at', 'the refusal sits next to the time field only: ' + JSON.stringify(slots));
+    check((await page.getAttribute('#f-at', 'aria-invalid')) === 'true', 'the time field is marked invalid');
+    check(await page.locator('#dose-saved').count() === 0, 'nothing saved');
+    step('second dose too early, refused next to its field: ' + (await page.innerText('#dose-form .field-error[data-field="at"]')));
+  } else {
+    step('the point has no component II lot: field-error check skipped');
+  }
 
   // --- the overview counters moved ---
   await page.goto(BASE + `/#/overview?as_of=${asOf}`);

@@ -75,3 +75,53 @@ func BenchmarkIngestDoses(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "doses/s")
 }
+
+// BenchmarkIngestDosesTwoUploaders is BenchmarkIngestDoses with two
+// uploaders submitting at once, as clinics do: one group is validated while
+// the other's commit is being made durable (pipelined group commits).
+func BenchmarkIngestDosesTwoUploaders(b *testing.B) {
+	const batch = 10000
+	eng := openBench(b, 10, 100_000_000)
+	ctx := context.Background()
+	admin := scenario.Admin
+	at := time.Date(2021, 3, 1, 5, 0, 0, 0, time.UTC)
+	total := 2 * ((b.N + 1) / 2) * batch
+	for i := 0; i < total; i += batch {
+		cmds := make([]engine.Command, 0, batch)
+		for k := i; k < i+batch; k++ {
+			cmds = append(cmds, engine.Command{Key: "p" + fmt.Sprint(k), Actor: admin, Recorded: at, Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pidOf(k), Family: "F", BirthDate: vaxtrace.MkDate(1980, 1, 1), Sex: "M", Region: "KZ-AKM"}}})
+		}
+		for _, r := range eng.SubmitBatch(ctx, cmds) {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	errc := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		go func(w int) {
+			for i := w * batch; i < total; i += 2 * batch {
+				cmds := make([]engine.Command, 0, batch)
+				for k := i; k < i+batch; k++ {
+					id := fmt.Sprintf("d%d", k)
+					cmds = append(cmds, engine.Command{Key: "dose:" + id, Actor: admin, Recorded: at.Add(time.Hour), Data: vaxtrace.DoseAdministered{ID: id, Person: pidOf(k), At: at, Place: scenario.PointID(1 + k%10), Lot: "FIX-I", Vaccinator: "n"}})
+				}
+				for _, r := range eng.SubmitBatch(ctx, cmds) {
+					if r.Err != nil {
+						errc <- r.Err
+						return
+					}
+				}
+			}
+			errc <- nil
+		}(w)
+	}
+	for w := 0; w < 2; w++ {
+		if err := <-errc; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "doses/s")
+}

@@ -88,8 +88,12 @@ type Engine struct {
 	Stats Stats
 	// MaxBatch bounds the events in one group commit.
 	MaxBatch  int
-	broken    atomic.Bool
 	closeOnce sync.Once
+	broken    atomic.Bool // a damaged journal: writes refused until restarted
+
+	pipeline pipeline // group commits (commit.go)
+	health   health   // storage outages and recovery (health.go)
+	readOnly bool
 }
 
 // Options configure an engine.
@@ -100,6 +104,19 @@ type Options struct {
 	// Poll is how often the engine catches up with events written by other
 	// nodes sharing the journal (0: never; a single node needs none).
 	Poll time.Duration
+	// Serial turns off pipelined group commits: each group is validated
+	// inside its own write transaction, after catching up with other
+	// writers. Nodes sharing a PostgreSQL journal with other writers use
+	// it; without it a group decided while another node committed is
+	// decided again after a rebuild (see commit.go).
+	Serial bool
+	// ReadOnly refuses every write (EUNAVAILABLE) and only catches up with
+	// the journal; a journal that reports ReadOnly() (a PostgreSQL hot
+	// standby) makes the engine read-only too.
+	ReadOnly bool
+	// RetryMin and RetryMax bound the exponential backoff between attempts
+	// to reconnect and rebuild after a storage failure (default 100 ms, 10 s).
+	RetryMin, RetryMax time.Duration
 }
 
 // Open rebuilds the state from the journal and starts the writer.
@@ -117,13 +134,29 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
 	}
-	e.wg.Add(1)
-	go e.writer()
+	e.start(o)
+	return e, nil
+}
+
+// start sets up the writer, the committer and the poller once the state is
+// loaded.
+func (e *Engine) start(o Options) {
+	e.readOnly = o.ReadOnly
+	if ro, ok := e.j.(interface{ ReadOnly() bool }); ok && ro.ReadOnly() {
+		e.readOnly = true
+	}
+	e.health.init(o.RetryMin, o.RetryMax)
+	e.pipeline.init(o.Serial)
+	e.pipeline.durable.Store(e.st.Seq)
+	if !e.readOnly {
+		e.wg.Add(2)
+		go e.writer()
+		go e.committer()
+	}
 	if o.Poll > 0 {
 		e.wg.Add(1)
 		go e.poller(o.Poll)
 	}
-	return e, nil
 }
 
 // Close stops the writer after pending requests. It is safe to call twice.
@@ -133,12 +166,34 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// Err reports why the engine refuses writes (nil when healthy).
+// Err reports why the engine refuses writes (nil when healthy): a storage
+// outage it is recovering from (EUNAVAILABLE; RetryAfter says when to try
+// again) or a read-only node.
 func (e *Engine) Err() error {
 	if e.broken.Load() {
 		return vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "the engine stopped after a storage failure; restart it")
 	}
+	if err := e.health.err(); err != nil {
+		return err
+	}
+	if e.readOnly {
+		return ErrReadOnly
+	}
 	return nil
+}
+
+// ErrReadOnly refuses writes on a read-only node.
+var ErrReadOnly = vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "this node is read-only; send writes to a writer node")
+
+// ReadOnly reports whether the node refuses every write (serve --read-only
+// or a PostgreSQL hot standby).
+func (e *Engine) ReadOnly() bool { return e.readOnly }
+
+// Seq is the journal sequence number the in-memory state reflects.
+func (e *Engine) Seq() uint64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.st.Seq
 }
 
 // Journal returns the underlying journal.
@@ -169,9 +224,9 @@ func (e *Engine) SubmitBatch(ctx context.Context, cmds []Command) []Result {
 		}
 	}
 	r := &request{cmds: cmds, res: make([]Result, len(cmds)), done: make(chan struct{})}
-	if e.broken.Load() {
+	if err := e.Err(); err != nil {
 		for i := range r.res {
-			r.res[i].Err = vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "the engine stopped after a storage failure; restart it")
+			r.res[i].Err = err
 		}
 		return r.res
 	}
@@ -201,136 +256,37 @@ func (e *Engine) poller(every time.Duration) {
 		case <-e.quit:
 			return
 		case <-t.C:
-			_ = e.CatchUp(context.Background())
+			if e.health.down() {
+				continue // the recovery loop catches up
+			}
+			if err := e.CatchUp(context.Background()); err != nil {
+				e.markDown(err, false)
+			}
 		}
 	}
 }
 
-// CatchUp applies events committed by other writers.
+// CatchUp applies events committed by other writers. It does nothing while
+// this node's own pipelined groups are waiting for their commit: their
+// commit catches up (and meets any conflict) itself.
 func (e *Engine) CatchUp(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) })
-	var damage *vaxtrace.JournalDamage
-	if errors.As(err, &damage) {
-		// the state may hold part of a bad event: refuse writes
-		e.log.Error("damaged journal; refusing writes", "err", err)
-		e.broken.Store(true)
+	if e.st.Seq != e.pipeline.durable.Load() {
+		return nil
 	}
+	err := e.j.Replay(ctx, e.st.Seq, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) })
+	e.pipeline.durable.Store(e.st.Seq) // a failed replay still applied a prefix, in order
+	e.noteDamage(err)
 	return err
 }
 
-func (e *Engine) writer() {
-	defer e.wg.Done()
-	for {
-		var first *request
-		select {
-		case first = <-e.reqs:
-		case <-e.quit:
-			// drain what was queued before quitting
-			for {
-				select {
-				case r := <-e.reqs:
-					e.commit([]*request{r})
-				default:
-					return
-				}
-			}
-		}
-		group := []*request{first}
-		n := len(first.cmds)
-	fill:
-		for n < e.MaxBatch {
-			select {
-			case r := <-e.reqs:
-				group = append(group, r)
-				n += len(r.cmds)
-			default:
-				break fill
-			}
-		}
-		e.commit(group)
-	}
-}
-
-func (e *Engine) commit(group []*request) {
-	ctx := context.Background()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	defer func() {
-		for _, r := range group {
-			close(r.done)
-		}
-	}()
-	var applied []*Result
-	err := e.j.Write(ctx, e.st.Seq,
-		func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) },
-		func(next uint64) ([]vaxtrace.Event, error) {
-			var evs []vaxtrace.Event
-			now := e.now().UTC()
-			for _, r := range group {
-				for i, c := range r.cmds {
-					res := &r.res[i]
-					ev, err := e.decide(c, now)
-					if err != nil {
-						res.Err = err
-						if c.Atomic && i > 0 && len(evs) > 0 && r.res[i-1].Err == nil && r.res[i-1].Seq == evs[len(evs)-1].Seq && e.st.Unapply(evs[len(evs)-1]) {
-							evs, applied, next = evs[:len(evs)-1], applied[:len(applied)-1], next-1
-							r.res[i-1] = Result{Err: err}
-						}
-						continue
-					}
-					if ev == nil {
-						res.Duplicate = true
-						if c.View != nil {
-							res.View = c.View(e.st)
-						}
-						continue
-					}
-					ev.Seq = next
-					next++
-					e.st.Apply(*ev)
-					evs = append(evs, *ev)
-					res.Seq, res.Data = ev.Seq, ev.Data
-					if c.View != nil {
-						res.View = c.View(e.st)
-					}
-					applied = append(applied, res)
-				}
-			}
-			return evs, nil
-		})
-	if err != nil {
-		// The state may hold events that were not committed: rebuild it
-		// from the journal, and fail every command of the group.
-		e.log.Error("journal write failed; rebuilding state", "err", err)
-		for _, r := range group {
-			for i := range r.res {
-				if r.res[i].Err == nil && !r.res[i].Duplicate {
-					r.res[i] = Result{Err: vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage failure: %v", err)}
-				}
-			}
-		}
-		st := vaxtrace.NewState()
-		if rerr := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); rerr != nil {
-			e.log.Error("rebuild failed; refusing writes", "err", rerr)
-			e.broken.Store(true)
-		}
-		e.st = st
-		return
-	}
-	e.Stats.Commits.Add(1)
-	for _, r := range group {
-		for i := range r.res {
-			switch {
-			case r.res[i].Err != nil:
-				e.Stats.reject(vaxtrace.ErrorCode(r.res[i].Err))
-			case r.res[i].Duplicate:
-				e.Stats.Duplicates.Add(1)
-			default:
-				e.Stats.Applied.Add(1)
-			}
-		}
+// noteDamage stops writes for good when err reports a damaged journal: the
+// state may hold part of a bad event, and no retry can repair the journal.
+func (e *Engine) noteDamage(err error) {
+	var damage *vaxtrace.JournalDamage
+	if errors.As(err, &damage) && !e.broken.Swap(true) {
+		e.log.Error("damaged journal; refusing writes", "err", err)
 	}
 }
 
@@ -387,7 +343,21 @@ func (e *Engine) Check(ctx context.Context) (vaxtrace.CheckReport, error) {
 		return vaxtrace.CheckReport{}, err
 	}
 	c := vaxtrace.NewChecker()
+	// compare a state holding only committed events: wait out the group
+	// commit in flight, if any
 	e.mu.RLock()
+	for e.st.Seq != e.pipeline.durable.Load() {
+		e.mu.RUnlock()
+		if err := e.ReadErr(); err != nil {
+			return vaxtrace.CheckReport{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return vaxtrace.CheckReport{}, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+		e.mu.RLock()
+	}
 	defer e.mu.RUnlock()
 	last := e.st.Seq
 	err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error {

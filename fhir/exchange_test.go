@@ -240,9 +240,9 @@ func TestRecordedKeptForMigrationOnly(t *testing.T) {
 			if d == nil {
 				t.Fatalf("%s: not imported: %s", tc.who.Role, summarize(rep))
 			}
-			kept := d.Recorded.Format(time.RFC3339) == tc.recorded
+			kept := d.Recorded().Format(time.RFC3339) == tc.recorded
 			if kept != tc.keep {
-				t.Errorf("%s: recorded %v, keep=%v", tc.who.Role, d.Recorded, tc.keep)
+				t.Errorf("%s: recorded %v, keep=%v", tc.who.Role, d.Recorded(), tc.keep)
 			}
 		})
 	}

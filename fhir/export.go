@@ -84,8 +84,10 @@ func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
 // administeringProvider is shared by all exported performers; never modify it.
 var administeringProvider = CodeableConcept{Coding: []Coding{{System: performerSystem, Code: performerAPCode, Display: "Administering Provider"}}}
 
-// fhirTime formats a time as an R4 dateTime/instant in UTC.
-func fhirTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// fhirTime formats an instant with the deployment zone's offset, so that the
+// date part of a dateTime is the day it counts on (a 01:00 dose in Almaty is
+// not written as the day before in UTC).
+func fhirTime(t time.Time) string { return vaxtrace.InZone(t).Format(time.RFC3339Nano) }
 
 // VaccineCode returns the codings of a product in the fixed order vaxtrace
 // product code, CVX, ICD-11, EU DCC product, SNOMED CT. The first names
@@ -168,8 +170,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	}
 	if d.Voided {
 		im.Status = "entered-in-error"
-		if d.VoidWhy != "" {
-			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy})
+		if d.VoidWhy() != "" {
+			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy()})
 		}
 	}
 	l := d.LotOf()
@@ -186,8 +188,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	}
 	im.Patient = patientReference(d)
 	im.OccurrenceDateTime = fhirTime(d.At)
-	if !d.Recorded.IsZero() {
-		im.Recorded = fhirTime(d.Recorded)
+	if rec := d.Recorded(); !rec.IsZero() {
+		im.Recorded = fhirTime(rec)
 	}
 	t := true
 	im.PrimarySource = &t

@@ -17,9 +17,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readyz checks that the journal answers and reports how far the in-memory
-// state is behind it.
+// readyz checks that the node can serve correct data: the engine is not
+// down after a storage failure (reconnecting, rebuilding) and the journal
+// answers. It reports how far the in-memory state is behind the journal and
+// whether the node is read-only.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if down, since := s.eng.Down(); down {
+		s.log.Warn("readiness: engine down after a storage failure", "request_id", requestID(r), "since", since, "err", s.eng.Err())
+		return httperr.Public(vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage unavailable; reconnecting"))
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	last, err := s.eng.Journal().Last(ctx)
@@ -29,7 +35,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	var seq uint64
 	s.eng.Read(func(st *vaxtrace.State) { seq = st.Seq })
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "journal_seq": last, "state_seq": seq, "lag": lag(last, seq)})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "journal_seq": last, "state_seq": seq, "lag": lag(last, seq), "read_only": s.eng.ReadOnly()})
 	return nil
 }
 

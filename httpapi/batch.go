@@ -25,6 +25,8 @@ type batchRecord struct {
 	Sex       string         `json:"sex,omitempty"`
 	Region    string         `json:"region,omitempty"`
 	Group     string         `json:"group,omitempty"`
+	Phone     string         `json:"phone,omitempty"` // for reminders; sealed
+	Lang      string         `json:"lang,omitempty"`  // of the reminders: kk or ru
 	// Recorded is when the record was known in the registry it comes from
 	// (migrations only: the migration role; never in the future, never
 	// before the dose was given). Empty: now.
@@ -157,7 +159,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					// every record of a new person carries the registration
 					// (a duplicate after the first), bound to its dose: a
 					// refused dose registers nobody
-					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, BirthDate: p.rec.BirthDate, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group}
+					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, BirthDate: p.rec.BirthDate, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
 					person, ok := pending[pid]
 					if !ok {
 						var err error
@@ -166,7 +168,10 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 							continue
 						}
 						pending[pid] = person
-					} else if q.BirthDate == nil || !samePerson(person, vaxtrace.Person{Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group}) {
+					} else if again, err := s.person(q); err != nil {
+						p.err = err
+						continue
+					} else if !samePerson(person, again) {
 						p.err = vaxtrace.FieldError("iin", "the person's details differ from an earlier record of this upload with the same IIN")
 						continue
 					}

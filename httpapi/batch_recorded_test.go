@@ -66,7 +66,7 @@ func TestBatchRecordedTimes(t *testing.T) {
 	}
 	f.eng.Read(func(s *vaxtrace.State) {
 		d := s.Dose("m-1")
-		if d == nil || !d.Recorded.Equal(time.Date(2021, 3, 4, 9, 0, 0, 0, time.UTC)) {
+		if d == nil || !d.Recorded().Equal(time.Date(2021, 3, 4, 9, 0, 0, 0, time.UTC)) {
 			t.Fatalf("m-1 recorded at %v, want 2021-03-04T09:00Z", d)
 		}
 		// as published on 3 March the dose was not known yet; on 4 March it was
@@ -76,7 +76,7 @@ func TestBatchRecordedTimes(t *testing.T) {
 		if n := s.KnownCumulative("", vaxtrace.MDose1, day("2021-03-04"), day("2021-03-04")); n != 1 {
 			t.Errorf("as known on 4 March: %d first doses, want 1", n)
 		}
-		if d := s.Dose("m-4"); d == nil || time.Since(d.Recorded) > time.Minute {
+		if d := s.Dose("m-4"); d == nil || time.Since(d.Recorded()) > time.Minute {
 			t.Errorf("m-4 without a recording time should be recorded now, got %v", d)
 		}
 	})

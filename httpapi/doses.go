@@ -33,7 +33,7 @@ type doseView struct {
 func viewDose(d *vaxtrace.DoseState, history bool) doseView {
 	v := doseView{ID: d.ID, Person: d.Person, At: d.At, Place: d.Place, Region: d.Region(), Lot: d.Lot,
 		Vaccinator: d.Vaccinator, Override: d.Override, Number: d.Number, Booster: d.Booster, Complete: d.Complete,
-		Voided: d.Voided, VoidReason: d.VoidWhy, Anomaly: d.Anomaly, Recorded: d.Recorded}
+		Voided: d.Voided, VoidReason: d.VoidWhy(), Anomaly: d.Anomaly(), Recorded: d.Recorded()}
 	if l := d.LotOf(); l != nil {
 		v.Product, v.Component = l.Product, l.Component
 	}
@@ -41,7 +41,7 @@ func viewDose(d *vaxtrace.DoseState, history bool) doseView {
 		v.Number = 0
 	}
 	if history {
-		v.History = append([]vaxtrace.DoseCorrected(nil), d.History...)
+		v.History = append([]vaxtrace.DoseCorrected(nil), d.History()...)
 	}
 	return v
 }

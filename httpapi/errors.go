@@ -43,6 +43,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vaxtrace"`)
 	}
+	if status == http.StatusServiceUnavailable {
+		s.retryAfter(w)
+	}
 	writeJSON(w, status, errorBody{Error: e})
 }
 

@@ -65,9 +65,11 @@ type secondDoses struct {
 }
 
 type overviewResponse struct {
-	AsOf    vaxtrace.Date  `json:"as_of"`
-	KnownAt *vaxtrace.Date `json:"known_at,omitempty"`
-	LastDay *vaxtrace.Date `json:"last_day,omitempty"` // latest day with any dose
+	// JournalSeq is the journal sequence number the figures were computed at.
+	JournalSeq uint64         `json:"journal_seq"`
+	AsOf       vaxtrace.Date  `json:"as_of"`
+	KnownAt    *vaxtrace.Date `json:"known_at,omitempty"`
+	LastDay    *vaxtrace.Date `json:"last_day,omitempty"` // latest day with any dose
 	// CampaignStart is the first day of the campaign in the ledger.
 	CampaignStart      *vaxtrace.Date   `json:"campaign_start,omitempty"`
 	Population         int64            `json:"population"`
@@ -148,7 +150,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func buildOverview(st *vaxtrace.State, asOf vaxtrace.Date, known *vaxtrace.Date, lang string) overviewResponse {
-	out := overviewResponse{AsOf: asOf, KnownAt: known, Targets: []targetProgress{}, Regions: []overviewRegion{}, Stock: []componentStock{}}
+	out := overviewResponse{JournalSeq: st.Seq, AsOf: asOf, KnownAt: known, Targets: []targetProgress{}, Regions: []overviewRegion{}, Stock: []componentStock{}}
 	if start := asof.Start(st); start != 0 {
 		out.CampaignStart = &start
 	}

@@ -30,7 +30,7 @@ type personView struct {
 
 func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) personView {
 	v := personView{ID: ps.ID, Family: ps.Family, Given: ps.Given, BirthDate: ps.BirthDate, Sex: ps.Sex,
-		Region: ps.Region, Group: ps.Group, Registered: ps.Recorded, MergedInto: ps.MergedInto, Doses: []doseView{}}
+		Region: ps.Region, Group: ps.Group, Registered: ps.Recorded(), MergedInto: ps.MergedInto, Doses: []doseView{}}
 	if seesIIN(p) && ps.IINSealed != "" {
 		if iin, err := s.keys.Open(ps.IINSealed); err == nil {
 			v.IINMasked = pii.Mask(iin)

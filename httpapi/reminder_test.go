@@ -107,3 +107,26 @@ func TestReminderRoutes(t *testing.T) {
 	_ = context.Background
 	_ = io.Discard
 }
+
+// TestBatchRegistrationWithPhone: the point app registers people through
+// the batch upload; a phone that is not a number rejects that record only.
+func TestBatchRegistrationWithPhone(t *testing.T) {
+	f := newFixture(t)
+	rec := func(id, iin, phone string) map[string]any {
+		return map[string]any{"id": id, "iin": iin, "at": "2021-02-01T10:00:00Z", "place": "AKM-P1", "lot": "L1", "vaccinator": "nurse",
+			"family": "Ivanova", "given": "Aigul", "birth_date": "1980-05-01", "sex": "F", "region": "KZ-AKM", "phone": phone, "lang": "kk"}
+	}
+	good, bad := someIIN(t, 700), someIIN(t, 710)
+	r := f.do("POST", "/api/v1/doses/batch", "admin", []any{rec("b1", good, "+7 701 555 44 33"), rec("b2", bad, "555-CALL-ME")})
+	if r.Status != http.StatusOK {
+		t.Fatalf("batch: %d %s", r.Status, r.Body)
+	}
+	body := string(r.Body)
+	if !strings.Contains(body, `"field":"phone"`) || strings.Count(body, `"status":"accepted"`) != 1 {
+		t.Errorf("batch answer: %s", body)
+	}
+	l := f.do("POST", "/api/v1/people/lookup", "admin", map[string]any{"iin": good})
+	if !strings.Contains(string(l.Body), `"phone_masked":"••••••••4433"`) || !strings.Contains(string(l.Body), `"lang":"kk"`) {
+		t.Errorf("registered with the phone: %s", l.Body)
+	}
+}

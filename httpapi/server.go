@@ -317,6 +317,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
 	}()
+	if err := s.availability(rw, r); err != nil {
+		if _, pattern := s.mux.Handler(r); pattern != "" {
+			r.Pattern = pattern // the access log and metrics name the route refused
+		}
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
 }
 

@@ -17,6 +17,8 @@ type whoamiResponse struct {
 	CanWrite bool `json:"can_write"`
 	// Admin: the role may do national administration (accept allocations, ...).
 	Admin bool `json:"admin"`
+	// TZ is the deployment time zone that cuts days (for "today" in clients).
+	TZ string `json:"tz"`
 }
 
 // whoami answers who the caller is. It is public: without a token it says
@@ -28,6 +30,7 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) error {
 		Name: p.Name, Role: p.Role, Region: p.Region, Place: p.Place,
 		CanWrite: writer.allow(p) == nil,
 		Admin:    p.Role == vaxtrace.RoleAdmin,
+		TZ:       vaxtrace.Zone().String(),
 	})
 	return nil
 }

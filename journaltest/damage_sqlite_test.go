@@ -2,6 +2,7 @@ package journaltest_test
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -49,17 +50,19 @@ func sqliteChains(t *testing.T, d *sqlite.DB) [][]byte {
 
 // TestSQLiteChainMigration takes a store back to schema version 1 (no
 // chain column) and opens it again: the migration must chain the existing
-// events exactly as Write does, and the store must replay.
+// events exactly as Write does (across its pages of 10,000 rows), and the
+// store must replay.
 func TestSQLiteChainMigration(t *testing.T) {
+	const total = 10_050
 	path := filepath.Join(t.TempDir(), "old.db")
 	d, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = d.Write(t.Context(), 0, nil, func(next uint64) ([]vaxtrace.Event, error) {
-		evs := make([]vaxtrace.Event, 70)
+		evs := make([]vaxtrace.Event, total)
 		for i := range evs {
-			evs[i] = journaltest.DoseEvent(i+1, "mig-"+string(rune('a'+i%26))+string(rune('0'+i/26)))
+			evs[i] = journaltest.DoseEvent(i+1, fmt.Sprintf("mig-%d", i))
 			evs[i].Seq = next + uint64(i)
 			evs[i].Actor = "медсестра Әсел"
 			evs[i].Hash = 1<<63 + uint64(i)
@@ -80,7 +83,7 @@ func TestSQLiteChainMigration(t *testing.T) {
 	}
 	defer d.Close()
 	got := sqliteChains(t, d)
-	if len(got) != len(want) || len(want) != 70 {
+	if len(got) != len(want) || len(want) != total {
 		t.Fatalf("%d chains after migration, %d before", len(got), len(want))
 	}
 	for i := range want {
@@ -92,7 +95,7 @@ func TestSQLiteChainMigration(t *testing.T) {
 		t.Fatalf("schema_version %q after migration", v)
 	}
 	n := 0
-	if err := d.Replay(t.Context(), 0, func(vaxtrace.Event) error { n++; return nil }); err != nil || n != 70 {
+	if err := d.Replay(t.Context(), 0, func(vaxtrace.Event) error { n++; return nil }); err != nil || n != total {
 		t.Fatalf("replayed %d events after migration: %v", n, err)
 	}
 }

@@ -151,6 +151,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // OpenConfig is Open with a parsed pool configuration.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	return openConfig(ctx, cfg, false)
+}
+
+func openConfig(ctx context.Context, cfg *pgxpool.Config, readOnly bool) (*DB, error) {
 	cfg = cfg.Copy()
 	rp := cfg.ConnConfig.RuntimeParams
 	if rp == nil {
@@ -179,7 +183,8 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if d.standby {
+	if d.standby || readOnly {
+		d.standby = true
 		err = d.checkStandbySchema(ctx)
 	} else {
 		err = d.Migrate(ctx)

@@ -189,7 +189,7 @@ func (b *builder) vvm() error {
 		st, _ := s.PlaceStock("VP-KAR-05")
 		for _, l := range st {
 			if l.Component == "I" && l.Doses >= 5 {
-				t := time.Date(2021, 3, 22, 16, 0, 0, 0, time.UTC)
+				t := time.Date(2021, 3, 22, 16, 0, 0, 0, vaxtrace.Zone())
 				cmds = append(cmds, cmd("vvm:VP-KAR-05:"+l.Lot, t, vaxtrace.VVMRecorded{Place: "VP-KAR-05", Lot: l.Lot, Stage: 3, Doses: 5, Context: vaxtrace.VVMAtCount, Occurred: t, Note: "one vial's monitor past the discard point at the weekly count"}))
 				break
 			}
@@ -204,7 +204,8 @@ func (b *builder) requisitions() error {
 	as := func(p vaxtrace.Principal, key string, t time.Time, d vaxtrace.Payload) engine.Command {
 		return engine.Command{Key: key, Actor: p, Data: d, Recorded: t}
 	}
-	t := func(h, m int) time.Time { return time.Date(2021, 3, 22, h, m, 0, 0, time.UTC) }
+	// wall-clock times in the deployment zone (Almaty): a working day
+	t := func(h, m int) time.Time { return time.Date(2021, 3, 22, h, m, 0, 0, vaxtrace.Zone()) }
 	lines := func(i, ii int64) []vaxtrace.RequisitionLine {
 		return []vaxtrace.RequisitionLine{{Product: "sputnik-v", Component: "I", Doses: i}, {Product: "sputnik-v", Component: "II", Doses: ii}}
 	}

@@ -63,43 +63,48 @@ func hasChainColumn(ctx context.Context, q rowQueryer) (bool, error) {
 	return false, rows.Err()
 }
 
-// fillChain computes the chain of every event in seq order. The events are
-// trusted as they are (there is nothing to check them against): the chain
-// protects them from here on.
+// fillChain computes the chain of every event in seq order, a page of rows
+// at a time (bounded memory for a journal of tens of millions of events).
+// The events are trusted as they are (there is nothing to check them
+// against): the chain protects them from here on.
 func fillChain(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events ORDER BY seq")
-	if err != nil {
-		return fmt.Errorf("chain: read events: %w", err)
-	}
-	type link struct {
-		seq   int64
-		chain []byte
-	}
-	var links []link
-	ch := vaxtrace.NewChain()
-	var prev []byte
-	for rows.Next() {
-		var r rawEvent
-		if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
-			rows.Close()
-			return fmt.Errorf("chain: read events: %w", err)
-		}
-		prev = ch.Next(nil, prev, uint64(r.seq), r.kind, r.key, r.actor, r.rec, uint64(r.hash), r.data)
-		links = append(links, link{r.seq, prev})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("chain: read events: %w", err)
-	}
 	up, err := tx.PrepareContext(ctx, "UPDATE events SET chain = ? WHERE seq = ?")
 	if err != nil {
 		return fmt.Errorf("chain: %w", err)
 	}
 	defer up.Close()
-	for _, l := range links {
-		if _, err := up.ExecContext(ctx, l.chain, l.seq); err != nil {
-			return fmt.Errorf("chain: event %d: %w", l.seq, err)
+	ch := vaxtrace.NewChain()
+	var (
+		prev  []byte
+		after int64
+	)
+	for {
+		rows, err := tx.QueryContext(ctx, "SELECT seq, kind, key, actor, recorded, hash, data FROM events WHERE seq > ? ORDER BY seq LIMIT 10000", after)
+		if err != nil {
+			return fmt.Errorf("chain: read events: %w", err)
 		}
+		var page []rawEvent
+		for rows.Next() {
+			var r rawEvent
+			if err := rows.Scan(&r.seq, &r.kind, &r.key, &r.actor, &r.rec, &r.hash, &r.data); err != nil {
+				rows.Close()
+				return fmt.Errorf("chain: read events: %w", err)
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("chain: read events: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, r := range page {
+			prev = ch.Next(nil, prev, uint64(r.seq), r.kind, r.key, r.actor, r.rec, uint64(r.hash), r.data)
+			if _, err := up.ExecContext(ctx, prev, r.seq); err != nil {
+				return fmt.Errorf("chain: event %d: %w", r.seq, err)
+			}
+		}
+		after = page[len(page)-1].seq
 	}
-	return nil
 }

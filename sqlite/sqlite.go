@@ -323,6 +323,7 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 		defer rows.Close()
 		b := &batch{prevSeq: after, prev: prev, done: make(chan struct{})}
 		send := func() bool {
+			last := b.rows[len(b.rows)-1] // before a worker owns b
 			select {
 			case ordered <- b:
 			case <-ctx.Done():
@@ -333,7 +334,6 @@ func (d *DB) Replay(ctx context.Context, after uint64, fn func(vaxtrace.Event) e
 			case <-ctx.Done():
 				return false
 			}
-			last := b.rows[len(b.rows)-1]
 			b = &batch{prevSeq: uint64(last.seq), prev: last.chain, done: make(chan struct{})}
 			return true
 		}

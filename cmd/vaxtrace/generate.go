@@ -7,12 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/bench"
 	"vaxtrace/engine"
 	"vaxtrace/gen"
+	"vaxtrace/pii"
 	"vaxtrace/scenario"
 )
 
@@ -50,6 +53,13 @@ func runGenerate(ctx context.Context, args []string) error {
 	if !empty {
 		return vaxtrace.FieldError("db", "generate fills an empty store; %s already holds events", sf.db)
 	}
+	return generatePopulation(ctx, eng, keys, *people, *perRegion, *seed, *batch, true)
+}
+
+// generatePopulation fills an empty engine with the reference catalog and
+// regions, a supply chain and a synthetic population's doses (package gen);
+// the same arguments always give the same journal.
+func generatePopulation(ctx context.Context, eng *engine.Engine, keys *pii.Keys, people, perRegion int, seed int64, batch int, verbose bool) error {
 	ref, err := scenario.LoadReference()
 	if err != nil {
 		return err
@@ -59,8 +69,8 @@ func runGenerate(ctx context.Context, args []string) error {
 		return err
 	}
 	regions := ref.Regions2021()
-	cfg := gen.DefaultConfig(*people, regions, ref.Products)
-	cfg.Seed, cfg.PointsPerRegion = *seed, *perRegion
+	cfg := gen.DefaultConfig(people, regions, ref.Products)
+	cfg.Seed, cfg.PointsPerRegion = seed, perRegion
 	g, err := gen.New(cfg)
 	if err != nil {
 		return err
@@ -82,11 +92,11 @@ func runGenerate(ctx context.Context, args []string) error {
 	}
 	// places, and a lot of every product component stocked at every point
 	cmds := []engine.Command{{Key: "place:NW-GEN", Actor: admin, Recorded: t0, Data: vaxtrace.PlaceDefined{Place: vaxtrace.Place{ID: "NW-GEN", Kind: vaxtrace.PlaceNational, Name: "National warehouse (generated)"}}}}
-	for _, p := range gen.Places("NW-GEN", regions, *perRegion) {
+	for _, p := range gen.Places("NW-GEN", regions, perRegion) {
 		cmds = append(cmds, engine.Command{Key: "place:" + p.ID, Actor: admin, Recorded: t0, Data: vaxtrace.PlaceDefined{Place: p}})
 	}
-	points := gen.Points(regions, *perRegion)
-	per := int64(*people)*2/int64(len(points))*3 + 100
+	points := gen.Points(regions, perRegion)
+	per := int64(people)*2/int64(len(points))*3 + 100
 	for _, ps := range cfg.Products {
 		for _, c := range ps.Product.Components {
 			lot := "GEN-" + ps.Product.Code + "-" + c.Code
@@ -106,8 +116,11 @@ func runGenerate(ctx context.Context, args []string) error {
 	if _, rej, first := submit(cmds); rej > 0 {
 		return fmt.Errorf("setting up the supply chain: %w", first)
 	}
-	expected := int64(float64(*people) * cfg.FirstDoseShare * (1 + cfg.SecondDoseShare))
+	expected := int64(float64(people) * cfg.FirstDoseShare * (1 + cfg.SecondDoseShare))
 	bar := newProgress("generating", expected)
+	if !verbose {
+		bar = nil
+	}
 	start := time.Now()
 	cmds = cmds[:0]
 	var doses, acc, rej int
@@ -119,7 +132,9 @@ func runGenerate(ctx context.Context, args []string) error {
 			firstErr = f
 		}
 		cmds = cmds[:0]
-		bar.set(int64(doses), false)
+		if bar != nil {
+			bar.set(int64(doses), false)
+		}
 	}
 	for d := range g.Doses {
 		if d.New != nil {
@@ -133,18 +148,35 @@ func runGenerate(ctx context.Context, args []string) error {
 		lot := "GEN-" + d.Product + "-" + d.Component
 		cmds = append(cmds, engine.Command{Key: "dose:" + d.ID, Actor: admin, Recorded: d.At.Add(30 * time.Minute), Data: d.Administered(id, lot)})
 		doses++
-		if len(cmds) >= *batch {
+		if len(cmds) >= batch {
 			flush()
 		}
 	}
 	flush()
+	if !verbose {
+		if firstErr != nil && acc == 0 {
+			return firstErr
+		}
+		return nil
+	}
 	bar.set(int64(doses), true)
 	el := time.Since(start)
-	fmt.Printf("generated %d doses for a population of %d in %s (%.0f commands/s): %d events accepted, %d rejected\n", doses, *people, el.Round(time.Millisecond), float64(acc+rej)/el.Seconds(), acc, rej)
+	fmt.Printf("generated %d doses for a population of %d in %s (%.0f commands/s): %d events accepted, %d rejected\n", doses, people, el.Round(time.Millisecond), float64(acc+rej)/el.Seconds(), acc, rej)
 	if firstErr != nil {
 		fmt.Println("first rejection:", describe(firstErr))
 	}
+	printMemory(people)
 	return nil
+}
+
+// printMemory prints the live heap (after a collection) and the resident
+// memory of the process holding the generated state.
+func printMemory(people int) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("memory holding the state: live heap %.0f MiB (%.0f B per person of the population), resident %.0f MiB\n",
+		float64(m.HeapAlloc)/(1<<20), float64(m.HeapAlloc)/float64(people), bench.RSS())
 }
 
 // generateMigration writes the CSV files of a migration that replays an

@@ -65,6 +65,10 @@ func main() {
 		usage(os.Stdout)
 		return
 	}
+	if err := vaxtrace.ZoneFromEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "vaxtrace: "+describe(err))
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for _, c := range commands {
@@ -102,11 +106,19 @@ func env(name, def string) string {
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
 	db, keys, certs string
+	readOnly        bool // serve --read-only: no migrations, writes refused
 }
 
 func (s *storeFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&s.db, "db", env("VAXTRACE_DB", "vaxtrace.db"), "store: SQLite file path, or a postgres:// URL")
 	fs.StringVar(&s.keys, "keys", env("VAXTRACE_KEYS", ""), "personal-data key file (default: <db>.keys beside a SQLite file; required for PostgreSQL)")
+	fs.Func("tz", "deployment time zone that cuts every day, an IANA name (default: "+vaxtrace.ZoneEnv+" or "+vaxtrace.DefaultZone+")", func(name string) error {
+		loc, err := vaxtrace.LoadZone(name)
+		if err == nil {
+			vaxtrace.SetZone(loc)
+		}
+		return err
+	})
 }
 
 // addCerts adds --certs for commands that use the certificate authority.

@@ -33,7 +33,9 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", env("VAXTRACE_ADDR", "127.0.0.1:8080"), "listen address")
 	poll := fs.Duration("poll", 0, "catch up with other API nodes sharing the store this often, and re-check cached tokens as often (default 200ms on PostgreSQL, 1s on SQLite)")
 	day := fs.String("default-day", "", "day the dashboard opens on (YYYY-MM-DD); default the latest day with data")
+	fs.BoolVar(&sf.readOnly, "read-only", false, "serve reads only: open the store without migrating, refuse writes with 503 and catch up with the writers by polling (automatic on a PostgreSQL hot standby)")
 	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
+	addServeReminderFlags(fs) // reminders.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,7 +73,8 @@ var owidSource = env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource)
 // serve runs the API. poll is also how long a resolved token is cached: a
 // token revoked on another node or with the CLI stops working here within it.
 func serve(ctx context.Context, eng *engine.Engine, keys *pii.Keys, sf storeFlags, addr, banner string, poll time.Duration) error {
-	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll, SourceURL: owidSource})
+	h := httpapi.New(eng, keys, httpapi.Options{Logger: slog.Default(), UI: uiHandler(), TokenTTL: poll, SourceURL: owidSource,
+		SMSCallbackToken: os.Getenv("VAXTRACE_SMS_CALLBACK_TOKEN")})
 	for _, m := range mounts {
 		if err := m(h, eng, keys, sf); err != nil {
 			return err

@@ -16,11 +16,25 @@ import (
 	"vaxtrace/sqlite"
 )
 
-// openPostgres and postgresInitialized are set by store_postgres.go.
+// openPostgres, openPostgresReadOnly and postgresInitialized are set by
+// store_postgres.go.
 var (
-	openPostgres        func(ctx context.Context, dsn string) (vaxtrace.Journal, error)
-	postgresInitialized func(ctx context.Context, dsn string) (bool, error)
+	openPostgres         func(ctx context.Context, dsn string) (vaxtrace.Journal, error)
+	openPostgresReadOnly func(ctx context.Context, dsn string) (vaxtrace.Journal, error)
+	postgresInitialized  func(ctx context.Context, dsn string) (bool, error)
 )
+
+// openJournalReadOnly opens an existing store for a read-only node: nothing
+// is migrated or created and every write fails before it reaches the store.
+func openJournalReadOnly(ctx context.Context, dsn string) (vaxtrace.Journal, error) {
+	if isPostgres(dsn) {
+		if openPostgresReadOnly == nil {
+			return nil, fmt.Errorf("this build has no PostgreSQL engine")
+		}
+		return openPostgresReadOnly(ctx, dsn)
+	}
+	return sqlite.OpenReadOnly(dsn)
+}
 
 func openJournal(ctx context.Context, dsn string) (vaxtrace.Journal, error) {
 	if isPostgres(dsn) {
@@ -70,7 +84,11 @@ func (s *storeFlags) openKeys(ctx context.Context) (vaxtrace.Journal, *keyring.P
 	if err != nil {
 		return nil, nil, err
 	}
-	j, err := openJournal(ctx, s.db)
+	open := openJournal
+	if s.readOnly {
+		open = openJournalReadOnly
+	}
+	j, err := open(ctx, s.db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +121,10 @@ func (s *storeFlags) openOrCreate(ctx context.Context, poll time.Duration) (*eng
 		return nil, nil, err
 	}
 	start := time.Now()
-	eng, err := engine.Open(ctx, j, engine.Options{Poll: poll})
+	// API nodes sharing PostgreSQL validate inside the write transaction
+	// (serial group commits): another node's commit would otherwise force
+	// a rebuild (engine/commit.go).
+	eng, err := engine.Open(ctx, j, engine.Options{Poll: poll, ReadOnly: s.readOnly, Serial: isPostgres(s.db)})
 	if err != nil {
 		j.Close()
 		return nil, nil, fmt.Errorf("open engine: %w", err)

@@ -11,6 +11,9 @@ import (
 
 func init() {
 	openPostgres = func(ctx context.Context, dsn string) (vaxtrace.Journal, error) { return postgres.Open(ctx, dsn) }
+	openPostgresReadOnly = func(ctx context.Context, dsn string) (vaxtrace.Journal, error) {
+		return postgres.OpenReadOnly(ctx, dsn)
+	}
 	postgresInitialized = postgres.Initialized
 	register("migrate", "create or upgrade the PostgreSQL schema (SQLite migrates itself on open)", runMigrate)
 }

@@ -50,6 +50,10 @@ export function canWrite() { return signedIn() && (!app.me || app.me.can_write !
 function canPlan() { return signedIn() && (!app.me || ['admin', 'auditor', 'region'].includes(app.me.role)); }
 export function isAdmin() { return !!app.me && app.me.role === 'admin'; }
 export function isoDay(d) { return d.toISOString().slice(0, 10); }
+/** zoneDay is the day of instant d in the deployment time zone (whoami's tz), as YYYY-MM-DD. */
+export function zoneDay(d = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: app.tz || 'Asia/Almaty', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
 export const addDays = (d, n) => isoDay(new Date(Date.parse(d + 'T00:00:00Z') + n * 86400000));
 
 // ---------- state shared by screens ----------
@@ -210,7 +214,7 @@ async function renderDates(r) {
   const bar = document.getElementById('dates');
   const asOf = r.q.get('as_of') || (await defaultDay());
   const known = r.q.get('known_at') || '';
-  const today = isoDay(new Date());
+  const today = zoneDay(new Date());
   const min = app.start || '2020-12-01';
   const asIn = h('input', { type: 'date', id: 'as-of', name: 'as_of', value: asOf, min, max: today, 'aria-describedby': 'as-of-err' });
   const knIn = h('input', { type: 'date', id: 'known-at', name: 'known_at', value: known, min, max: today, 'aria-describedby': 'known-at-help known-at-err' });
@@ -392,7 +396,7 @@ async function whoami(fresh) {
   app.me = null;
   const p = get('whoami', null, { fresh: true }).then((me) => {
     if (!me || me.role === 'public') throw new ApiError(401, 'unauthorized', '', t('signin_bad'));
-    if (credential() === tok) { app.me = me; app.meToken = tok; renderNav(); }
+    if (credential() === tok) { app.me = me; app.meToken = tok; if (me.tz) app.tz = me.tz; renderNav(); }
     return me;
   }).catch((e) => {
     // the session ended (expired, signed out elsewhere, account disabled): sign in again

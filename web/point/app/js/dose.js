@@ -5,7 +5,7 @@
 // device's queue. Editing a queued record changes it; editing one the
 // server has accepted makes a correction, never a second dose.
 
-import { h, t, field, clearErrors, showFieldError, isoDay, day, dayTime, num, newID, regionName } from './ui.js';
+import { h, t, field, clearErrors, showFieldError, isoDay, day, dayTime, num, newID, regionName, getLang } from './ui.js';
 import { checkIIN, iinKey, maskIIN } from './iin.js';
 import * as store from './store.js';
 import * as api from './api.js';
@@ -81,12 +81,17 @@ export async function render(r) {
   const giv = h('input', { type: 'text', id: 'given', autocomplete: 'off' });
   const birth = h('input', { type: 'date', id: 'birth' });
   const sex = h('select', { id: 'sex' }, h('option', { value: '' }, t('choose')), [['F', 'sex_f'], ['M', 'sex_m'], ['U', 'sex_u']].map(([v, k]) => h('option', { value: v }, t(k))));
+  // reminders of the next dose: an optional phone (sealed by the server) and their language
+  const phone = h('input', { type: 'tel', id: 'phone', inputmode: 'tel', autocomplete: 'off' });
+  const plang = h('select', { id: 'plang' }, h('option', { value: 'kk' }, 'Қазақша'), h('option', { value: 'ru' }, 'Русский'));
+  plang.value = getLang() === 'ru' ? 'ru' : 'kk';
   const region = h('select', { id: 'region' }, regions.map((x) => h('option', { value: x.code }, regionName(x))));
   region.value = placeInfo?.region || '';
   const register = h('fieldset', { id: 'register', class: 'register', hidden: true },
     h('legend', {}, t('register_title')),
     h('p', { class: 'muted small', id: 'register-note' }),
-    h('div', { class: 'grid2' }, field('family', t('family'), fam), field('given', t('given'), giv), field('birth_date', t('birth_date'), birth), field('sex', t('sex'), sex), field('region', t('region'), region)));
+    h('div', { class: 'grid2' }, field('family', t('family'), fam), field('given', t('given'), giv), field('birth_date', t('birth_date'), birth), field('sex', t('sex'), sex), field('region', t('region'), region),
+      field('phone', t('phone'), phone, t('phone_help')), field('lang', t('reminder_lang'), plang)));
 
   // --- lot, time, override ---
   const lotList = h('div', { id: 'lots', class: 'lots', role: 'radiogroup', 'aria-labelledby': 'lots-label' });
@@ -299,6 +304,9 @@ export async function render(r) {
       for (const [f, val] of [['family', person.family], ['birth_date', person.birth_date], ['sex', person.sex], ['region', person.region]]) {
         if (!val) return showFieldError(form, f, t('required'));
       }
+      const ph = phone.value.trim();
+      if (ph && !/^\+?[0-9 ()\-.]{8,20}$/.test(ph)) return showFieldError(form, 'phone', t('phone_bad'));
+      if (ph) Object.assign(person, { phone: ph, lang: plang.value });
     } else if (P.state === 'queued') {
       person = P.person; // the registration travels with every dose until the server has it
     }
@@ -323,6 +331,7 @@ export async function render(r) {
     const body = { id: editing?.id || newID(), iin: v, at, place: sess.place, lot, vaccinator: sVacc.value.trim() };
     if (!overrideField.hidden && override.value.trim()) body.override = override.value.trim();
     if (person) Object.assign(body, { family: person.family, given: person.given, birth_date: person.birth_date, sex: person.sex, region: person.region });
+    if (person?.phone) Object.assign(body, { phone: person.phone, lang: person.lang });
     const rec = {
       ...(editing || {}), id: body.id, kind: 'dose', status: 'pending', created: editing?.created || Date.now(), updated: Date.now(),
       attempts: editing?.attempts || 0, by: app.me.name, iinKey: P.key, masked: P.masked, person, body, display, error: null,
@@ -354,7 +363,7 @@ export async function render(r) {
     saved.replaceChildren(h('p', { class: 'success-box', id: 'saved', 'data-id': id }, message, ' ', h('a', { href: '#/queue' }, t('see_queue'))));
     if (editing) { setTimeout(() => go('#/queue'), 0); }
     else {
-      iin.value = ''; override.value = ''; fam.value = ''; giv.value = ''; birth.value = ''; sex.value = '';
+      iin.value = ''; override.value = ''; fam.value = ''; giv.value = ''; birth.value = ''; sex.value = ''; phone.value = '';
       time.value = timeNow();
       scanResult.replaceChildren();
       await lookup();

@@ -4,7 +4,7 @@
 // list is cached on the device with the rest, so it opens offline; a person
 // whose dose this device has recorded since is marked as done.
 
-import { h, t, day, num } from './ui.js';
+import { h, t, day, num, getLang } from './ui.js';
 import * as store from './store.js';
 import * as api from './api.js';
 import { sessionInfo } from './dose.js';
@@ -33,11 +33,13 @@ export async function render() {
   if (!d) { out.append(h('p', { id: 'due-none' }, t('due_not_cached'))); return out; }
   out.append(h('p', { class: 'muted', id: 'due-asof' }, t('due_as_of', { d: day(d.as_of), p: d.place }),
     fresh ? '' : ' · ' + t('due_cached', { t: new Date(c.at).toLocaleString() })));
+  const products = (await store.cached('products'))?.data || [];
+  const pname = (code) => { const p = products.find((x) => x.code === code); return (p?.names && p.names[getLang()]) || p?.name || code; };
   const counts = d.counts || [];
   out.append(h('div', { class: 'table-wrap' }, h('table', { id: 'due-counts' },
     h('thead', {}, h('tr', {}, h('th', {}, t('due_dose')), h('th', { class: 'num' }, t('due_overdue')), h('th', { class: 'num' }, t('due_due')), h('th', { class: 'num' }, t('due_upcoming')))),
     h('tbody', {}, counts.length ? counts.map((x) => h('tr', { 'data-product': x.product, 'data-number': x.dose_number },
-      h('td', {}, t('due_dose_of', { n: x.dose_number, p: x.product, c: x.component })),
+      h('td', {}, t('due_dose_of', { n: x.dose_number, p: pname(x.product), c: x.component })),
       h('td', { class: 'num', 'data-k': 'overdue' }, num(x.overdue)), h('td', { class: 'num', 'data-k': 'due' }, num(x.due)), h('td', { class: 'num', 'data-k': 'upcoming' }, num(x.upcoming))))
       : h('tr', {}, h('td', { colspan: 4 }, t('none')))))));
   const rows = await store.queued();
@@ -49,9 +51,9 @@ export async function render() {
       const done = recorded.has(p.person);
       return h('tr', { 'data-person': p.person, 'data-status': done ? 'recorded' : p.status, class: 'due-' + (done ? 'recorded' : p.status) },
         h('td', {}, [p.family, p.given].filter(Boolean).join(' ') || p.person.slice(0, 8)),
-        h('td', {}, t('due_dose_of', { n: p.dose_number, p: p.product, c: p.component })),
-        h('td', {}, day(p.due_from)), h('td', {}, day(p.window_end)),
-        h('td', {}, done ? t('due_recorded') : t(STATUS[p.status] || 'due_status_due')));
+        h('td', {}, t('due_dose_of', { n: p.dose_number, p: pname(p.product), c: p.component })),
+        h('td', { 'data-label': t('due_from') }, day(p.due_from)), h('td', { 'data-label': t('due_window_end') }, day(p.window_end)),
+        h('td', { class: 'due-state' }, done ? t('due_recorded') : t(STATUS[p.status] || 'due_status_due')));
     }) : h('tr', {}, h('td', { colspan: 5 }, t('none')))))));
   if (d.total > people.length) out.append(h('p', { class: 'muted small' }, t('due_more', { n: num(d.total - people.length) })));
   return out;

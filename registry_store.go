@@ -1,0 +1,287 @@
+package vaxtrace
+
+import (
+	"hash/maphash"
+	"iter"
+)
+
+// The registry's people and doses are the part of the state that scales
+// with the nation, so they are not kept as one heap object each behind a Go
+// map: records live in chunks of chunkSize (a chunk is allocated once and
+// never moved or copied, so a *PersonState or *DoseState stays valid and
+// growth never copies the whole array), and each table has an
+// open-addressing index from a 64-bit hash of the id to the record's
+// position. A look-up compares the record's own id, so a hash collision
+// costs a probe, never a wrong answer; the hash seed is random per process,
+// so ids cannot be chosen to collide.
+
+const (
+	chunkBits = 14
+	chunkSize = 1 << chunkBits // records per chunk (16,384)
+)
+
+// slab is an append-only array of T in fixed-size chunks.
+type slab[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+// add appends a zero record and returns it with its position.
+func (s *slab[T]) add() (*T, uint32) {
+	c := s.n >> chunkBits
+	if c == len(s.chunks) {
+		s.chunks = append(s.chunks, make([]T, chunkSize))
+	}
+	i := s.n
+	s.n++
+	return &s.chunks[c][i&(chunkSize-1)], uint32(i)
+}
+
+// at returns the record at position i.
+func (s *slab[T]) at(i uint32) *T { return &s.chunks[i>>chunkBits][i&(chunkSize-1)] }
+
+// each calls fn on every record in insertion order until fn returns false.
+func (s *slab[T]) each(fn func(*T) bool) {
+	for c, ch := range s.chunks {
+		end := min(chunkSize, s.n-c*chunkSize)
+		for i := 0; i < end; i++ {
+			if !fn(&ch[i]) {
+				return
+			}
+		}
+	}
+}
+
+// hashIndex maps a 64-bit hash to record positions with linear probing. It
+// is split 256 ways by the hash's top byte, so that growing one part copies
+// at most 1/256th of the index; each part is a power-of-two table kept at
+// most 3/4 full. A slot keeps the hash's low 32 bits (which also place it
+// in its table, up to 2^32 slots a part) and the position+1 (0 = empty):
+// 8 bytes. The caller confirms a match against the record's own id.
+type hashIndex struct {
+	parts [256]indexPart
+}
+
+type indexPart struct {
+	slots []indexSlot
+	n     int
+}
+
+type indexSlot struct {
+	tag uint32 // low 32 bits of the hash
+	pos uint32 // position + 1; 0 = empty
+}
+
+// first returns the part and the slot to start probing for hash h; probe
+// with (i+1)&mask until a slot with pos 0 (not found). ok is false when the
+// part is empty.
+func (x *hashIndex) first(h uint64) (p *indexPart, i, mask uint32, ok bool) {
+	p = &x.parts[h>>56]
+	if len(p.slots) == 0 {
+		return nil, 0, 0, false
+	}
+	mask = uint32(len(p.slots) - 1)
+	return p, uint32(h) & mask, mask, true
+}
+
+// insert adds position pos under hash h (the caller checked it is new).
+func (x *hashIndex) insert(h uint64, pos uint32) {
+	p := &x.parts[h>>56]
+	if (p.n+1)*4 > len(p.slots)*3 {
+		p.grow()
+	}
+	p.put(indexSlot{uint32(h), pos + 1})
+	p.n++
+}
+
+// remove deletes position pos stored under hash h, shifting the slots
+// after it back so that probing stays correct (no tombstones).
+func (x *hashIndex) remove(h uint64, pos uint32) {
+	p := &x.parts[h>>56]
+	if len(p.slots) == 0 {
+		return
+	}
+	mask := uint32(len(p.slots) - 1)
+	i := uint32(h) & mask
+	for p.slots[i].pos != pos+1 {
+		if p.slots[i].pos == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	for j := i; ; {
+		j = (j + 1) & mask
+		if p.slots[j].pos == 0 {
+			break
+		}
+		home := p.slots[j].tag & mask
+		// a slot stays if its home lies cyclically in (i, j]
+		if (i <= j && i < home && home <= j) || (i > j && (i < home || home <= j)) {
+			continue
+		}
+		p.slots[i] = p.slots[j]
+		i = j
+	}
+	p.slots[i] = indexSlot{}
+	p.n--
+}
+
+func (p *indexPart) put(sl indexSlot) {
+	mask := uint32(len(p.slots) - 1)
+	i := sl.tag & mask
+	for p.slots[i].pos != 0 {
+		i = (i + 1) & mask
+	}
+	p.slots[i] = sl
+}
+
+func (p *indexPart) grow() {
+	old := p.slots
+	size := 2 * len(old)
+	if size == 0 {
+		size = 16
+	}
+	p.slots = make([]indexSlot, size)
+	for _, sl := range old {
+		if sl.pos != 0 {
+			p.put(sl)
+		}
+	}
+}
+
+var idSeed = maphash.MakeSeed()
+
+// personTable holds the registry's people.
+type personTable struct {
+	recs slab[PersonState]
+	idx  hashIndex
+}
+
+func personHash(id PersonID) uint64 { return maphash.Comparable(idSeed, id) }
+
+func (t *personTable) get(id PersonID) *PersonState { return t.getHashed(id, personHash(id)) }
+
+func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return nil
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
+			if p := t.recs.at(sl.pos - 1); p.ID == id {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// add stores a new person (the caller checked the id is new) and returns
+// the stored record.
+func (t *personTable) add(p PersonState) *PersonState {
+	rec, pos := t.recs.add()
+	*rec = p
+	t.idx.insert(personHash(p.ID), pos)
+	return rec
+}
+
+func (t *personTable) len() int { return t.recs.n }
+
+// removeLast takes back the person added last, if it is id (State.Unapply
+// undoes the registration applied last).
+func (t *personTable) removeLast(id PersonID) bool {
+	if t.recs.n == 0 {
+		return false
+	}
+	pos := uint32(t.recs.n - 1)
+	if t.recs.at(pos).ID != id {
+		return false
+	}
+	t.idx.remove(personHash(id), pos)
+	*t.recs.at(pos) = PersonState{}
+	t.recs.n--
+	return true
+}
+
+// doseTable holds the registry's doses (voided ones too).
+type doseTable struct {
+	recs slab[DoseState]
+	idx  hashIndex
+}
+
+func (t *doseTable) get(id string) *DoseState { return t.getHashed(id, maphash.String(idSeed, id)) }
+
+func (t *doseTable) getHashed(id string, h uint64) *DoseState {
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return nil
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
+			if d := t.recs.at(sl.pos - 1); d.ID == id {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+// add stores a new dose (the caller checked the id is new) and returns the
+// stored record, which the caller fills.
+func (t *doseTable) add(id string) *DoseState {
+	rec, pos := t.recs.add()
+	t.idx.insert(maphash.String(idSeed, id), pos)
+	return rec
+}
+
+func (t *doseTable) len() int { return t.recs.n }
+
+// all yields every record in insertion order.
+func (s *slab[T]) all() iter.Seq[*T] {
+	return func(yield func(*T) bool) { s.each(yield) }
+}
+
+// refPool hands out people's dose lists with room for two doses (a primary
+// series) from shared chunks, so that a person's first and second dose
+// allocate nothing; a third dose grows the list as append does.
+type refPool struct{ free []*DoseState }
+
+func (r *refPool) two() []*DoseState {
+	if len(r.free) < 2 {
+		r.free = make([]*DoseState, 2*4096)
+	}
+	out := r.free[:0:2]
+	r.free = r.free[2:]
+	return out
+}
+
+// certTable holds issued certificates by UVCI; each person's are chained
+// newest first (PersonState.lastCert, CertificateState.older).
+type certTable struct {
+	recs slab[CertificateState]
+	idx  hashIndex
+}
+
+func (t *certTable) get(uvci string) *CertificateState {
+	h := maphash.String(idSeed, uvci)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return nil
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
+			if c := t.recs.at(sl.pos - 1); c.UVCI == uvci {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// add stores a new certificate (the caller checked the UVCI is new); the
+// caller fills the returned record.
+func (t *certTable) add(uvci string) (*CertificateState, uint32) {
+	rec, pos := t.recs.add()
+	t.idx.insert(maphash.String(idSeed, uvci), pos)
+	return rec, pos
+}

@@ -1,0 +1,138 @@
+package vaxtrace
+
+import (
+	"strconv"
+	"testing"
+)
+
+func TestSlabKeepsRecordsInPlace(t *testing.T) {
+	var s slab[DoseState]
+	n := 3*chunkSize + 5
+	ptrs := make([]*DoseState, n)
+	for i := range n {
+		d, pos := s.add()
+		if int(pos) != i {
+			t.Fatalf("position %d, want %d", pos, i)
+		}
+		d.ID = strconv.Itoa(i)
+		ptrs[i] = d
+	}
+	for i, p := range ptrs {
+		if s.at(uint32(i)) != p || p.ID != strconv.Itoa(i) {
+			t.Fatalf("record %d moved or changed: %q", i, p.ID)
+		}
+	}
+	i := 0
+	for d := range s.all() {
+		if d.ID != strconv.Itoa(i) {
+			t.Fatalf("iteration %d gave %q", i, d.ID)
+		}
+		i++
+	}
+	if i != n {
+		t.Fatalf("iterated %d records, want %d", i, n)
+	}
+}
+
+// A hash collision costs a probe, never a wrong answer: every id is
+// inserted under the same hash and each is still found as itself.
+func TestIndexCollisionsAnswerByID(t *testing.T) {
+	var dt doseTable
+	var pt personTable
+	const h = 0xabcdef0123456789
+	for i := range 200 {
+		id := "dose-" + strconv.Itoa(i)
+		rec, pos := dt.recs.add()
+		rec.ID = id
+		dt.idx.insert(h, pos)
+		var pid PersonID
+		pid[0], pid[1] = byte(i), byte(i>>8)
+		prec, ppos := pt.recs.add()
+		prec.ID = pid
+		pt.idx.insert(h, ppos)
+	}
+	for i := range 200 {
+		id := "dose-" + strconv.Itoa(i)
+		if d := dt.getHashed(id, h); d == nil || d.ID != id {
+			t.Fatalf("%s: got %v", id, d)
+		}
+		var pid PersonID
+		pid[0], pid[1] = byte(i), byte(i>>8)
+		if p := pt.getHashed(pid, h); p == nil || p.ID != pid {
+			t.Fatalf("person %d: got %v", i, p)
+		}
+	}
+	if d := dt.getHashed("dose-200", h); d != nil {
+		t.Fatalf("absent id found as %q", d.ID)
+	}
+}
+
+// The index agrees with a map through many growths of its parts.
+func TestIndexAgreesWithMap(t *testing.T) {
+	var dt doseTable
+	want := map[string]*DoseState{}
+	for i := range 100000 {
+		id := "d" + strconv.Itoa(i*7919)
+		if dt.get(id) != nil {
+			t.Fatalf("%s found before it was added", id)
+		}
+		d := dt.add(id)
+		d.ID = id
+		want[id] = d
+	}
+	if dt.len() != len(want) {
+		t.Fatalf("len %d, want %d", dt.len(), len(want))
+	}
+	for id, d := range want {
+		if got := dt.get(id); got != d {
+			t.Fatalf("%s: got %p, want %p", id, got, d)
+		}
+	}
+	for i := range 1000 {
+		if d := dt.get("x" + strconv.Itoa(i)); d != nil {
+			t.Fatalf("absent id found as %q", d.ID)
+		}
+	}
+}
+
+// Removing the last person (State.Unapply) leaves every other person
+// findable, also when they share its hash and sit after it in the probe
+// sequence, and the removed one is gone.
+func TestPersonRemoveLast(t *testing.T) {
+	var pt personTable
+	const h = 0x1234
+	ids := make([]PersonID, 50)
+	for i := range ids {
+		ids[i][0], ids[i][1] = byte(i), 9
+		rec, pos := pt.recs.add()
+		rec.ID = ids[i]
+		pt.idx.insert(h+uint64(i%3), pos) // three homes, long shared runs
+	}
+	// remove in reverse order, checking the rest each time
+	for k := len(ids) - 1; k >= 0; k-- {
+		last := ids[k]
+		// removeLast rehashes with personHash: use the index directly
+		pos := uint32(k)
+		pt.idx.remove(h+uint64(k%3), pos)
+		*pt.recs.at(pos) = PersonState{}
+		pt.recs.n--
+		if p := pt.getHashed(last, h+uint64(k%3)); p != nil {
+			t.Fatalf("removed person %d still found", k)
+		}
+		for i := 0; i < k; i++ {
+			if p := pt.getHashed(ids[i], h+uint64(i%3)); p == nil || p.ID != ids[i] {
+				t.Fatalf("after removing %d: person %d lost", k, i)
+			}
+		}
+	}
+	// and through the table's own hashing
+	var pid PersonID
+	pid[3] = 1
+	pt.add(PersonState{Person: Person{ID: pid}})
+	if pt.removeLast(PersonID{9}) {
+		t.Fatal("removed a person that is not the last")
+	}
+	if !pt.removeLast(pid) || pt.get(pid) != nil || pt.len() != 0 {
+		t.Fatal("removeLast did not take the person back")
+	}
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# National-scale runs (not part of the test suite): the benchmark at
+# 20 million people with two doses each, and a generated national store of
+# 19 million people, then a server started on it to time its start-up.
+# Run it on an otherwise idle machine; it needs about an hour and tens of
+# GB of free disk in $DIR.
+#
+#   scripts/national.sh [people-for-bench] [people-for-generate]
+#
+# Defaults 20000000 and 19000000. Smaller numbers check the commands work.
+# PER_ROW_PEOPLE sizes the per-row SQL baseline (default the bench's people,
+# at most 1000000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_PEOPLE=${1:-20000000}
+GEN_PEOPLE=${2:-19000000}
+DIR=${DIR:-$(mktemp -d -t vaxtrace-national.XXXXXX)}
+BIN="$DIR/vaxtrace"
+go build -o "$BIN" ./cmd/vaxtrace
+echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), working directory $DIR"
+
+echo "== vaxtrace bench --people $BENCH_PEOPLE"
+"$BIN" bench --people "$BENCH_PEOPLE" --http-requests 0 --movements 0 --places 0 --lots 0 --dir "$DIR" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
+
+echo "== vaxtrace generate --people $GEN_PEOPLE"
+DB="$DIR/national.db"
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.keys"
+/usr/bin/time -v "$BIN" generate --db "$DB" --people "$GEN_PEOPLE" 2>"$DIR/generate.time"
+grep -E "Maximum resident|Elapsed" "$DIR/generate.time"
+
+echo "== start-up of a server on the generated store"
+PORT=${PORT:-18089}
+start=$(date +%s.%N)
+"$BIN" serve --db "$DB" --addr "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+	kill -0 $pid 2>/dev/null || { cat "$DIR/serve.log"; exit 1; }
+	sleep 0.2
+done
+end=$(date +%s.%N)
+echo "serving after $(echo "$end - $start" | bc) s"
+grep VmRSS "/proc/$pid/status"
+curl -sf "http://127.0.0.1:$PORT/readyz"; echo
+kill $pid
+wait $pid 2>/dev/null || true
+trap - EXIT
+echo "== done; remove $DIR when finished"
