@@ -20,11 +20,13 @@ type Checker struct {
 	doses                                         map[string]doseRec
 	negative                                      []string
 	outOfRange                                    []string // quantities outside 0..MaxQty (a journal written before the bound)
+	byDay                                         map[[2]string][]datedMove
 	events                                        int
 }
 
 type doseRec struct {
 	place, lot string
+	day        Date
 	voided     bool
 }
 
@@ -36,8 +38,9 @@ func NewChecker() *Checker {
 	}
 }
 
-func (c *Checker) move(place, lot string, n int64, seq uint64) {
+func (c *Checker) move(place, lot string, n int64, seq uint64, day Date) {
 	k := [2]string{place, lot}
+	c.dated(k, n, day, seq)
 	c.onHand[k] += n
 	if c.onHand[k] < 0 {
 		c.negative = append(c.negative, fmt.Sprintf("event %d: lot %s at %s went to %d", seq, lot, place, c.onHand[k]))
@@ -51,13 +54,13 @@ func (c *Checker) Add(e Event) {
 	switch v := e.Data.(type) {
 	case StockReceived:
 		c.received[v.Lot] += v.Doses
-		c.move(v.Place, v.Lot, v.Doses, e.Seq)
+		c.move(v.Place, v.Lot, v.Doses, e.Seq, DateOf(v.Occurred))
 	case ShipmentDispatched:
 		m := map[string]int64{}
 		for _, ln := range v.Lines {
 			m[ln.Lot] += ln.Doses
 			c.inTransit[ln.Lot] += ln.Doses
-			c.move(v.From, ln.Lot, -ln.Doses, e.Seq)
+			c.move(v.From, ln.Lot, -ln.Doses, e.Seq, DateOf(v.Occurred))
 		}
 		c.dispatched[v.Shipment] = m
 		c.shipTo[v.Shipment] = v.To
@@ -66,34 +69,37 @@ func (c *Checker) Add(e Event) {
 		for _, ln := range v.Lines {
 			c.inTransit[ln.Lot] -= ln.Received + ln.Short + ln.Damaged + ln.VVMFailed
 			c.writtenOff[ln.Lot] += ln.Short + ln.Damaged + ln.VVMFailed
-			c.move(to, ln.Lot, ln.Received, e.Seq)
+			c.move(to, ln.Lot, ln.Received, e.Seq, DateOf(v.Occurred))
 		}
 	case StockAdjusted:
-		c.adjust(v.Place, v.Lot, v.Delta, e.Seq)
+		c.adjust(v.Place, v.Lot, v.Delta, e.Seq, DateOf(v.Occurred))
 	case StockCounted:
-		c.adjust(v.Place, v.Lot, v.Delta, e.Seq)
+		c.adjust(v.Place, v.Lot, v.Delta, e.Seq, DateOf(v.Occurred))
 	case ExcursionResolved:
 		if v.Decision == "write_off" {
-			c.adjust(v.Place, v.Lot, -v.Doses, e.Seq)
+			c.adjust(v.Place, v.Lot, -v.Doses, e.Seq, DateOf(v.Occurred))
 		}
 	case SessionClosed:
-		c.adjust(v.Place, v.Lot, -v.Wasted, e.Seq)
+		c.adjust(v.Place, v.Lot, -v.Wasted, e.Seq, v.Date)
 	case VVMRecorded:
-		c.adjust(v.Place, v.Lot, -v.WrittenOff, e.Seq)
+		c.adjust(v.Place, v.Lot, -v.WrittenOff, e.Seq, DateOf(v.Occurred))
 	case DoseAdministered:
-		c.doses[v.ID] = doseRec{place: v.Place, lot: v.Lot}
+		c.doses[v.ID] = doseRec{place: v.Place, lot: v.Lot, day: DateOf(v.At)}
 		c.administered[v.Lot]++
-		c.move(v.Place, v.Lot, -1, e.Seq)
+		c.move(v.Place, v.Lot, -1, e.Seq, DateOf(v.At))
 	case DoseVoided:
 		d := c.doses[v.Dose]
 		d.voided = true
 		c.doses[v.Dose] = d
 		c.administered[d.lot]--
-		c.move(d.place, d.lot, 1, e.Seq)
+		c.move(d.place, d.lot, 1, e.Seq, d.day)
 	case DoseCorrected:
 		d := c.doses[v.Dose]
 		c.administered[d.lot]--
-		c.move(d.place, d.lot, 1, e.Seq)
+		c.move(d.place, d.lot, 1, e.Seq, d.day)
+		if v.At != nil {
+			d.day = DateOf(*v.At)
+		}
 		if v.Lot != "" {
 			d.lot = v.Lot
 		}
@@ -102,11 +108,11 @@ func (c *Checker) Add(e Event) {
 		}
 		c.doses[v.Dose] = d
 		c.administered[d.lot]++
-		c.move(d.place, d.lot, -1, e.Seq)
+		c.move(d.place, d.lot, -1, e.Seq, d.day)
 	}
 }
 
-func (c *Checker) adjust(place, lot string, delta int64, seq uint64) {
+func (c *Checker) adjust(place, lot string, delta int64, seq uint64, day Date) {
 	if delta == 0 {
 		return
 	}
@@ -115,7 +121,7 @@ func (c *Checker) adjust(place, lot string, delta int64, seq uint64) {
 	} else {
 		c.writtenOff[lot] += -delta
 	}
-	c.move(place, lot, delta, seq)
+	c.move(place, lot, delta, seq, day)
 }
 
 // CheckReport is the result of a conservation check.
@@ -140,6 +146,7 @@ func (c *Checker) Compare(s *State) CheckReport {
 	r := CheckReport{Events: c.events, Lots: len(s.lots), Places: len(s.places)}
 	r.Breaches = append(r.Breaches, c.negative...)
 	r.Breaches = append(r.Breaches, c.outOfRange...)
+	r.Breaches = append(r.Breaches, c.negativeOnADay()...)
 	r.Breaches = append(r.Breaches, c.counterBreaches(s)...)
 	lotOnHand := map[string]int64{}
 	for k, n := range c.onHand {

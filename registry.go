@@ -76,8 +76,11 @@ func (p *Person) Validate() error {
 	if p.Family == "" {
 		return FieldError("family", "required")
 	}
-	if len(p.Family) > 100 || len(p.Given) > 100 {
+	if len(p.Family) > 100 {
 		return FieldError("family", "names are limited to 100 characters")
+	}
+	if len(p.Given) > 100 {
+		return FieldError("given", "names are limited to 100 characters")
 	}
 	switch p.Sex {
 	case SexMale, SexFemale, SexUnknown:

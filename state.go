@@ -45,6 +45,7 @@ type State struct {
 	certs       certTable      // registry_store.go; a person's are chained from PersonState
 	cold        *ColdChain     // equipment, placements, alarms, VVM (coldchain.go)
 	repl        *Replenishment // policies and requisitions (replenishment.go)
+	arrived     arrivals       // first day each lot reached each place (history.go)
 	due         *dueIndex      // people due their next dose (due.go)
 	rem         *reminderBook  // the reminder outbox (reminder.go)
 
@@ -268,6 +269,9 @@ func checkOccurred(field string, t, recorded time.Time) error {
 // Decide validates p against the state at recording time recorded and
 // returns it with derived fields filled. It changes nothing.
 func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
+	if err := CheckPayloadText(p); err != nil {
+		return nil, err
+	}
 	switch v := p.(type) {
 	case ProductDefined:
 		return s.decideProduct(v)
@@ -346,6 +350,9 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case StockReceived:
 		return v, s.decideReceipt(v, recorded)
 	case ShipmentDispatched:
+		if err := s.checkDispatchAgrees(v); err != nil {
+			return nil, err
+		}
 		return s.decideDispatch(v, recorded)
 	case ShipmentReceived:
 		return s.decideShipmentReceived(v, recorded)
@@ -354,7 +361,11 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case StockCounted:
 		return s.decideCount(v, recorded)
 	case ExcursionReported:
-		return s.decideExcursion(v, recorded)
+		d, err := s.decideExcursion(v, recorded)
+		if err != nil {
+			return nil, err
+		}
+		return d, s.checkExcursionOutside(d.(ExcursionReported))
 	case ExcursionResolved:
 		return s.decideExcursionResolved(v, recorded)
 	case PersonRegistered:
@@ -384,7 +395,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if v.Reason == "" {
 			return nil, FieldError("reason", "required")
 		}
-		return v, nil
+		return v, s.checkBirthBeforeDoses(v.Person)
 	case PersonsMerged:
 		return v, s.decideMerge(v)
 	case DoseAdministered:
@@ -402,10 +413,19 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		}
 		return v, nil
 	case DoseCorrected:
-		return v, s.decideCorrection(v, recorded)
+		if err := s.decideCorrection(v, recorded); err != nil {
+			return nil, err
+		}
+		return v, s.checkCorrectionArrived(v)
 	case SessionClosed:
+		if err := s.checkSessionPlace(v); err != nil {
+			return nil, err
+		}
 		return s.decideSession(v, recorded)
 	case AEFIReported:
+		if err := s.checkAEFIDose(v); err != nil {
+			return nil, err
+		}
 		return s.decideAEFI(v, recorded)
 	case TargetSet:
 		return v, s.decideTarget(v.Target)
@@ -663,6 +683,7 @@ func (s *State) addRegionStock(region string, l *LotState, n int64) {
 
 // moveStock changes on-hand stock of l at pl by n (either sign) on day.
 func (s *State) moveStock(pl *PlaceState, l *LotState, n int64, day Date) {
+	s.noteArrival(pl, l, n, day)
 	pl.Stock[l] += n
 	if pl.Stock[l] == 0 {
 		delete(pl.Stock, l)
@@ -812,6 +833,9 @@ func (s *State) decideReceipt(v StockReceived, recorded time.Time) error {
 	if err := checkOccurred("occurred", v.Occurred, recorded); err != nil {
 		return err
 	}
+	if err := checkReceiptMade(l, v); err != nil {
+		return err
+	}
 	ag := v.Agreement
 	if ag == "" {
 		ag = l.Agreement
@@ -864,6 +888,9 @@ func (s *State) available(pl *PlaceState, l *LotState, d Date) (int64, string) {
 	n := pl.Stock[l]
 	if n <= 0 {
 		return 0, "has no stock at " + pl.ID
+	}
+	if why := s.notYetThere(pl, l, d); why != "" {
+		return 0, why
 	}
 	return n, ""
 }

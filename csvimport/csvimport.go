@@ -323,6 +323,7 @@ func ParseChunks(kind string, r io.Reader, keys *pii.Keys, chunk int, fn func(*F
 		case KindDoses:
 			p.doses(recs, keys)
 		}
+		f.checkText()
 		slices.SortStableFunc(f.RowErrors, func(a, b RowError) int { return a.Line - b.Line })
 		recs = recs[:0]
 		return fn(f)
@@ -454,4 +455,29 @@ func checkHeader(header []string, sc schema) (map[string]int, error) {
 		return nil, structural(1, "missing column(s) %s", strings.Join(missing, ", "))
 	}
 	return idx, nil
+}
+
+// checkText moves every row whose commands carry text the domain refuses
+// (control characters, invalid UTF-8, "/" in an id, ...) to RowErrors,
+// naming the column, before anything is submitted: an id is reported
+// against its column, not as a bad idempotency key made from it.
+func (f *File) checkText() {
+	kept := f.Rows[:0]
+	for _, r := range f.Rows {
+		var bad error
+		for _, c := range r.Cmds {
+			if err := vaxtrace.CheckPayloadText(c.Data); err != nil {
+				bad = err
+				break
+			}
+		}
+		if bad == nil {
+			kept = append(kept, r)
+			continue
+		}
+		for _, l := range r.Lines {
+			f.RowErrors = append(f.RowErrors, RowError{Line: l, Field: vaxtrace.ErrorField(bad), Message: vaxtrace.ErrorMessage(bad), Code: vaxtrace.ErrorCode(bad)})
+		}
+	}
+	f.Rows = kept
 }

@@ -154,7 +154,9 @@ func (sv *server) readPatient(w http.ResponseWriter, p vaxtrace.Principal, id st
 		writeOutcome(w, http.StatusNotFound, "not-found", "no Patient "+id)
 		return
 	}
-	if sealed != "" {
+	// the IIN in clear is national-administrator data, as in the export
+	// (--with-iin): other roles read the Patient by its id only
+	if sealed != "" && p.Role == vaxtrace.RoleAdmin {
 		iin, err := sv.keys.Open(sealed)
 		if err != nil {
 			writeOutcome(w, http.StatusInternalServerError, "exception", "cannot open the sealed IIN")

@@ -103,6 +103,14 @@ func TestREST(t *testing.T) {
 	if ids, _ := json.Marshal(m["identifier"]); !strings.Contains(string(ids), iinFor(0)) {
 		t.Errorf("patient identifier %s lacks the IIN", ids)
 	}
+	// the IIN in clear is for the national administrator only
+	for _, c := range []struct{ token, id, iin string }{{"ala", ala, iinFor(0)}, {"auditor", ast, iinFor(4)}, {"ast-pt", ast, iinFor(4)}} {
+		st, m, _ := get(t, srv, c.token, "/fhir/Patient/"+c.id)
+		raw, _ := json.Marshal(m)
+		if st != 200 || strings.Contains(string(raw), c.iin) {
+			t.Errorf("%s read the Patient (%d) with the IIN in clear: %s", c.token, st, raw)
+		}
+	}
 }
 
 func TestRESTSearch(t *testing.T) {

@@ -159,10 +159,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					// every record of a new person carries the registration
 					// (a duplicate after the first), bound to its dose: a
 					// refused dose registers nobody
-					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
-					if p.rec.BirthDate != nil {
-						q.BirthDate = *p.rec.BirthDate
-					}
+					q := personRequest{IIN: p.rec.IIN, Family: p.rec.Family, Given: p.rec.Given, BirthDate: p.rec.BirthDate, Sex: p.rec.Sex, Region: p.rec.Region, Group: p.rec.Group, Phone: p.rec.Phone, Lang: p.rec.Lang}
 					person, ok := pending[pid]
 					if !ok {
 						var err error
@@ -181,6 +178,13 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 					personCmd[i] = len(cmds)
 					cmds = append(cmds, engine.Command{Key: "person:" + pid.String(), Actor: actor, Data: vaxtrace.PersonRegistered{Person: person}, Recorded: rec})
 				}
+			}
+			if err := vaxtrace.CheckPayloadText(p.rec.payload(pid)); err != nil {
+				p.err = err // before the key made from the id
+				if personCmd[i] >= 0 {
+					cmds, personCmd[i] = cmds[:personCmd[i]], -1
+				}
+				continue
 			}
 			doseCmd[i] = len(cmds)
 			cmds = append(cmds, engine.Command{Key: "dose:" + p.rec.ID, Actor: actor, Data: p.rec.payload(pid), Recorded: rec, Atomic: personCmd[i] >= 0})

@@ -106,6 +106,9 @@ func (s *Server) recordDose(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := vaxtrace.CheckPayloadText(q.payload(person)); err != nil {
+		return err
+	}
 	// the dose as derived (number, component) comes back from the commit
 	// itself: no second wait for the state lock behind the next group commit
 	res := s.eng.Submit(r.Context(), engine.Command{Key: "dose:" + q.ID, Actor: principal(r), Data: q.payload(person),

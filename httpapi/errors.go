@@ -117,7 +117,7 @@ func jsonError(err error, body []byte, t reflect.Type) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return vaxtrace.FieldError("body", "malformed JSON: unexpected end of input (truncated?)")
 	case errors.As(err, &te):
-		field := te.Field
+		field := withoutEmbedded(t, te.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -202,13 +202,14 @@ func blame(t reflect.Type, raw []byte, path string) string {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name := jsonName(f)
-			if name == "" {
-				continue
-			}
 			if f.Anonymous && f.Tag.Get("json") == "" {
+				// an embedded struct (exported or not): its fields are ours
 				if p := blame(f.Type, raw, path); p != "" {
 					return p
 				}
+				continue
+			}
+			if name == "" {
 				continue
 			}
 			for k, v := range m {
@@ -247,4 +248,36 @@ func jsonName(f reflect.StructField) string {
 		name = f.Name
 	}
 	return name
+}
+
+// withoutEmbedded drops from a decoder's field path ("doseRequest.id") the
+// names of embedded structs, whose fields the JSON object holds directly.
+func withoutEmbedded(t reflect.Type, field string) string {
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			t = t.Elem()
+		}
+		embedded := false
+		if t != nil && t.Kind() == reflect.Struct {
+			var next reflect.Type
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				if f.Anonymous && f.Type.Name() == seg {
+					embedded, next = true, f.Type
+					break
+				}
+				if jsonName(f) == seg {
+					next = f.Type
+				}
+			}
+			t = next
+		} else {
+			t = nil
+		}
+		if !embedded {
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, ".")
 }

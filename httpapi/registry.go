@@ -49,13 +49,13 @@ func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) pers
 }
 
 type personRequest struct {
-	IIN       string        `json:"iin"`
-	Family    string        `json:"family"`
-	Given     string        `json:"given"`
-	BirthDate vaxtrace.Date `json:"birth_date"`
-	Sex       string        `json:"sex"`
-	Region    string        `json:"region"`
-	Group     string        `json:"group,omitempty"`
+	IIN       string         `json:"iin"`
+	Family    string         `json:"family"`
+	Given     string         `json:"given"`
+	BirthDate *vaxtrace.Date `json:"birth_date"` // required: a missing date is not 1970-01-01
+	Sex       string         `json:"sex"`
+	Region    string         `json:"region"`
+	Group     string         `json:"group,omitempty"`
 	// Phone (for reminders) is sealed like the IIN; Lang is the language of
 	// the reminders, kk or ru.
 	Phone string `json:"phone,omitempty"`
@@ -69,7 +69,10 @@ func (s *Server) person(q personRequest) (vaxtrace.Person, error) {
 	if err != nil {
 		return vaxtrace.Person{}, err
 	}
-	p := vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group, Lang: q.Lang}
+	if q.BirthDate == nil {
+		return vaxtrace.Person{}, vaxtrace.FieldError("birth_date", "required")
+	}
+	p := vaxtrace.Person{ID: id, IINSealed: sealed, Family: q.Family, Given: q.Given, BirthDate: *q.BirthDate, Sex: q.Sex, Region: q.Region, Group: q.Group, Lang: q.Lang}
 	if q.Phone != "" {
 		phone, err := vaxtrace.NormalizePhone(q.Phone)
 		if err != nil {

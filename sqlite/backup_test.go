@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -36,7 +37,7 @@ func TestBackupRestoreGivesSameReports(t *testing.T) {
 		var id vaxtrace.PersonID
 		id[0], id[15] = byte(i), 1
 		eng.Submit(ctx, engine.Command{Key: "p" + string(rune('a'+i)), Actor: scenario.Admin, Recorded: at, Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: id, Family: "F", BirthDate: vaxtrace.MkDate(1980, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
-		r := eng.Submit(ctx, engine.Command{Key: "dose:b" + string(rune('a'+i)), Actor: scenario.Admin, Data: vaxtrace.DoseAdministered{ID: "b" + string(rune('a'+i)), Person: id, At: at, Place: scenario.PointID(1 + i%3), Lot: "FIX-I", Vaccinator: "n"}})
+		r := eng.Submit(ctx, engine.Command{Key: fmt.Sprintf("dose:b%02d", i), Actor: scenario.Admin, Data: vaxtrace.DoseAdministered{ID: fmt.Sprintf("b%02d", i), Person: id, At: at, Place: scenario.PointID(1 + i%3), Lot: "FIX-I", Vaccinator: "n"}})
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
