@@ -83,20 +83,25 @@ func IsPermanent(err error) bool {
 }
 
 func (c *Client) wait(ctx context.Context) error {
+	return sleep(ctx, time.Until(c.reserve(time.Now())))
+}
+
+// reserve takes the next send slot at or after now: slots are spaced by the
+// rate limit, so a burst is spread out rather than refused.
+func (c *Client) reserve(now time.Time) time.Time {
 	per := c.PerSecond
 	if per <= 0 {
 		per = 5
 	}
 	gap := time.Duration(float64(time.Second) / per)
 	c.mu.Lock()
-	now := time.Now()
+	defer c.mu.Unlock()
 	at := c.next
 	if at.Before(now) {
 		at = now
 	}
 	c.next = at.Add(gap)
-	c.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	return at
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

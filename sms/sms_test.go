@@ -69,18 +69,22 @@ func TestSend(t *testing.T) {
 }
 
 // TestRateLimit: requests are spaced by the rate limit (counted, not timed:
-// ten sends at 1,000 a second reserve ten slots a millisecond apart).
+// ten sends at 1,000 a second reserve ten slots a millisecond apart, and a
+// send after a quiet spell goes at once).
 func TestRateLimit(t *testing.T) {
 	cl := &Client{PerSecond: 1000}
-	for range 10 {
-		if err := cl.wait(context.Background()); err != nil {
-			t.Fatal(err)
+	now := time.Date(2021, 4, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		if at := cl.reserve(now); !at.Equal(now.Add(time.Duration(i) * time.Millisecond)) {
+			t.Fatalf("send %d at %v, want %v", i, at.Sub(now), time.Duration(i)*time.Millisecond)
 		}
 	}
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	if gap := time.Until(cl.next); gap < 0 || gap > 10*time.Millisecond {
-		t.Errorf("next slot %v away", gap)
+	later := now.Add(time.Second)
+	if at := cl.reserve(later); !at.Equal(later) {
+		t.Errorf("after a quiet second the send waits %v", at.Sub(later))
+	}
+	if err := cl.wait(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
