@@ -57,7 +57,26 @@ func (s *State) decideCertificate(v CertificateIssued) error {
 	if d == nil || d.Voided || d.person != p {
 		return FieldError("dose", "dose %q is not a valid dose of this person", v.Dose)
 	}
+	// one live certificate per dose: issuing again returns the existing one
+	// (certs.Service.Issue), and this rule makes the engine's single writer
+	// the judge when two issuances race
+	if c := s.LiveCertificate(v.Person, v.Dose, v.Issued); c != nil {
+		return Errorf(ECONFLICT, "dose %q already has certificate %s", v.Dose, c.UVCI)
+	}
 	return nil
+}
+
+// LiveCertificate returns the person's certificate for dose that is neither
+// revoked nor expired at t, or nil. A certificate's expiry never lies after
+// its signing certificate's, so a live certificate's key still verifies.
+func (s *State) LiveCertificate(p PersonID, dose string, t time.Time) *CertificateState {
+	var live *CertificateState
+	s.eachCert(p, func(c *CertificateState) {
+		if live == nil && !c.Revoked && c.Dose == dose && c.Expiry.After(t) {
+			live = c
+		}
+	})
+	return live
 }
 
 func (s *State) applyCertificate(v CertificateIssued) {

@@ -252,8 +252,13 @@ func TestRotationAndReopen(t *testing.T) {
 	if _, err := f.svc.Rotate(f.now); err != nil {
 		t.Fatal(err)
 	}
+	// the old DSC still verifies: issuing again returns the same certificate
+	if again := f.issue(admin, p); !again.Existing || again.UVCI != before.UVCI || again.KID != before.KID {
+		t.Fatalf("after rotation: %s existing %v, want %s existing", again.UVCI, again.Existing, before.UVCI)
+	}
+	f.dose(p, ts(2021, 3, 25, 9), "pt-akm", "SV-II")
 	after := f.issue(admin, p)
-	if before.KID == after.KID {
+	if before.KID == after.KID || after.Existing {
 		t.Fatal("rotation did not change the signing key")
 	}
 	if n := f.svc.TrustList().Len(); n != 2 {

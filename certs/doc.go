@@ -54,10 +54,15 @@
 // schedule anomaly, a merged person record, or a non-COVID-19 product is not
 // certified (ECONFLICT/EINVALID with the reason).
 //
-// Every call issues a new certificate; earlier certificates that are not
-// revoked stay valid (an older one certifying an earlier dose remains a
-// true statement). Issue signs, then records CertificateIssued (key
-// "cert:"+uvci) through the engine, and only returns a recorded certificate.
+// Issue is idempotent on the dose it certifies: when that dose already has
+// a certificate that is neither revoked nor expired, it is returned
+// (Issued.Existing, nothing journaled; re-signed with its own key, same
+// UVCI and claims, when this process no longer holds its HC1). Otherwise a
+// new certificate is issued; earlier certificates that are not revoked stay
+// valid (an older one certifying an earlier dose remains a true statement).
+// Issue signs, then records CertificateIssued (key "cert:"+uvci) through the
+// engine, and only returns a recorded certificate. The State refuses a
+// second live certificate for a dose, so concurrent issuances yield one.
 // The scope rule is the engine's: admin, or a region or point whose scope
 // holds the dose's place.
 //
@@ -78,7 +83,8 @@
 // RecentHC1 most recent ones in memory so that the QR and printable page
 // can be fetched again shortly after (GET .../qr.png and .../print). After
 // a restart, on another node, or once evicted, those return 404 with the
-// advice to issue again, which is always possible and cheap.
+// advice to issue again, which is always possible and cheap (it returns the
+// same certificate, signed again).
 //
 // # Verification
 //

@@ -45,7 +45,7 @@ type handler struct {
 
 // Handler serves the certificate API (see Patterns):
 //
-//	POST /api/v1/certificates {"person": "<id>"}          issue (201)
+//	POST /api/v1/certificates {"person": "<id>"}          issue (201; 200 with the existing one)
 //	GET  /api/v1/certificates/{uvci}/qr.png               QR of a recent certificate
 //	GET  /api/v1/certificates/{uvci}/print                printable HTML page
 //	POST /api/v1/certificates/verify [?clock=RFC3339]     verify (public)
@@ -185,7 +185,11 @@ func (h *handler) issue(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", certPath(is.UVCI, "print"))
-	writeJSON(w, http.StatusCreated, issueResponse{Issued: is, QRURL: certPath(is.UVCI, "qr.png"), PrintURL: certPath(is.UVCI, "print")})
+	status := http.StatusCreated
+	if is.Existing {
+		status = http.StatusOK // the dose's live certificate, nothing new
+	}
+	writeJSON(w, status, issueResponse{Issued: is, QRURL: certPath(is.UVCI, "qr.png"), PrintURL: certPath(is.UVCI, "print")})
 }
 
 // recentFor resolves a recent certificate the caller may see: admin and

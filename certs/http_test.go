@@ -134,6 +134,12 @@ func TestHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	noIIN(t, iin, string(r.body))
+	// issuing again answers 200 with the same certificate
+	r2 := do(t, hh, "POST", "/api/v1/certificates", "akm", map[string]any{"person": p.String()})
+	var again issueResponse
+	if r2.status != 200 || json.Unmarshal(r2.body, &again) != nil || !again.Existing || again.UVCI != is.UVCI || again.HC1 != is.HC1 {
+		t.Fatalf("issue again: %d %s", r2.status, r2.body)
+	}
 	if !strings.HasPrefix(is.HC1, "HC1:") || len(is.PNG) == 0 || is.PrintURL != "/api/v1/certificates/"+url.PathEscape(is.UVCI)+"/print" {
 		t.Fatalf("issue response %+v", is.PrintURL)
 	}

@@ -81,7 +81,10 @@ type Issued struct {
 	PNG       []byte        `json:"png"` // QR code (Base64 in JSON)
 	Payload   hcert.Payload `json:"certificate"`
 	Product   string        `json:"product_name"` // catalog name, for display
-	Seq       uint64        `json:"seq"`
+	Seq       uint64        `json:"seq"`          // journal sequence of the issue; 0 when Existing
+	// Existing reports that the dose already had a live certificate, which
+	// is returned instead of a new one (nothing was journaled).
+	Existing bool `json:"existing"`
 }
 
 // PassphraseFromEnv returns the passphrase sealing the signing keys in dir:
@@ -504,26 +507,44 @@ func certsPrincipal(actor vaxtrace.Principal) vaxtrace.Principal {
 // is the certificate returned; a signed certificate that was not recorded is
 // discarded.
 //
+// Issue is idempotent on what it certifies: when the latest dose already
+// has a live certificate (not revoked, not expired, signed by a DSC the
+// authority still holds), that certificate is returned with Existing set and
+// nothing is journaled. A new one is issued once it was revoked (the dose or
+// person was corrected, voided or merged), when a later dose exists, or when
+// it expired. The state refuses a second live certificate for a dose
+// (vaxtrace.State.LiveCertificate), so that concurrent issuances yield one:
+// the loser returns the winner's certificate as Existing.
+//
 // If the person or dose changed between the read and the write (a
 // correction raced with the issuance), the certificate would state stale
 // data: Issue detects it, revokes the new certificate and returns ECONFLICT
 // so that the caller can simply retry.
 func (s *Service) Issue(ctx context.Context, eng *engine.Engine, actor vaxtrace.Principal, person vaxtrace.PersonID) (Issued, error) {
 	uvci := newUVCI()
+	now := s.Now().UTC().Truncate(time.Second)
 	var (
-		b   built
-		err error
+		b    built
+		live *vaxtrace.CertificateState
+		err  error
 	)
 	eng.Read(func(st *vaxtrace.State) {
 		b, err = s.build(st, person, "", uvci)
 		if err == nil {
 			err = vaxtrace.Authorize(actor, st, vaxtrace.CertificateIssued{UVCI: uvci, Person: person, Dose: b.dose})
 		}
+		if err == nil {
+			live = copyCert(st.LiveCertificate(person, b.dose, now))
+		}
 	})
 	if err != nil {
 		return Issued{}, err
 	}
-	now := s.Now().UTC().Truncate(time.Second)
+	if live != nil {
+		if is, ok, err := s.existing(ctx, eng, actor, *live); ok {
+			return is, err
+		}
+	}
 	a := s.Authority()
 	signer := a.Active()
 	exp := now.Add(Validity)
@@ -548,6 +569,16 @@ func (s *Service) Issue(ctx context.Context, eng *engine.Engine, actor vaxtrace.
 	ev := vaxtrace.CertificateIssued{UVCI: uvci, Person: person, Dose: b.dose, KID: kid, Issued: now, Expiry: exp}
 	res := eng.Submit(ctx, engine.Command{Key: "cert:" + uvci, Actor: actor, Data: ev})
 	if res.Err != nil {
+		if vaxtrace.ErrorCode(res.Err) == vaxtrace.ECONFLICT {
+			// another issuance for this dose won the race: return its
+			// certificate
+			eng.Read(func(st *vaxtrace.State) { live = copyCert(st.LiveCertificate(person, b.dose, now)) })
+			if live != nil {
+				if is, ok, err := s.existing(ctx, eng, actor, *live); ok {
+					return is, err
+				}
+			}
+		}
 		return Issued{}, res.Err
 	}
 	// Post-check: the recorded certificate must still describe the dose.
@@ -576,6 +607,52 @@ func (s *Service) Issue(ctx context.Context, eng *engine.Engine, actor vaxtrace.
 		HC1: hc1, PNG: png, Payload: b.payload, Product: b.productName, Seq: res.Seq}
 	s.recent.put(uvci, recentCert{hc1: hc1, payload: b.payload, product: b.productName, issued: now, expires: exp})
 	return out, nil
+}
+
+func copyCert(c *vaxtrace.CertificateState) *vaxtrace.CertificateState {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	return &cp
+}
+
+// existing returns the live certificate c (see Issue): the HC1 this process
+// issued if it still has it, otherwise the same claims (UVCI, payload, iat,
+// exp) signed again with the DSC that signed c. ok is false (and err nil) when c cannot be
+// reused because its DSC is no longer in the authority (a replaced
+// authority): c is then revoked so that Issue can issue a new one.
+func (s *Service) existing(ctx context.Context, eng *engine.Engine, actor vaxtrace.Principal, c vaxtrace.CertificateState) (is Issued, ok bool, err error) {
+	a := s.Authority()
+	kid, kerr := base64.StdEncoding.DecodeString(c.KID)
+	if kerr != nil || a.Signer(kid) == nil {
+		r := eng.Submit(ctx, engine.Command{Key: "cert-revoke:" + c.UVCI, Actor: certsPrincipal(actor),
+			Data: vaxtrace.CertificateRevoked{UVCI: c.UVCI, Reason: "superseded: its signing key is no longer held by the authority"}})
+		if r.Err != nil && vaxtrace.ErrorCode(r.Err) != vaxtrace.ECONFLICT {
+			return Issued{}, true, fmt.Errorf("certs: revoking certificate %s: %w", c.UVCI, r.Err)
+		}
+		return Issued{}, false, nil
+	}
+	var b built
+	eng.Read(func(st *vaxtrace.State) { b, err = s.build(st, c.Person, c.Dose, c.UVCI) })
+	if err != nil {
+		return Issued{}, true, err
+	}
+	rc, cached := s.recent.get(c.UVCI)
+	if !cached || !reflect.DeepEqual(rc.payload, b.payload) {
+		hc1, err := a.IssueWith(kid, b.payload, c.Issued, c.Expiry)
+		if err != nil {
+			return Issued{}, true, fmt.Errorf("certs: sign again %s: %w", c.UVCI, err)
+		}
+		rc = recentCert{hc1: hc1, payload: b.payload, product: b.productName, issued: c.Issued, expires: c.Expiry}
+		s.recent.put(c.UVCI, rc)
+	}
+	png, err := hcert.QRPNG(rc.hc1, QRSize)
+	if err != nil {
+		return Issued{}, true, fmt.Errorf("certs: QR: %w", err)
+	}
+	return Issued{UVCI: c.UVCI, Person: c.Person.String(), Dose: c.Dose, KID: c.KID, IssuedAt: c.Issued, ExpiresAt: c.Expiry,
+		HC1: rc.hc1, PNG: png, Payload: b.payload, Product: b.productName, Existing: true}, true, nil
 }
 
 // recentCert is what the Service keeps of a recently issued certificate.

@@ -193,9 +193,39 @@ func (a *Authority) Issue(p Payload, iat, exp time.Time) (string, error) {
 	return a.issueCBOR(hc, iat, exp)
 }
 
+// IssueWith signs p like Issue but with the DSC whose KID is kid (active or
+// rotated), for example to render again a certificate issued earlier.
+func (a *Authority) IssueWith(kid []byte, p Payload, iat, exp time.Time) (string, error) {
+	s := a.Signer(kid)
+	if s == nil {
+		return "", fmt.Errorf("%w: no DSC with this KID", ErrIssue)
+	}
+	if err := p.Validate(); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrIssue, err)
+	}
+	hc, err := p.MarshalCBOR()
+	if err != nil {
+		return "", fmt.Errorf("%w: encoding hcert: %w", ErrIssue, err)
+	}
+	return a.signCBOR(s, hc, iat, exp)
+}
+
+// Signer returns the DSC whose KID is kid, or nil.
+func (a *Authority) Signer(kid []byte) *Signer {
+	for _, s := range a.Signers() {
+		if bytes.Equal(s.KID, kid) {
+			return s
+		}
+	}
+	return nil
+}
+
 // issueCBOR signs an already-encoded hcert (no payload validation).
 func (a *Authority) issueCBOR(hc []byte, iat, exp time.Time) (string, error) {
-	s := a.Active()
+	return a.signCBOR(a.Active(), hc, iat, exp)
+}
+
+func (a *Authority) signCBOR(s *Signer, hc []byte, iat, exp time.Time) (string, error) {
 	if s == nil {
 		return "", fmt.Errorf("%w: authority has no signer", ErrIssue)
 	}

@@ -130,7 +130,11 @@ func certIssue(ctx context.Context, args []string) error {
 		fmt.Println(is.HC1)
 	}
 	v := is.Payload.Vaccinations[0]
-	fmt.Fprintf(os.Stderr, "issued %s: dose %d/%d of %s on %s, valid until %s\n", is.UVCI, v.DoseNumber, v.SeriesDoses, is.Product, v.Date, is.ExpiresAt.Format(time.DateOnly))
+	verb := "issued"
+	if is.Existing {
+		verb = "already issued (the dose's live certificate, nothing recorded)"
+	}
+	fmt.Fprintf(os.Stderr, "%s %s: dose %d/%d of %s on %s, valid until %s\n", verb, is.UVCI, v.DoseNumber, v.SeriesDoses, is.Product, v.Date, is.ExpiresAt.Format(time.DateOnly))
 	return nil
 }
 
