@@ -56,12 +56,12 @@ mutant sqlite-synchronous-off sqlite/sqlite.go \
   'q.Set("_synchronous", "FULL")' 'q.Set("_synchronous", "OFF")' \
   -run 'TestPowerLoss' ./crashtest/
 
-mutant failed-write-acknowledged engine/engine.go \
-  'r.res[i] = Result{Err: vaxtrace.Errorf(vaxtrace.EUNAVAILABLE, "storage failure: %v", err)}' '_ = err' \
+mutant failed-write-acknowledged engine/commit.go \
+  'e.refuse(group, fmt.Errorf("%w: %w", e.unavailable(), err)) // the cause is logged, never shown' 'e.finish(group)' \
   ./engine/
 
-mutant state-not-rebuilt engine/engine.go \
-  $'\t\te.st = st\n' $'\t\t_ = st\n' \
+mutant state-not-rebuilt engine/health.go \
+  $'\te.st = st\n\te.pipeline.durable.Store(st.Seq)\n' $'\t_ = st\n' \
   ./engine/
 
 mutant void-keeps-certificate state.go \
