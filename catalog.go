@@ -106,8 +106,19 @@ func (p *Product) Validate() error {
 	if p.IntervalDays < 0 || p.BoosterIntervalDays < 0 {
 		return FieldError("interval_days", "must not be negative")
 	}
+	// day counts are added to dates (an int32 of days): bound them so a due
+	// day can never wrap
+	if p.IntervalDays > maxScheduleDays {
+		return FieldError("interval_days", "must be at most %d days", maxScheduleDays)
+	}
+	if p.BoosterIntervalDays > maxScheduleDays {
+		return FieldError("booster_interval_days", "must be at most %d days", maxScheduleDays)
+	}
 	if p.WindowDays < 0 {
 		return FieldError("window_days", "must not be negative")
+	}
+	if p.WindowDays > maxScheduleDays {
+		return FieldError("window_days", "must be at most %d days", maxScheduleDays)
 	}
 	if len(p.Presentations) == 0 {
 		return FieldError("presentations", "at least one presentation is required")
@@ -185,3 +196,6 @@ func itoa(i int) string {
 	}
 	return string(b[n:])
 }
+
+// maxScheduleDays bounds a schedule's day counts (ten years).
+const maxScheduleDays = 3650

@@ -135,7 +135,7 @@ func TestFailedJournalWriteIsRefusedAndStateRebuilt(t *testing.T) {
 			if r := eng.Submit(ctx, personCmd(1)); r.Err != nil {
 				t.Fatal(r.Err)
 			}
-			last, _ := f.Last(ctx)
+			last := mustLast(t, f)
 			f.failWrites.Store(true)
 			res := eng.SubmitBatch(ctx, []engine.Command{doseCmd(1), personCmd(2), personCmd(1)})
 			for i, r := range res {
@@ -143,7 +143,7 @@ func TestFailedJournalWriteIsRefusedAndStateRebuilt(t *testing.T) {
 					t.Fatalf("command %d of a failed write: %+v, want refused with %s", i, r, vaxtrace.EUNAVAILABLE)
 				}
 			}
-			if l, _ := f.Last(ctx); l != last {
+			if l := mustLast(t, f); l != last {
 				t.Fatalf("journal moved from %d to %d", last, l)
 			}
 			waitUp(t, eng) // reads work: the rebuild succeeds
@@ -160,7 +160,7 @@ func TestFailedJournalWriteIsRefusedAndStateRebuilt(t *testing.T) {
 			if r.Err != nil || r.Duplicate {
 				t.Fatalf("after recovery the dose must be new (the failed one never happened): %+v", r)
 			}
-			if l, _ := f.Last(ctx); l != last+1 {
+			if l := mustLast(t, f); l != last+1 {
 				t.Fatalf("journal at %d, want %d", l, last+1)
 			}
 			rep, err := eng.Check(ctx)
@@ -178,7 +178,7 @@ func TestFailedJournalWriteIsRefusedAndStateRebuilt(t *testing.T) {
 func TestGroupValidatedOnAFailedCommitIsRefused(t *testing.T) {
 	eng, f := openFaulty(t, engine.Options{})
 	ctx := context.Background()
-	last, _ := f.Last(ctx)
+	last := mustLast(t, f)
 	gate, entered := make(chan struct{}), make(chan struct{})
 	f.mu.Lock()
 	f.gate, f.entered = gate, entered
@@ -205,7 +205,7 @@ func TestGroupValidatedOnAFailedCommitIsRefused(t *testing.T) {
 			t.Errorf("%s: %+v, want refused with %s", name, r, vaxtrace.EUNAVAILABLE)
 		}
 	}
-	if l, _ := f.Last(ctx); l != last {
+	if l := mustLast(t, f); l != last {
 		t.Fatalf("journal moved from %d to %d", last, l)
 	}
 	waitUp(t, eng)
@@ -334,7 +334,7 @@ func TestAnotherWriterBetweenValidationAndCommit(t *testing.T) {
 	if r := e1.Submit(ctx, personCmd(1)); r.Err != nil || !r.Duplicate {
 		t.Fatalf("the other writer's registration, replayed on the first engine: %+v", r)
 	}
-	last, _ := db.Last(ctx)
+	last := mustLast(t, db)
 	if e1.Seq() != last {
 		t.Fatalf("engine at %d, journal at %d", e1.Seq(), last)
 	}
@@ -372,11 +372,11 @@ func TestReadOnlyEngineRefusesWritesAndCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	last, _ := wdb.Last(ctx)
+	last := mustLast(t, wdb)
 	if res := r.Submit(ctx, personCmd(9)); !errors.Is(res.Err, engine.ErrReadOnly) {
 		t.Fatalf("write on a read-only node: %+v", res)
 	}
-	if l, _ := wdb.Last(ctx); l != last || !r.ReadOnly() {
+	if l := mustLast(t, wdb); l != last || !r.ReadOnly() {
 		t.Fatalf("read-only node wrote (journal %d -> %d) or is not read-only", last, l)
 	}
 	if res := w.Submit(ctx, personCmd(9)); res.Err != nil {
@@ -435,4 +435,18 @@ func TestCheckDuringPipelinedCommits(t *testing.T) {
 		default:
 		}
 	}
+}
+
+// mustLast is the journal's last sequence; a failure to read it fails the
+// test (a zero from an ignored error would make "the journal did not move"
+// hold vacuously).
+func mustLast(t *testing.T, j interface {
+	Last(context.Context) (uint64, error)
+}) uint64 {
+	t.Helper()
+	n, err := j.Last(context.Background())
+	if err != nil {
+		t.Fatalf("journal's last sequence: %v", err)
+	}
+	return n
 }

@@ -195,7 +195,7 @@ func TestPostgresOutageRecovers(t *testing.T) {
 			if err != nil || !rep.OK() {
 				t.Fatalf("check: %v %v", err, rep.Breaches)
 			}
-			last, _ := j.Last(ctx)
+			last := mustLast(t, j)
 			if eng.Seq() != last {
 				t.Fatal(fmt.Sprintf("engine at %d, journal at %d", eng.Seq(), last))
 			}
@@ -238,11 +238,11 @@ func TestPostgresReadOnlyNode(t *testing.T) {
 	if !r.ReadOnly() {
 		t.Fatal("an engine on a read-only journal is not read-only")
 	}
-	last, _ := wj.Last(ctx)
+	last := mustLast(t, wj)
 	if res := r.Submit(ctx, personCmd(3)); vaxtrace.ErrorCode(res.Err) != vaxtrace.EUNAVAILABLE {
 		t.Fatalf("write on the read-only node: %+v", res)
 	}
-	if l, _ := wj.Last(ctx); l != last {
+	if l := mustLast(t, wj); l != last {
 		t.Fatal("the read-only node wrote")
 	}
 	for _, c := range []engine.Command{personCmd(3), doseCmd(3)} {

@@ -301,6 +301,9 @@ func TestBadInputCatalogBatch(t *testing.T) {
 	if fx.last() != before || fx.digest(t, ids.pa, ids.pb, ids.pc, ids.pd) != digest {
 		t.Fatalf("rejected records changed the store (journal %d -> %d)", before, fx.last())
 	}
+	if cases == 0 {
+		t.Fatal("no case ran: the table is empty")
+	}
 	t.Logf("%d bad batch records", cases)
 }
 
@@ -373,6 +376,9 @@ func TestBadInputCatalogCSV(t *testing.T) {
 	fx.t = t
 	if fx.last() != before || fx.digest(t, ids.pa, ids.pb, ids.pc, ids.pd) != digest {
 		t.Fatalf("refused rows changed the store (journal %d -> %d)", before, fx.last())
+	}
+	if cases == 0 {
+		t.Fatal("no case ran: the table is empty")
 	}
 	t.Logf("%d bad CSV cells", cases)
 }

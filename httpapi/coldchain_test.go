@@ -75,6 +75,8 @@ func TestRequisitionThroughTheAPI(t *testing.T) {
 	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/edit", "akm", map[string]any{"lines": []map[string]any{{"product": "sputnik-v", "component": "II", "doses": 150}}}), http.StatusBadRequest, "reason")
 	f.ok(f.do("POST", "/api/v1/requisitions/RQ-2/edit", "akm", map[string]any{"lines": []map[string]any{{"product": "sputnik-v", "component": "II", "doses": 150}}, "reason": "half this week"}), http.StatusOK)
 	approved := f.ok(f.do("POST", "/api/v1/requisitions/RQ-2/approve", "akm", map[string]any{"note": "ok"}), http.StatusOK)
+	// another region learns nothing of it, not even its status
+	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/fulfil", "ala", map[string]any{"occurred": "2021-02-02T09:00:00Z"}), http.StatusNotFound, "id")
 	if reqStatus(t, approved) != vaxtrace.ReqApproved {
 		t.Fatalf("approved: %v", approved)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"vaxtrace"
-	"vaxtrace/engine"
 )
 
 // reminderRoutes are the routes of the reminder outbox (package reminders):
@@ -206,10 +205,4 @@ func (s *Server) recordOptOutAs(w http.ResponseWriter, r *http.Request, id vaxtr
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// submitAs submits p as actor (the gateway's callbacks carry no user).
-func (s *Server) submitAs(r *http.Request, actor vaxtrace.Principal, key string, p vaxtrace.Payload) (engine.Result, error) {
-	res := s.eng.Submit(r.Context(), engine.Command{Key: key, Actor: actor, Data: p})
-	return res, res.Err
 }

@@ -239,7 +239,7 @@ func (s *Server) fulfilRequisition(w http.ResponseWriter, r *http.Request) error
 	var ship vaxtrace.ShipmentDispatched
 	err := s.read(func(st *vaxtrace.State) error {
 		rq := st.Requisition(id)
-		if rq == nil {
+		if rq == nil || !canSeeRequisition(principal(r), st, rq) { // nothing of it shown out of scope
 			return vaxtrace.NotFound("id", "unknown requisition %q", id)
 		}
 		if rq.Status != vaxtrace.ReqApproved && rq.Status != vaxtrace.ReqPartlyFulfilled {

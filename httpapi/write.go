@@ -53,12 +53,17 @@ func onceKey() string {
 
 // submit sends one command to the engine.
 func (s *Server) submit(r *http.Request, key string, p vaxtrace.Payload) (engine.Result, error) {
+	return s.submitAs(r, principal(r), key, p)
+}
+
+// submitAs submits p as actor (the gateway's callbacks carry no user).
+func (s *Server) submitAs(r *http.Request, actor vaxtrace.Principal, key string, p vaxtrace.Payload) (engine.Result, error) {
 	// text is checked before the key made from it, so that a bad id is
 	// reported against its field, not as a bad idempotency key
 	if err := vaxtrace.CheckPayloadText(p); err != nil {
 		return engine.Result{}, err
 	}
-	res := s.eng.Submit(r.Context(), engine.Command{Key: key, Actor: principal(r), Data: p})
+	res := s.eng.Submit(r.Context(), engine.Command{Key: key, Actor: actor, Data: p})
 	return res, res.Err
 }
 

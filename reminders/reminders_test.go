@@ -361,7 +361,12 @@ func TestCancelledOnceDoseRecordedOrOptedOut(t *testing.T) {
 	if rep := run(t, w.runner(g, "2021-03-26")); rep.Queued != 1 || rep.Sent != 1 {
 		t.Errorf("overdue: only c is reminded: %+v", rep)
 	}
-	_ = c
+	if d := g.delivered(); len(d) != 2 || d[1].To != "+77015555555" {
+		t.Errorf("overdue: delivered %+v, want the second message to c's phone", d)
+	}
+	if st := w.reminder(vaxtrace.ReminderID(c, "sputnik-v", 2, vaxtrace.ReminderOverdue)).Status; st != vaxtrace.ReminderAccepted && st != vaxtrace.ReminderDelivered {
+		t.Errorf("c's overdue reminder: %q", st)
+	}
 }
 
 // TestRestartInTheMiddleOfASend: the server stops while the gateway is

@@ -161,15 +161,22 @@ func (c *Client) Send(ctx context.Context, m Message) (Result, error) {
 		if i == attempts {
 			break
 		}
-		d := backoff << (i - 1)
-		if retryAfter > d {
-			d = retryAfter
-		}
+		d := max(retryDelay(i, backoff, maxBackoff), retryAfter)
 		if err := sleep(ctx, min(d, maxBackoff)); err != nil {
 			return res, err
 		}
 	}
 	return Result{Attempts: attempts}, fmt.Errorf("sms: gateway unavailable after %d attempts: %w", attempts, last)
+}
+
+// retryDelay is the wait before attempt i+1: backoff doubled per attempt,
+// at most limit (doubling stops there, so many attempts never overflow).
+func retryDelay(i int, backoff, limit time.Duration) time.Duration {
+	d := backoff
+	for n := 1; n < i && d < limit; n++ {
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 func (c *Client) post(ctx context.Context, hc *http.Client, id string, body []byte) (Result, time.Duration, error) {
@@ -201,7 +208,7 @@ func (c *Client) post(ctx context.Context, hc *http.Client, id string, body []by
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		var wait time.Duration
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
-			wait = time.Duration(s) * time.Second
+			wait = time.Duration(min(s, 86400)) * time.Second // a day at most: larger would overflow
 		}
 		return Result{}, wait, fmt.Errorf("sms: gateway answered HTTP %d", resp.StatusCode)
 	}

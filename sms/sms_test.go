@@ -93,3 +93,16 @@ func TestRateLimit(t *testing.T) {
 		t.Error("a cancelled wait returned no error")
 	}
 }
+
+// TestRetryDelay: the backoff doubles per attempt up to its cap and never
+// wraps, however many attempts are configured.
+func TestRetryDelay(t *testing.T) {
+	for _, c := range []struct {
+		attempt int
+		want    time.Duration
+	}{{1, time.Second}, {2, 2 * time.Second}, {4, 8 * time.Second}, {7, time.Minute}, {40, time.Minute}, {1000, time.Minute}} {
+		if got := retryDelay(c.attempt, time.Second, time.Minute); got != c.want {
+			t.Errorf("attempt %d: %v, want %v", c.attempt, got, c.want)
+		}
+	}
+}
