@@ -39,8 +39,6 @@ const (
 	doseKeyed       // its event's key was "dose:"+ID
 	doseHasRare     // void reason, anomaly and corrections follow
 	doseHasVoidWhy  // (in rare) the void reason is set
-	doseNoPlace     // no place record (never in a valid state)
-	doseNoLot       // no lot record (never in a valid state)
 	doseOwnPersonID // the Person field differs from its person record's id
 	doseOwnPlaceRec // the place record is not the one Place names
 	doseOwnLotRec   // the lot record is not the one Lot names
@@ -231,8 +229,8 @@ func (s *State) encodeDoses(e *snapEncoder) {
 }
 
 func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
-	if d.person == nil {
-		e.fail("snapshot: dose %q has no person record", d.ID)
+	if d.person == nil || d.place == nil || d.lot == nil {
+		e.fail("snapshot: dose %q lacks its person, place or lot record", d.ID)
 		return
 	}
 	pp, ok := s.people.posOf(d.person)
@@ -242,8 +240,7 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	}
 	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
 		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
-		flag(d.place == nil, doseNoPlace) | flag(d.lot == nil, doseNoLot) | flag(d.Person != d.person.ID, doseOwnPersonID) |
-		flag(d.place != nil && d.place.ID != d.Place, doseOwnPlaceRec) | flag(d.lot != nil && d.lot.ID != d.Lot, doseOwnLotRec)
+		flag(d.Person != d.person.ID, doseOwnPersonID) | flag(d.place.ID != d.Place, doseOwnPlaceRec) | flag(d.lot.ID != d.Lot, doseOwnLotRec)
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
@@ -326,7 +323,7 @@ func (s *State) decodeDoses(d *snapDecoder) {
 }
 
 const doseFlags = doseVoided | doseBooster | doseComplete | doseKeyed | doseHasRare | doseHasVoidWhy |
-	doseNoPlace | doseNoLot | doseOwnPersonID | doseOwnPlaceRec | doseOwnLotRec
+	doseOwnPersonID | doseOwnPlaceRec | doseOwnLotRec
 
 func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, refs *doseRefs, prev *unixNanos) {
 	flags := d.uvarint()
@@ -362,27 +359,23 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	if d.err != nil {
 		return
 	}
-	if flags&doseNoPlace == 0 {
-		pl, ok := refs.places.get(pi, placeID, func(id string) (*PlaceState, bool) { p := s.places[id]; return p, p != nil })
-		if !ok {
-			d.fail("dose %q: unknown place %q", rec.ID, placeID)
-			return
-		}
-		rec.place = pl
-		if flags&doseOwnPlaceRec == 0 {
-			rec.Place = pl.ID
-		}
+	pl, ok := refs.places.get(pi, placeID, func(id string) (*PlaceState, bool) { p := s.places[id]; return p, p != nil })
+	if !ok {
+		d.fail("dose %q: unknown place %q", rec.ID, placeID)
+		return
 	}
-	if flags&doseNoLot == 0 {
-		l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
-		if !ok {
-			d.fail("dose %q: unknown lot %q", rec.ID, lotID)
-			return
-		}
-		rec.lot = l
-		if flags&doseOwnLotRec == 0 {
-			rec.Lot = l.ID
-		}
+	l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
+	if !ok {
+		d.fail("dose %q: unknown lot %q", rec.ID, lotID)
+		return
+	}
+	rec.place, rec.lot = pl, l
+	// share the records' copies of the ids
+	if flags&doseOwnPlaceRec == 0 {
+		rec.Place = pl.ID
+	}
+	if flags&doseOwnLotRec == 0 {
+		rec.Lot = l.ID
 	}
 	rec.Product = d.str()
 	rec.Component = d.str()
