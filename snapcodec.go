@@ -173,28 +173,35 @@ func (d *snapDecoder) fail(format string, a ...any) {
 	}
 }
 
-// fill makes at least n (at most len(d.buf)) bytes available unless the
-// input ends first; it reports whether they are.
+// fill makes at least n bytes available unless the input ends first (or
+// n is more than the window holds); it reports whether they are.
 func (d *snapDecoder) fill(n int) bool {
 	if d.end-d.pos >= n {
 		return true
+	}
+	if n > len(d.buf) {
+		return false
 	}
 	if d.pos > 0 {
 		d.end = copy(d.buf, d.buf[d.pos:d.end])
 		d.pos = 0
 	}
-	for d.end < n && !d.eof {
+	for empty := 0; d.end < n && !d.eof; {
 		k, err := d.r.Read(d.buf[d.end:])
 		d.end += k
-		if err == io.EOF {
+		switch {
+		case err == io.EOF:
 			d.eof = true
-		} else if err != nil {
+		case err != nil:
 			d.fail("read: %v", err)
 			d.eof = true
-		} else if k == 0 {
-			// a reader that returns nothing without an error: retry, as
-			// io.ReadFull does
-			continue
+		case k == 0:
+			// a reader may return nothing without an error; give up
+			// after as many tries as bufio does
+			if empty++; empty >= 100 {
+				d.fail("read: %v", io.ErrNoProgress)
+				d.eof = true
+			}
 		}
 	}
 	return d.end-d.pos >= n
