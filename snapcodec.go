@@ -167,10 +167,13 @@ func newSnapDecoder(r io.Reader) *snapDecoder {
 	return &snapDecoder{r: r, buf: make([]byte, snapReadBuf)}
 }
 
+// fail keeps the first error and empties the read window, so that every
+// read after it (fast paths included) returns zero values.
 func (d *snapDecoder) fail(format string, a ...any) {
 	if d.err == nil {
 		d.err = fmt.Errorf("%w: %s", ErrSnapshotCorrupt, fmt.Sprintf(format, a...))
 	}
+	d.pos, d.end, d.eof = 0, 0, true
 }
 
 // fill makes at least n bytes available unless the input ends first (or
@@ -208,6 +211,16 @@ func (d *snapDecoder) fill(n int) bool {
 }
 
 func (d *snapDecoder) uvarint() uint64 {
+	// most numbers are one byte (flags, lengths, string-table indexes):
+	// this path is inlined
+	if i := d.pos; i < d.end && d.buf[i] < 0x80 {
+		d.pos = i + 1
+		return uint64(d.buf[i])
+	}
+	return d.uvarintLong()
+}
+
+func (d *snapDecoder) uvarintLong() uint64 {
 	if d.err != nil {
 		return 0
 	}

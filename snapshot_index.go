@@ -64,10 +64,52 @@ func (x *hashIndex) reserve(n int) {
 	}
 }
 
+// build fills an empty index with positions 0..n-1, hash(pos) being each
+// record's hash; same(a, b) reports whether records a and b have the same
+// id. It returns a position whose id is already present, if any.
+//
+// Records are taken in batches, and each batch is inserted part by part:
+// a part's table is small enough to stay in the processor's cache while
+// its share of the batch goes in, where inserting in record order would
+// touch a random part of the whole index (a cache miss) each time.
+func (x *hashIndex) build(n int, hash func(uint32) uint64, same func(a, b uint32) bool) (dup uint32, ok bool) {
+	x.reserve(n)
+	const batch = 1 << 20
+	type entry struct {
+		h   uint64
+		pos uint32
+	}
+	hs := make([]uint64, min(n, batch))
+	sorted := make([]entry, min(n, batch))
+	for from := 0; from < n; from += batch {
+		to := min(from+batch, n)
+		var starts [257]int
+		for i := from; i < to; i++ {
+			h := hash(uint32(i))
+			hs[i-from] = h
+			starts[h>>56+1]++
+		}
+		for p := 1; p <= 256; p++ {
+			starts[p] += starts[p-1]
+		}
+		next := starts
+		for i := from; i < to; i++ {
+			h := hs[i-from]
+			sorted[next[h>>56]] = entry{h, uint32(i)}
+			next[h>>56]++
+		}
+		for _, en := range sorted[:to-from] {
+			if !x.insertUnique(en.h, en.pos, same) {
+				return en.pos, false
+			}
+		}
+	}
+	return 0, true
+}
+
 // insertUnique adds position pos under hash h unless a record already
-// there is the same (same(p) reports whether the record at position p has
-// the new record's id); it reports whether it added.
-func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(uint32) bool) bool {
+// there has the same id (same(pos, p)); it reports whether it added.
+func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(a, b uint32) bool) bool {
 	p := &x.parts[h>>56]
 	if (p.n+1)*4 > len(p.slots)*3 {
 		p.grow()
@@ -75,7 +117,7 @@ func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(uint32) bool) b
 	mask := uint32(len(p.slots) - 1)
 	i := uint32(h) & mask
 	for p.slots[i].pos != 0 {
-		if p.slots[i].tag == uint32(h) && same(p.slots[i].pos-1) {
+		if p.slots[i].tag == uint32(h) && same(pos, p.slots[i].pos-1) {
 			return false
 		}
 		i = (i + 1) & mask
@@ -89,12 +131,10 @@ func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(uint32) bool) b
 // records have the same id.
 func (t *personTable) reindex() (PersonID, bool) {
 	t.idx = hashIndex{}
-	t.idx.reserve(t.recs.n)
-	for pos := 0; pos < t.recs.n; pos++ {
-		id := t.recs.at(uint32(pos)).ID
-		if !t.idx.insertUnique(personHash(id), uint32(pos), func(o uint32) bool { return t.recs.at(o).ID == id }) {
-			return id, false
-		}
+	dup, ok := t.idx.build(t.recs.n, func(pos uint32) uint64 { return personHash(t.recs.at(pos).ID) },
+		func(a, b uint32) bool { return t.recs.at(a).ID == t.recs.at(b).ID })
+	if !ok {
+		return t.recs.at(dup).ID, false
 	}
 	return PersonID{}, true
 }
@@ -103,12 +143,10 @@ func (t *personTable) reindex() (PersonID, bool) {
 // have the same id.
 func (t *doseTable) reindex() (string, bool) {
 	t.idx = hashIndex{}
-	t.idx.reserve(t.recs.n)
-	for pos := 0; pos < t.recs.n; pos++ {
-		id := t.recs.at(uint32(pos)).ID
-		if !t.idx.insertUnique(maphash.String(idSeed, id), uint32(pos), func(o uint32) bool { return t.recs.at(o).ID == id }) {
-			return id, false
-		}
+	dup, ok := t.idx.build(t.recs.n, func(pos uint32) uint64 { return maphash.String(idSeed, t.recs.at(pos).ID) },
+		func(a, b uint32) bool { return t.recs.at(a).ID == t.recs.at(b).ID })
+	if !ok {
+		return t.recs.at(dup).ID, false
 	}
 	return "", true
 }
@@ -117,12 +155,10 @@ func (t *doseTable) reindex() (string, bool) {
 // records have the same UVCI.
 func (t *certTable) reindex() (string, bool) {
 	t.idx = hashIndex{}
-	t.idx.reserve(t.recs.n)
-	for pos := 0; pos < t.recs.n; pos++ {
-		uvci := t.recs.at(uint32(pos)).UVCI
-		if !t.idx.insertUnique(maphash.String(idSeed, uvci), uint32(pos), func(o uint32) bool { return t.recs.at(o).UVCI == uvci }) {
-			return uvci, false
-		}
+	dup, ok := t.idx.build(t.recs.n, func(pos uint32) uint64 { return maphash.String(idSeed, t.recs.at(pos).UVCI) },
+		func(a, b uint32) bool { return t.recs.at(a).UVCI == t.recs.at(b).UVCI })
+	if !ok {
+		return t.recs.at(dup).UVCI, false
 	}
 	return "", true
 }
