@@ -1,17 +1,20 @@
 package vaxtrace
 
+import "slices"
+
 // The registry's part of a snapshot: people, doses, certificates, the due
 // index and the reminder outbox. It is the part that scales with the
 // nation, so it is written as flat records in slab (insertion) order,
 // with positions instead of pointers, and read back without a map
 // look-up or an allocation per record:
 //
-//	people  count, then batches of up to chunkSize: the batch's unique text
-//	        (sealed IINs and phones) as one blob, then the records
-//	doses   count, then batches: the dose ids as one blob, then the records
-//	        (person by position, place and lot by id in the string table)
-//	lists   each person's valid doses: 0 for none (nil), else n+1 and n
-//	        dose positions, in the person's order
+//	counts  people, doses
+//	people  batches of up to chunkSize: the batch's unique text
+//	        (sealed IINs and phones) as one blob, then the records (with
+//	        the length of the list of valid doses, 0 for a nil list)
+//	doses   batches: the dose ids as one blob, then the records
+//	        (person by position and the dose's place in the person's list,
+//	        place and lot by id in the string table)
 //	certs   count, then batches: the UVCIs as one blob, then the records
 //	        (chained by position, as in the live state)
 //	due     snapshot_due.go       reminders  snapshot_reminders.go
@@ -55,11 +58,12 @@ func flag(on bool, bit uint64) uint64 {
 // encodeRegistry writes people, doses, certificates, due lists and the
 // reminder outbox.
 func (s *State) encodeRegistry(e *snapEncoder) {
+	// both counts first: a person's list of doses is bounded by the doses
+	e.uvarint(uint64(s.people.recs.n))
+	e.uvarint(uint64(s.doses.recs.n))
 	s.encodePeople(e)
 	e.section("doses")
 	s.encodeDoses(e)
-	e.section("dose lists")
-	s.encodeDoseLists(e)
 	e.section("certificates")
 	s.encodeCerts(e)
 	e.section("due")
@@ -71,11 +75,11 @@ func (s *State) encodeRegistry(e *snapEncoder) {
 // decodeRegistry reads what encodeRegistry wrote into a state whose
 // registry is empty and whose rooms (places, lots) are already decoded.
 func (s *State) decodeRegistry(d *snapDecoder) {
-	s.decodePeople(d)
+	people, doses := readCount(d, "people"), readCount(d, "doses")
+	s.decodePeople(d, people, doses)
 	d.section("doses")
-	s.decodeDoses(d)
-	d.section("dose lists")
-	s.decodeDoseLists(d)
+	s.decodeDoses(d, doses)
+	s.checkDoseLists(d)
 	d.section("certificates")
 	s.decodeCerts(d)
 	d.section("due")
@@ -121,7 +125,6 @@ func preChunks[T any](sl *slab[T], n int) {
 
 func (s *State) encodePeople(e *snapEncoder) {
 	t := &s.people
-	e.uvarint(uint64(t.recs.n))
 	var blob []byte
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
@@ -149,13 +152,23 @@ func (s *State) encodePeople(e *snapEncoder) {
 			prev = p.recorded
 			e.u64(p.hash)
 			e.uvarint(uint64(p.lastCert))
+			if p.Doses == nil {
+				e.uvarint(0)
+			} else {
+				e.uvarint(uint64(len(p.Doses)) + 1)
+			}
 		}
 	})
 }
 
-func (s *State) decodePeople(d *snapDecoder) {
+// maxDosesPerPerson bounds a person's list of valid doses in a snapshot
+// (a corrupt length must not allocate without bound; a snapshot beyond it
+// is refused and the journal replayed).
+const maxDosesPerPerson = 1 << 16
+
+func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
-	n := readCount(d, "people")
+	listed := 0
 	preChunks(&t.recs, n)
 	var interned strCache[string]
 	intern := func() string {
@@ -197,6 +210,18 @@ func (s *State) decodePeople(d *snapDecoder) {
 				d.fail("person %d: certificate position %d out of range", i, lc)
 			}
 			p.lastCert = uint32(lc)
+			// the list of valid doses, filled as the doses are read
+			switch k := d.uvarint(); {
+			case k == 0:
+			case k-1 > maxDosesPerPerson || int(k-1) > doses-listed:
+				d.fail("person %s: %d valid doses, of %d in the snapshot", p.ID, k-1, doses)
+			case k <= 3:
+				p.Doses = s.doseRefs.two()[:k-1]
+				listed += int(k - 1)
+			default:
+				p.Doses = make([]*DoseState, k-1)
+				listed += int(k - 1)
+			}
 		}
 		blob.done(d)
 	}
@@ -217,7 +242,6 @@ func (s *State) decodePeople(d *snapDecoder) {
 
 func (s *State) encodeDoses(e *snapEncoder) {
 	t := &s.doses
-	e.uvarint(uint64(t.recs.n))
 	var blob []byte
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
@@ -244,6 +268,17 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
+	// a valid dose's place in its person's list (the list's order is the
+	// person's), written as index+1; a voided one is in no list
+	at := 0
+	if !d.Voided {
+		at = slices.Index(d.person.Doses, d) + 1
+		if at == 0 {
+			e.fail("snapshot: valid dose %q is not in its person's list", d.ID)
+			return
+		}
+	}
+	e.uvarint(uint64(at))
 	if flags&doseOwnPersonID != 0 {
 		e.fixed(d.Person[:])
 	}
@@ -300,9 +335,8 @@ type doseRefs struct {
 	vacc   strCache[string]
 }
 
-func (s *State) decodeDoses(d *snapDecoder) {
+func (s *State) decodeDoses(d *snapDecoder, n int) {
 	t := &s.doses
-	n := readCount(d, "doses")
 	preChunks(&t.recs, n)
 	var refs doseRefs
 	var prev unixNanos
@@ -342,6 +376,19 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	}
 	rec.person = s.people.recs.at(uint32(pp))
 	rec.Person = rec.person.ID
+	switch at := d.uvarint(); {
+	case d.err != nil:
+		return
+	case (at == 0) != (flags&doseVoided != 0):
+		d.fail("dose %q: voided and listed, or valid and not listed", rec.ID)
+		return
+	case at == 0:
+	case at > uint64(len(rec.person.Doses)) || rec.person.Doses[at-1] != nil:
+		d.fail("dose %q: place %d in its person's list of %d taken or missing", rec.ID, at, len(rec.person.Doses))
+		return
+	default:
+		rec.person.Doses[at-1] = rec
+	}
 	if flags&doseOwnPersonID != 0 {
 		d.fixed(rec.Person[:])
 	}
@@ -431,82 +478,20 @@ func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
 	return r
 }
 
-func (s *State) encodeDoseLists(e *snapEncoder) {
+// checkDoseLists checks that the doses filled every person's list (each
+// listed dose, placed by decodeDose, is valid, belongs to that person and
+// took a free place, so full lists hold every valid dose once).
+func (s *State) checkDoseLists(d *snapDecoder) {
+	if d.err != nil {
+		return
+	}
 	for p := range s.people.recs.all() {
-		if p.Doses == nil {
-			e.uvarint(0)
-			continue
-		}
-		e.uvarint(uint64(len(p.Doses)) + 1)
-		for _, d := range p.Doses {
-			pos, ok := s.doses.posOf(d)
-			if !ok {
-				e.fail("snapshot: person %s lists a dose not in the registry", p.ID)
+		for i, x := range p.Doses {
+			if x == nil {
+				d.fail("person %s: dose %d of %d missing", p.ID, i+1, len(p.Doses))
 				return
 			}
-			e.uvarint(uint64(pos))
 		}
-	}
-}
-
-// decodeDoseLists reads each person's valid doses and checks that every
-// listed dose is valid, belongs to that person and is listed once, and
-// that every valid dose is listed.
-func (s *State) decodeDoseLists(d *snapDecoder) {
-	nd := uint64(s.doses.recs.n)
-	listed := 0
-	for p := range s.people.recs.all() {
-		n := d.uvarint()
-		if d.err != nil {
-			return
-		}
-		if n == 0 {
-			continue
-		}
-		n--
-		if n > nd {
-			d.fail("person %s lists %d doses of %d", p.ID, n, nd)
-			return
-		}
-		var list []*DoseState
-		if n <= 2 {
-			list = s.doseRefs.two()
-		} else {
-			list = make([]*DoseState, 0, n)
-		}
-		for range n {
-			pos := d.uvarint()
-			if d.err != nil {
-				return
-			}
-			if pos >= nd {
-				d.fail("person %s: dose position %d of %d", p.ID, pos, nd)
-				return
-			}
-			x := s.doses.recs.at(uint32(pos))
-			if x.person != p || x.Voided {
-				d.fail("person %s lists dose %q, which is not a valid dose of theirs", p.ID, x.ID)
-				return
-			}
-			for _, y := range list {
-				if y == x {
-					d.fail("person %s lists dose %q twice", p.ID, x.ID)
-					return
-				}
-			}
-			list = append(list, x)
-		}
-		p.Doses = list
-		listed += len(list)
-	}
-	valid := 0
-	for x := range s.doses.recs.all() {
-		if !x.Voided {
-			valid++
-		}
-	}
-	if listed != valid {
-		d.fail("%d valid doses, %d listed for their people", valid, listed)
 	}
 }
 

@@ -57,7 +57,7 @@ func snapBenchState(b *testing.B) {
 		}
 		for k := range 2 {
 			for i := range n {
-				at := t0.Add(time.Duration(i%36000) * time.Second).AddDate(0, 0, 200*k)
+				at := t0.Add(time.Duration(i%36000)*time.Second).AddDate(0, 0, 200*k)
 				v := vt.DoseAdministered{ID: "kz-" + strconv.Itoa(i) + "-" + strconv.Itoa(k+1), Person: benchPerson(i), At: at,
 					Place: "VP-AKM-1", Lot: "L-BIG", Vaccinator: "nurse-" + strconv.Itoa(i%40)}
 				apply(v, at, "dose:"+v.ID)
