@@ -178,7 +178,6 @@ func (s *State) encodeFlows(e *snapEncoder) {
 		e.date(k.known)
 		e.varint(f.byKnown[k])
 	}
-	e.date(f.known)
 }
 
 func compareCells(a, b cellKey) int {
@@ -212,7 +211,6 @@ func (s *State) decodeFlows(d *snapDecoder) {
 		k := knownFlowKey{cell: cells[cell], kind: uint8(kind), occurred: d.date(), known: d.date()}
 		f.byKnown[k] = d.varint()
 	}
-	f.known = d.date()
 }
 
 // fenwickOf builds the prefix sums Flows.add keeps for a series (nil for

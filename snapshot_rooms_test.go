@@ -125,7 +125,7 @@ func roomReports(s *vt.State, registry bool) map[string]string {
 	put := func(name string, v any) {
 		b, err := json.Marshal(v)
 		if err != nil {
-			b = []byte("error: " + err.Error())
+			panic(name + ": " + err.Error())
 		}
 		out[name] = string(b)
 	}
@@ -167,7 +167,15 @@ func roomReports(s *vt.State, registry bool) map[string]string {
 	put("WrittenOffByReason", s.WrittenOffByReason())
 	put("Products", s.Products())
 	put("Regions", s.Regions())
-	put("Places", s.Places("", ""))
+	for _, kind := range []string{"", vt.PlacePoint} {
+		for _, r := range []string{"", "KZ-KAR", "KZ-10"} {
+			var ids []string
+			for _, pl := range s.Places(r, kind) {
+				ids = append(ids, pl.ID)
+			}
+			put("Places "+r+kind, ids)
+		}
+	}
 	put("Lots", s.Lots())
 	put("Shipments", s.Shipments(false))
 	put("InTransit", s.Shipments(true))
@@ -179,6 +187,7 @@ func roomReports(s *vt.State, registry bool) map[string]string {
 	put("OpenAlarms", s.Alarms("", true))
 	put("VVMLog", s.VVMLog(""))
 	for _, pl := range s.Places("", "") {
+		put("Place "+pl.ID, []any{pl.Place, pl.Doses, pl.NameIn("ru")})
 		st, err := s.PlaceStock(pl.ID)
 		put("PlaceStock "+pl.ID, []any{st, err})
 		put("Policy "+pl.ID, s.Policy(pl.ID))
@@ -252,6 +261,15 @@ func TestSnapshotRoomsRoundTrip(t *testing.T) {
 		t.Fatal("encoding the same state twice gave different bytes")
 	}
 	sameReports(t, w.s, s2)
+	for _, ev := range w.log { // replays are told from conflicts the same
+		for _, h := range []uint64{ev.Hash, ev.Hash + 1} {
+			seen, same := w.s.KeySeen(ev.Key, h)
+			seen2, same2 := s2.KeySeen(ev.Key, h)
+			if seen != seen2 || same != same2 {
+				t.Fatalf("key %s: seen %v same %v before the snapshot, %v %v after", ev.Key, seen, same, seen2, same2)
+			}
+		}
+	}
 	t.Logf("%d events, snapshot %d bytes", len(w.log), len(enc))
 }
 
