@@ -1,6 +1,9 @@
 package vaxtrace
 
-import "sort"
+import (
+	"io"
+	"sort"
+)
 
 // snapshotBreaks damage a state so that its snapshot refers to what it
 // does not hold; the decoder must refuse each (snapshot_rooms_test.go).
@@ -117,3 +120,18 @@ func SnapshotBreakNames() []string {
 
 // SnapshotBreak damages s as named.
 func SnapshotBreak(s *State, name string) { snapshotBreaks[name](s) }
+
+// EncodeRooms writes only the rooms of s (for benchmarks).
+func EncodeRooms(s *State, w io.Writer) error {
+	e := newSnapEncoder(w)
+	s.encodeRooms(e)
+	return e.flush()
+}
+
+// DecodeRooms reads what EncodeRooms wrote into an empty state.
+func DecodeRooms(r io.Reader) (*State, error) {
+	d := newSnapDecoder(r)
+	s := NewState()
+	s.decodeRooms(d)
+	return s, d.err
+}
