@@ -260,7 +260,7 @@ func TestSnapshotRoomsRoundTrip(t *testing.T) {
 	enc := snapshot(t, w.s)
 	s2 := restore(t, enc)
 	if again := snapshot(t, s2); !bytes.Equal(enc, again) {
-		t.Fatalf("encoding changed after a round trip: %d bytes, then %d (first difference at %d)", len(enc), len(again), firstDiff(enc, again))
+		t.Fatalf("encoding changed after a round trip: %d bytes, then %d (first difference at %d)", len(enc), len(again), firstByteDiff(enc, again))
 	}
 	if !bytes.Equal(enc, snapshot(t, w.s)) {
 		t.Fatal("encoding the same state twice gave different bytes")
@@ -278,7 +278,7 @@ func TestSnapshotRoomsRoundTrip(t *testing.T) {
 	t.Logf("%d events, snapshot %d bytes", len(w.log), len(enc))
 }
 
-func firstDiff(a, b []byte) int {
+func firstByteDiff(a, b []byte) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
 			return i
@@ -359,7 +359,7 @@ func TestSnapshotRoomsDecideAlike(t *testing.T) {
 		s2.Apply(ev)
 	}
 	if a, b := snapshot(t, w.s), snapshot(t, s2); !bytes.Equal(a, b) {
-		t.Fatalf("after the same events the encodings differ (at byte %d of %d)", firstDiff(a, b), len(a))
+		t.Fatalf("after the same events the encodings differ (at byte %d of %d)", firstByteDiff(a, b), len(a))
 	}
 	sameReports(t, w.s, s2)
 }
