@@ -431,7 +431,7 @@ func checkDecodes(t *testing.T, b []byte) {
 // turn give a refusal or a state that answers, never a panic.
 func TestSnapshotRoomsDamaged(t *testing.T) {
 	enc := snapshot(t, smallWorld(t).s)
-	step := max(1, len(enc)/1500)
+	step := max(1, len(enc)/800)
 	for i := 0; i < len(enc); i += step {
 		for _, x := range []byte{0x55} {
 			b := bytes.Clone(enc)
