@@ -68,6 +68,13 @@ var snapshotBreaks = map[string]func(s *State){
 			}
 		}
 	},
+	"requisition of an unknown place": func(s *State) { s.repl.reqs[s.repl.reqIDs[0]].Place = "nowhere" },
+	"excursion neither at a place nor in a shipment": func(s *State) {
+		for _, x := range s.excursions {
+			x.Place, x.Shipment = "", ""
+			return
+		}
+	},
 	"requisition twice": func(s *State) { s.repl.reqIDs = append(s.repl.reqIDs, s.repl.reqIDs[0]) },
 	"alarm twice":       func(s *State) { s.cold.alarmIDs = append(s.cold.alarmIDs, s.cold.alarmIDs[0]) },
 	"place listing unknown equipment": func(s *State) {
