@@ -52,7 +52,7 @@ func (p Principal) writesPerson(s *State, ps *PersonState) bool {
 		return true
 	}
 	for _, d := range ps.Doses {
-		pl := s.places[d.Place]
+		pl := s.places[d.Place()]
 		if pl == nil {
 			continue
 		}

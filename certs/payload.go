@@ -91,7 +91,7 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 		Prophylaxis:  c.DCCProphylaxis,
 		Product:      c.DCCProduct,
 		Manufacturer: c.DCCManufacturer,
-		Date:         vaxtrace.DateOf(d.At).String(),
+		Date:         vaxtrace.DateOf(d.At()).String(),
 		Country:      Country,
 		Issuer:       s.Issuer,
 	}

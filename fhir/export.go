@@ -165,8 +165,8 @@ func (c productCache) get(p *vaxtrace.Product) *productParts {
 func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache) Immunization {
 	im := Immunization{ResourceType: "Immunization", ID: ImmunizationID(d.ID), Status: "completed"}
 	im.Identifier = []Identifier{{System: DoseSystem, Value: d.ID}}
-	if d.Override != "" {
-		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override})
+	if d.Override() != "" {
+		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override()})
 	}
 	if d.Voided {
 		im.Status = "entered-in-error"
@@ -187,7 +187,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
 	im.Patient = patientReference(d)
-	im.OccurrenceDateTime = fhirTime(d.At)
+	im.OccurrenceDateTime = fhirTime(d.At())
 	if rec := d.Recorded(); !rec.IsZero() {
 		im.Recorded = fhirTime(rec)
 	}
@@ -195,8 +195,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	im.PrimarySource = &t
 	if pl := d.PlaceOf(); pl != nil {
 		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: pl.ID}, Display: pl.Name}
-	} else if d.Place != "" {
-		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place}}
+	} else if d.Place() != "" {
+		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place()}}
 	}
 	if l != nil {
 		if l.Manufacturer != "" {
@@ -205,10 +205,10 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 		im.LotNumber = l.ID
 		im.ExpirationDate = l.Expiry.String()
 	}
-	if d.Vaccinator != "" {
+	if d.Vaccinator() != "" {
 		im.Performer = []Performer{{
 			Function: &administeringProvider,
-			Actor:    Reference{Identifier: &Identifier{System: VaccinatorSystem, Value: d.Vaccinator}, Display: d.Vaccinator},
+			Actor:    Reference{Identifier: &Identifier{System: VaccinatorSystem, Value: d.Vaccinator()}, Display: d.Vaccinator()},
 		}}
 	}
 	if prod != nil && !d.Voided && d.Number > 0 {
@@ -231,9 +231,9 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 // importer with other keys resolves the reference by that business
 // identifier (the resource id is a keyed hash of this installation).
 func patientReference(d *vaxtrace.DoseState) *Reference {
-	r := &Reference{Reference: "Patient/" + d.Person.String()}
+	r := &Reference{Reference: "Patient/" + d.Person().String()}
 	if p := d.PersonOf(); p != nil && p.IINSealed == "" {
-		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person.String()}
+		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person().String()}
 	}
 	return r
 }
@@ -299,7 +299,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		})
 		s.EachDose(func(d *vaxtrace.DoseState) bool {
 			if d.Voided {
-				pid := d.Person
+				pid := d.Person()
 				for i := 0; i < 8; i++ { // follow merges
 					p := s.Person(pid)
 					if p == nil || p.MergedInto == nil {
@@ -345,8 +345,8 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					}
 				}
 				sort.Slice(ds, func(i, j int) bool {
-					if !ds[i].At.Equal(ds[j].At) {
-						return ds[i].At.Before(ds[j].At)
+					if !ds[i].At().Equal(ds[j].At()) {
+						return ds[i].At().Before(ds[j].At())
 					}
 					return ds[i].ID < ds[j].ID
 				})

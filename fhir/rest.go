@@ -301,7 +301,7 @@ func (sv *server) searchImmunization(w http.ResponseWriter, r *http.Request, p v
 				continue
 			}
 			for _, f := range dates {
-				if !f.match(d.At) {
+				if !f.match(d.At()) {
 					continue next
 				}
 			}

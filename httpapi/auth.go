@@ -111,7 +111,7 @@ func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonSt
 		return true
 	}
 	for _, d := range ps.Doses {
-		if p.CanReadPlace(s, d.Place) {
+		if p.CanReadPlace(s, d.Place()) {
 			return true
 		}
 	}
