@@ -91,7 +91,7 @@ func Authorize(p Principal, s *State, v Payload) error {
 		return nil // a vaccination point registers whoever comes for a dose
 	case PersonUpdated:
 		if p.Role == RoleRegion {
-			if cur := s.people.get(x.Person.ID); cur != nil && cur.Region != p.Region {
+			if cur := s.people.get(x.Person.ID); cur != nil && cur.Region() != p.Region {
 				return Errorf(EFORBIDDEN, "person is registered in another region")
 			}
 		}

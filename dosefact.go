@@ -40,7 +40,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 			Booster:   d.Booster,
 			Complete:  d.Complete,
 			AgeBand:   ageBand(d.person.BirthDate, day),
-			Sex:       d.person.Sex,
+			Sex:       d.person.Sex(),
 		}
 		if !fn(f) {
 			return

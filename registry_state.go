@@ -328,12 +328,6 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	return d
 }
 
-// internPerson shares the person's repeated strings (sex, region, group).
-func (s *State) internPerson(p Person) Person {
-	p.Sex, p.Region, p.Group = s.intern(p.Sex), s.intern(p.Region), s.intern(p.Group)
-	return p
-}
-
 // intern returns a shared copy of a frequently repeated string.
 func (s *State) intern(v string) string {
 	if x, ok := s.strs[v]; ok {

@@ -117,13 +117,22 @@ type ExcursionState struct {
 	Open map[string]bool // lots still held
 }
 
-// PersonState is a person and their doses.
+// PersonState is a person and their doses. It is kept compact (one record
+// per person, tens of millions of them): the few-valued strings are 4-byte
+// codes and the text (names, sealed IIN and phone) is packed into one
+// string; accessor methods (Family, Given, Sex, Region, ...) read them.
 type PersonState struct {
-	Person
+	ID         PersonID
+	text       string       // packed text (person_text.go)
 	Doses      []*DoseState // valid doses, by time
 	MergedInto *PersonID
 	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
+	BirthDate  Date
+	sex        symbol
+	region     symbol
+	group      symbol
+	lang       symbol
 	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
 	keyed      bool   // registered under the key "person:"+id
 }
@@ -692,12 +701,14 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		s.people.add(PersonState{Person: s.internPerson(v.Person), recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()})
+		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()}
+		p.setDetails(&v.Person)
+		s.people.add(p)
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
 		p := s.people.get(v.Person.ID)
 		day := DateOf(e.Recorded)
-		s.Cov.personChange(s, p, day, func() { p.Person = s.internPerson(v.Person) })
+		s.Cov.personChange(s, p, day, func() { p.setDetails(&v.Person) })
 	case PersonsMerged:
 		s.revokePersonCerts(v.From, "person merged: "+v.Reason)
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)

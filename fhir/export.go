@@ -65,18 +65,18 @@ func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
 	} else {
 		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String(), Assigner: DefaultAuthority.reference()}}
 	}
-	if p.Group != "" {
-		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group}}
+	if p.Group() != "" {
+		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group()}}
 	}
-	n := HumanName{Use: "official", Text: fullName(p.Given, p.Family), Family: p.Family}
-	if p.Given != "" {
-		n.Given = []string{p.Given}
+	n := HumanName{Use: "official", Text: fullName(p.Given(), p.Family()), Family: p.Family()}
+	if p.Given() != "" {
+		n.Given = []string{p.Given()}
 	}
 	pt.Name = []HumanName{n}
-	pt.Gender = gender(p.Sex)
+	pt.Gender = gender(p.Sex())
 	pt.BirthDate = p.BirthDate.String()
-	if p.Region != "" {
-		pt.Address = []Address{{State: p.Region, Country: "KZ"}}
+	if p.Region() != "" {
+		pt.Address = []Address{{State: p.Region(), Country: "KZ"}}
 	}
 	return pt
 }
@@ -232,7 +232,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 // identifier (the resource id is a keyed hash of this installation).
 func patientReference(d *vaxtrace.DoseState) *Reference {
 	r := &Reference{Reference: "Patient/" + d.Person().String()}
-	if p := d.PersonOf(); p != nil && p.IINSealed == "" {
+	if p := d.PersonOf(); p != nil && p.IINSealed() == "" {
 		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person().String()}
 	}
 	return r
@@ -249,7 +249,7 @@ func withPatientIIN(im *Immunization, iin string) {
 // personVisible reports whether the person is in scope for region ("" = all):
 // registered in the region or vaccinated there.
 func personVisible(p *vaxtrace.PersonState, region string, voided []string, s *vaxtrace.State) bool {
-	if region == "" || p.Region == region {
+	if region == "" || p.Region() == region {
 		return true
 	}
 	for _, d := range p.Doses {
@@ -337,7 +337,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 				if p == nil || p.MergedInto != nil || !personVisible(p, region, voided[id], s) {
 					continue
 				}
-				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed}
+				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed()}
 				ds = append(ds[:0], p.Doses...)
 				for _, vid := range voided[id] {
 					if d := s.Dose(vid); d != nil {

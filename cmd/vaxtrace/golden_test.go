@@ -269,7 +269,7 @@ func stateDump(s *vaxtrace.State) string {
 		if p.MergedInto != nil {
 			merged = p.MergedInto.String()
 		}
-		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed, p.Family, p.Given, p.BirthDate, p.Sex, p.Region, p.Group, merged, p.Recorded().UTC().Format(time.RFC3339Nano))
+		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed(), p.Family(), p.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
 		for _, d := range p.Doses {
 			fmt.Fprintf(&b, "  d %s\n", d.ID)
 		}
