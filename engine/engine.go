@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"vaxtrace"
+	"vaxtrace/snapshot"
 )
 
 // Command is one change requested by a caller.
@@ -94,6 +95,8 @@ type Engine struct {
 	pipeline pipeline // group commits (commit.go)
 	health   health   // storage outages and recovery (health.go)
 	readOnly bool
+	// snapshots is Options.Snapshots: rebuilds start from a snapshot too.
+	snapshots string
 }
 
 // Options configure an engine.
@@ -117,6 +120,11 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff between attempts
 	// to reconnect and rebuild after a storage failure (default 100 ms, 10 s).
 	RetryMin, RetryMax time.Duration
+	// Snapshots is the directory of the state's snapshots (package
+	// snapshot): the state starts from the newest usable one and replays
+	// only the journal's tail, and so does a rebuild after a storage
+	// failure. Empty: every start replays the whole journal.
+	Snapshots string
 }
 
 // Open rebuilds the state from the journal and starts the writer.
@@ -130,9 +138,18 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 	if o.MaxBatch == 0 {
 		o.MaxBatch = 20000
 	}
-	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
-	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
+	e := &Engine{j: j, reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch, snapshots: o.Snapshots}
+	st, start, err := snapshot.Restore(ctx, j, o.Snapshots, !o.ReadOnly, o.Logger)
+	if err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
+	}
+	e.st = st
+	if o.Snapshots != "" {
+		if start.Path != "" {
+			e.log.Info("state loaded from a snapshot and the journal's tail", "snapshot", start.Path, "snapshot_seq", start.From, "tail_events", start.Tail, "seq", st.Seq, "took", start.Took.Round(time.Millisecond))
+		} else {
+			e.log.Info("no usable snapshot: state rebuilt from the whole journal", "dir", o.Snapshots, "events", st.Seq, "took", start.Took.Round(time.Millisecond))
+		}
 	}
 	e.start(o)
 	return e, nil

@@ -36,9 +36,15 @@ func runServe(ctx context.Context, args []string) error {
 	fs.BoolVar(&sf.readOnly, "read-only", false, "serve reads only: open the store without migrating, refuse writes with 503 and catch up with the writers by polling (automatic on a PostgreSQL hot standby)")
 	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
 	addServeReminderFlags(fs) // reminders.go
+	var snap snapshotFlags
+	snap.add(fs) // snapshot.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if snap.keep < 1 {
+		return vaxtrace.FieldError("snapshot-keep", "must be at least 1")
+	}
+	sf.snapDir = snapshotDir(sf, snap.dir)
 	if err := vaxtrace.CheckSourceURL("owid-source-url", owidSource); err != nil {
 		return err
 	}
@@ -60,6 +66,12 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeAll(eng)
+	if sf.snapDir != "" && !eng.ReadOnly() && (snap.every > 0 || snap.interval > 0) {
+		sctx, stop := context.WithCancel(ctx)
+		wait := (&snapshotter{eng: eng, sf: sf, dir: sf.snapDir, f: snap}).start(sctx)
+		defer wait()
+		defer stop()
+	}
 	return serve(ctx, eng, keys, sf, *addr, "", *poll)
 }
 
