@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strings"
+	"unsafe"
 )
 
 // A person's rarely read text (sealed IIN, names, sealed phone) is packed
@@ -144,4 +145,34 @@ func (p *PersonState) setDetails(v *Person) {
 	p.BirthDate = v.BirthDate
 	p.text = packPersonText(v)
 	p.sex, p.region, p.group, p.lang = symbolOf(v.Sex), symbolOf(v.Region), symbolOf(v.Group), symbolOf(v.Lang)
+}
+
+// appendIINSealed appends IINSealed() to b without a string of its own.
+func (p *PersonState) appendIINSealed(b []byte) []byte { return appendSealed(b, p.text, 2, textIINRaw) }
+
+// appendPhoneSealed appends PhoneSealed() to b.
+func (p *PersonState) appendPhoneSealed(b []byte) []byte {
+	return appendSealed(b, p.text, 3, textPhoneRaw)
+}
+
+// iinSealedLen is len(IINSealed()).
+func (p *PersonState) iinSealedLen() int { return sealedLen(p.text, 2, textIINRaw) }
+
+// phoneSealedLen is len(PhoneSealed()).
+func (p *PersonState) phoneSealedLen() int { return sealedLen(p.text, 3, textPhoneRaw) }
+
+func appendSealed(b []byte, t string, i int, rawFlag byte) []byte {
+	f := textField(t, i)
+	if f == "" || t[0]&rawFlag == 0 {
+		return append(b, f...)
+	}
+	return base64.RawStdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(f), len(f))) // read only
+}
+
+func sealedLen(t string, i int, rawFlag byte) int {
+	f := textField(t, i)
+	if f == "" || t[0]&rawFlag == 0 {
+		return len(f)
+	}
+	return base64.RawStdEncoding.EncodedLen(len(f))
 }
