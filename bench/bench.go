@@ -31,8 +31,17 @@ type Config struct {
 	Places    int    // places for the stock position benchmark
 	Lots      int    // lots for the stock position benchmark
 	Movements int    // stock movements
-	// HTTPRequests single-dose requests sent at HTTPRate per second.
-	HTTPRequests, HTTPRate int
+	// HTTPRates are the rates (requests per second) at which single doses
+	// are sent over HTTP to the serving process, HTTPSeconds long each
+	// (0: no HTTP measurement), from at most HTTPConns connections.
+	HTTPRates              []int
+	HTTPSeconds, HTTPConns int
+	// Exe is the vaxtrace executable, started as the serving process on
+	// the dose run's store (`vaxtrace bench --serve-store`).
+	Exe string
+	// MemoryLimit, when positive, starts a second serving process under
+	// that limit (bytes, debug.SetMemoryLimit) to report its memory.
+	MemoryLimit int64
 	// PerRowPeople sizes the per-row SQL baseline (0: People, at most 1 M).
 	PerRowPeople int
 	Out          io.Writer
@@ -98,10 +107,8 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	if r := ratio(out); r.Name != "" {
 		emit(r)
 	}
-	if c.HTTPRequests > 0 {
-		if err := httpDoses(ctx, c, emit); err != nil {
-			return out, err
-		}
+	if err := serving(ctx, c, emit); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -236,71 +243,29 @@ func pid(n int) vaxtrace.PersonID {
 func RSS() float64 { return rss() }
 
 func rss() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, ln := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(ln, "VmRSS:") {
-			var kb float64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(ln, "VmRSS:")), "%f", &kb)
-			return kb / 1024
-		}
-	}
-	return 0
+	r, _ := procMemory("self")
+	return r
 }
 
 // doses: register People, give each a first and a second dose through the
-// batch path; then query coverage and as-known figures.
+// batch path; then query coverage and as-known figures. The store is then
+// closed: serving measures a fresh process on it.
 func doses(ctx context.Context, c Config, emit func(Result)) error {
 	eng, j, err := openEngine(ctx, c.Dir, "doses.db")
 	if err != nil {
 		return err
 	}
-	if err := ingestAndQuery(ctx, c, eng, emit); err != nil {
-		eng.Close()
-		j.Close()
-		return err
-	}
-	eng.Close()
-	j.Close()
-	return startUp(ctx, c, emit)
-}
-
-// startUp measures a server's start: the state rebuilt from the journal the
-// dose run wrote, with nothing else in memory, and the memory it then holds.
-func startUp(ctx context.Context, c Config, emit func(Result)) error {
-	runtime.GC()
-	var m0 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	j, err := sqlite.Open(filepath.Join(c.Dir, "doses.db"))
-	if err != nil {
-		return err
-	}
 	defer j.Close()
-	start := time.Now()
-	eng, err := engine.Open(ctx, j, engine.Options{})
-	if err != nil {
-		return err
-	}
 	defer eng.Close()
-	took := time.Since(start)
-	seq := eng.Seq()
-	emit(Result{fmt.Sprintf("start-up: state rebuilt from the journal (%d events, no snapshot)", seq), took.Seconds(), "s", "goal ≤ 20 s at 20 M people with a snapshot"})
-	runtime.GC()
-	var m1 runtime.MemStats
-	runtime.ReadMemStats(&m1)
-	heap := float64(m1.HeapAlloc) - float64(m0.HeapAlloc)
-	emit(Result{"live heap per person (two doses each) after start-up", heap / float64(c.People), "B", "goal ≤ 200 B (indexes included)"})
-	emit(Result{"process resident memory (RSS) after start-up", rss(), "MiB", fmt.Sprintf("%.0f B/person; goal ≤ 4 GiB at 20 M people", rss()*(1<<20)/float64(c.People))})
-	return nil
+	return ingestAndQuery(ctx, c, eng, emit)
 }
 
 // ingestAndQuery registers the people, gives each two doses through the
 // batch path and queries coverage and as-known figures.
 func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) error {
 	points := 100
-	if err := scenario.Minimal(ctx, eng, points, int64(c.People)); err != nil {
+	// stock for the doses given here and for the HTTP measurement's
+	if err := scenario.Minimal(ctx, eng, points, int64(c.People+c.httpPeople())); err != nil {
 		return err
 	}
 	runtime.GC()
@@ -360,7 +325,7 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 	runtime.ReadMemStats(&m1)
 	mem := float64(m1.HeapAlloc-m0.HeapAlloc) / (1 << 20)
 	emit(Result{fmt.Sprintf("live heap for %d people + %d doses", c.People, total), mem, "MiB", fmt.Sprintf("%.0f B/person → %.1f GiB at 20 M people (goal ≤ 4 GiB resident)", mem*(1<<20)/float64(c.People), mem/float64(c.People)*20e6/1024)})
-	emit(Result{"process resident memory (RSS) now", rss(), "MiB", ""})
+	emit(Result{"ingesting process resident memory (RSS) now", rss(), "MiB", "garbage included: see the serving process below"})
 	var regions []string
 	eng.Read(func(s *vaxtrace.State) {
 		for _, r := range s.Regions() {
@@ -397,6 +362,15 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
 	return nil
+}
+
+// httpPeople is the number of single doses sent over HTTP (one person each).
+func (c Config) httpPeople() int {
+	n := 0
+	for _, r := range c.HTTPRates {
+		n += r * c.HTTPSeconds
+	}
+	return n
 }
 
 // ratio compares the batch path with the per-row SQL path of the same run.
