@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type Config struct {
 	// MemoryLimit, when positive, starts a second serving process under
 	// that limit (bytes, debug.SetMemoryLimit) to report its memory.
 	MemoryLimit int64
+	// CPUProfile, when set, is where the CPU profile of the dose phase
+	// (the batch path, people registered already) is written.
+	CPUProfile string
 	// PerRowPeople sizes the per-row SQL baseline (0: People, at most 1 M).
 	PerRowPeople int
 	Out          io.Writer
@@ -149,6 +153,10 @@ func movements(ctx context.Context, c Config, emit func(Result)) error {
 	if err := scenario.Minimal(ctx, eng, 10, int64(c.Movements)+10); err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(profilePath(c.CPUProfile, "movements"))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := 0; i < c.Movements; i += c.Batch {
 		cmds := make([]engine.Command, 0, c.Batch)
@@ -161,6 +169,9 @@ func movements(ctx context.Context, c Config, emit func(Result)) error {
 		}
 	}
 	d := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	emit(Result{"stock movements validated + durably committed (batches)", float64(c.Movements) / d.Seconds(), "/s", "goal ≥ 200,000/s"})
 	return nil
 }
@@ -284,6 +295,10 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 	}
 	emit(Result{"people registered, durably committed", float64(c.People) / time.Since(start).Seconds(), "/s", ""})
 	total := 0
+	stopProfile, err := startProfile(c.CPUProfile)
+	if err != nil {
+		return err
+	}
 	start = time.Now()
 	for dose := 1; dose <= 2; dose++ {
 		lot, off := "FIX-I", 0
@@ -319,6 +334,9 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		total += c.People
 	}
 	d := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	emit(Result{"validated doses durably committed (batch path)", float64(total) / d.Seconds(), "/s", "goal ≥ 250,000/s"})
 	runtime.GC()
 	var m1 runtime.MemStats
@@ -371,6 +389,36 @@ func (c Config) httpPeople() int {
 		n += r * c.HTTPSeconds
 	}
 	return n
+}
+
+// startProfile starts a CPU profile written to path ("" profiles nothing)
+// and returns the function that stops it.
+func startProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// profilePath names the profile of a phase other than the doses: path
+// with the phase before its extension ("" stays "").
+func profilePath(path, phase string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + phase + ext
 }
 
 // ratio compares the batch path with the per-row SQL path of the same run.

@@ -133,6 +133,9 @@ func httpLoad(ctx context.Context, c Config, ch *child, emit func(Result)) error
 	next := 0 // the next HTTP person
 	for _, rate := range c.HTTPRates {
 		n := rate * c.HTTPSeconds
+		if n == 0 {
+			continue
+		}
 		first := next
 		next += n
 		res := openLoop(ctx, client, n, rate, conns, func(i int) (*http.Request, error) {
