@@ -98,23 +98,14 @@ func (d *DB) Close() error { return d.db.Close() }
 // SQL exposes the database for tools and benchmarks.
 func (d *DB) SQL() *sql.DB { return d.db }
 
-const chunk = 64
-
-func insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data, chain) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?)")
-	}
-	return b.String()
-}
-
 // Write implements vaxtrace.Journal.
 func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) error {
-	tx, err := d.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
+	conn, err := d.db.Conn(ctx) // the inserts run on its driver connection (insert.go)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -135,7 +126,7 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	if len(evs) == 0 {
 		return tx.Commit()
 	}
-	if err := insertEvents(ctx, tx, evs, last+1, prev); err != nil {
+	if err := insertEvents(ctx, conn, evs, last+1, prev); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -158,57 +149,6 @@ func head(ctx context.Context, tx *sql.Tx) (uint64, []byte, error) {
 		return 0, nil, fmt.Errorf("last seq: %w", err)
 	}
 	return uint64(last), chain, nil
-}
-
-// insertEvents appends evs from seq next on, chaining each to prev (the
-// chain hash of seq next-1) in the same transaction.
-func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next uint64, prev []byte) error {
-	var big *sql.Stmt
-	if len(evs) >= chunk {
-		s, err := tx.PrepareContext(ctx, insertSQL(chunk))
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		defer s.Close()
-		big = s
-	}
-	one, err := tx.PrepareContext(ctx, insertSQL(1))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
-	}
-	defer one.Close()
-	args := make([]any, 0, chunk*8)
-	ch := vaxtrace.NewChain()
-	// chains holds every link of this write: the args point into it until
-	// the last insert has run.
-	chains := make([]byte, 0, len(evs)*vaxtrace.ChainSize)
-	for i := 0; i < len(evs); {
-		n := 1
-		st := one
-		if len(evs)-i >= chunk {
-			n, st = chunk, big
-		}
-		args = args[:0]
-		for _, ev := range evs[i : i+n] {
-			if ev.Seq != next {
-				return fmt.Errorf("event seq %d out of order (want %d)", ev.Seq, next)
-			}
-			next++
-			body, err := vaxtrace.EncodeEvent(ev)
-			if err != nil {
-				return fmt.Errorf("encode event %d: %w", ev.Seq, err)
-			}
-			rec := ev.Recorded.UnixNano()
-			chains = ch.Next(chains, prev, ev.Seq, ev.Kind, ev.Key, ev.Actor, rec, ev.Hash, body)
-			prev = chains[len(chains)-vaxtrace.ChainSize:]
-			args = append(args, int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, rec, int64(ev.Hash), body, prev)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert events: %w", err)
-		}
-		i += n
-	}
-	return nil
 }
 
 type queryer interface {
