@@ -32,6 +32,9 @@ type ServeConfig struct {
 	// HTTPPeople people without doses are registered after the memory was
 	// read, for the single-dose HTTP measurement.
 	HTTPPeople int
+	// CPUProfile, when set, is where the CPU profile of the serving (after
+	// start-up, until In ends) is written.
+	CPUProfile string
 	In         io.Reader // the process serves until In ends
 	Out        io.Writer // one JSON line: serveReport
 }
@@ -65,7 +68,14 @@ func ServeStore(ctx context.Context, c ServeConfig) error {
 		return err
 	}
 	defer closeFn()
+	stopProfile, err := startProfile(c.CPUProfile)
+	if err != nil {
+		return err
+	}
 	io.Copy(io.Discard, c.In)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	return srv.Close()
 }
 

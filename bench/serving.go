@@ -31,6 +31,8 @@ func startServer(ctx context.Context, c Config, path string, memLimit int64, htt
 	args := []string{"bench", "--serve-store", path, "--http-people", strconv.Itoa(httpPeople)}
 	if memLimit > 0 {
 		args = append(args, "--memory-limit", strconv.FormatInt(memLimit, 10))
+	} else if c.CPUProfile != "" {
+		args = append(args, "--cpuprofile", profilePath(c.CPUProfile, "server"))
 	}
 	cmd := exec.CommandContext(ctx, c.Exe, args...)
 	cmd.Stderr = os.Stderr

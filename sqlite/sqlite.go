@@ -26,6 +26,7 @@ type DB struct {
 	path   string
 	driver string
 	rd     readingTables // temperature readings (readings.go)
+	w      writeConn     // the journal's writes (insert.go)
 }
 
 const schema = `
@@ -93,31 +94,42 @@ func OpenDriver(path, driver string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.w.close()
+	return d.db.Close()
+}
 
 // SQL exposes the database for tools and benchmarks.
 func (d *DB) SQL() *sql.DB { return d.db }
 
 // Write implements vaxtrace.Journal.
-func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) error {
-	conn, err := d.db.Conn(ctx) // the inserts run on its driver connection (insert.go)
+func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) (err error) {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	defer func() {
+		if err != nil {
+			d.w.drop() // the next write starts on a fresh connection
+		}
+	}()
+	conn, err := d.w.get(ctx, d.db)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if catchUp != nil {
+	last, prev, err := d.w.head(ctx)
+	if err != nil {
+		return err
+	}
+	// events after the caller's: other writers' (or a journal behind the
+	// caller's state, which the replay then reports as it finds it)
+	if catchUp != nil && last != after {
 		if err := replayTx(ctx, tx, after, catchUp); err != nil {
 			return err
 		}
-	}
-	last, prev, err := head(ctx, tx)
-	if err != nil {
-		return err
 	}
 	evs, err := build(last + 1)
 	if err != nil {
@@ -126,29 +138,13 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	if len(evs) == 0 {
 		return tx.Commit()
 	}
-	if err := insertEvents(ctx, conn, evs, last+1, prev); err != nil {
+	if err := d.w.insertEvents(ctx, evs, last+1, prev); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// head returns the last event's seq and chain hash (0 and nil when empty).
-func head(ctx context.Context, tx *sql.Tx) (uint64, []byte, error) {
-	var (
-		last  int64
-		chain []byte
-	)
-	err := tx.QueryRowContext(ctx, "SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1").Scan(&last, &chain)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, nil
-	}
-	if err != nil {
-		return 0, nil, fmt.Errorf("last seq: %w", err)
-	}
-	return uint64(last), chain, nil
 }
 
 type queryer interface {
