@@ -41,7 +41,8 @@ type Config struct {
 	// the dose run's store (`vaxtrace bench --serve-store`).
 	Exe string
 	// MemoryLimit, when positive, starts a second serving process under
-	// that limit (bytes, debug.SetMemoryLimit) to report its memory.
+	// that limit (bytes, debug.SetMemoryLimit) to report its memory;
+	// AutoMemoryLimit sets it to 1.25 × the live heap the dose run held.
 	MemoryLimit int64
 	// CPUProfile, when set, is where the CPU profile of the dose phase
 	// (the batch path, people registered already) is written.
@@ -50,6 +51,11 @@ type Config struct {
 	PerRowPeople int
 	Out          io.Writer
 }
+
+// AutoMemoryLimit as Config.MemoryLimit derives the limit from the dose
+// run's live heap: a limit below the live state cannot hold (the collector
+// would run almost without pause), so a fixed one suits only a known size.
+const AutoMemoryLimit = -1
 
 // Result is one measured figure.
 type Result struct {
@@ -102,8 +108,12 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 			return out, err
 		}
 	}
-	if err := doses(ctx, c, emit); err != nil {
+	heap, err := doses(ctx, c, emit)
+	if err != nil {
 		return out, err
+	}
+	if c.MemoryLimit == AutoMemoryLimit {
+		c.MemoryLimit = int64(heap) * 5 / 4
 	}
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
@@ -261,10 +271,10 @@ func rss() float64 {
 // doses: register People, give each a first and a second dose through the
 // batch path; then query coverage and as-known figures. The store is then
 // closed: serving measures a fresh process on it.
-func doses(ctx context.Context, c Config, emit func(Result)) error {
+func doses(ctx context.Context, c Config, emit func(Result)) (liveHeap uint64, err error) {
 	eng, j, err := openEngine(ctx, c.Dir, "doses.db")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer j.Close()
 	defer eng.Close()
@@ -272,12 +282,13 @@ func doses(ctx context.Context, c Config, emit func(Result)) error {
 }
 
 // ingestAndQuery registers the people, gives each two doses through the
-// batch path and queries coverage and as-known figures.
-func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) error {
+// batch path and queries coverage and as-known figures. It returns the
+// live heap the people and doses took.
+func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) (uint64, error) {
 	points := 100
 	// stock for the doses given here and for the HTTP measurement's
 	if err := scenario.Minimal(ctx, eng, points, int64(c.People+c.httpPeople())); err != nil {
-		return err
+		return 0, err
 	}
 	runtime.GC()
 	var m0 runtime.MemStats
@@ -290,14 +301,14 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), IINSealed: "sealedsealedsealedsealedsealed", Family: "Family", Given: "Given", BirthDate: vaxtrace.MkDate(1950+k%50, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
 		}
 		if err := submit(ctx, eng, cmds); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	emit(Result{"people registered, durably committed", float64(c.People) / time.Since(start).Seconds(), "/s", ""})
 	total := 0
 	stopProfile, err := startProfile(c.CPUProfile)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	start = time.Now()
 	for dose := 1; dose <= 2; dose++ {
@@ -328,20 +339,21 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		}
 		for w := 0; w < 2; w++ {
 			if err := <-errc; err != nil {
-				return err
+				return 0, err
 			}
 		}
 		total += c.People
 	}
 	d := time.Since(start)
 	if err := stopProfile(); err != nil {
-		return err
+		return 0, err
 	}
 	emit(Result{"validated doses durably committed (batch path)", float64(total) / d.Seconds(), "/s", "goal ≥ 250,000/s"})
 	runtime.GC()
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
-	mem := float64(m1.HeapAlloc-m0.HeapAlloc) / (1 << 20)
+	live := m1.HeapAlloc - min(m0.HeapAlloc, m1.HeapAlloc)
+	mem := float64(live) / (1 << 20)
 	emit(Result{fmt.Sprintf("live heap for %d people + %d doses", c.People, total), mem, "MiB", fmt.Sprintf("%.0f B/person → %.1f GiB at 20 M people (goal ≤ 4 GiB resident)", mem*(1<<20)/float64(c.People), mem/float64(c.People)*20e6/1024)})
 	emit(Result{"ingesting process resident memory (RSS) now", rss(), "MiB", "garbage included: see the serving process below"})
 	var regions []string
@@ -379,7 +391,7 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		size += float64(wal.Size())
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
-	return nil
+	return live, nil
 }
 
 // httpPeople is the number of single doses sent over HTTP (one person each).

@@ -30,7 +30,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&c.PerRowPeople, "per-row-people", 0, "people for the per-row SQL baseline (default --people, at most 1000000)")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the CPU profile of the dose phase (batch path) to this file, and the stock movements' and the serving process's next to it (name-movements.ext, name-server.ext)")
-	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB) and report its memory")
+	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB, or auto: 1.25 × the dose run's live heap) and report its memory")
 	pg := fs.String("postgres", "", "also measure dose ingest on this EMPTY PostgreSQL database (postgres:// URL)")
 	serveStore := fs.String("serve-store", "", "internal: be the serving process the bench measures, on this store")
 	httpPeople := fs.Int("http-people", 0, "internal: people the serving process registers for the HTTP measurement")
@@ -38,7 +38,9 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	var err error
-	if c.MemoryLimit, err = parseMemoryLimit("memory-limit", *memLimit); err != nil {
+	if *memLimit == "auto" && *serveStore == "" {
+		c.MemoryLimit = bench.AutoMemoryLimit
+	} else if c.MemoryLimit, err = parseMemoryLimit("memory-limit", *memLimit); err != nil {
 		return err
 	}
 	if *serveStore != "" {
