@@ -462,3 +462,70 @@ func sortedKeys[K interface {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
 }
+
+// optLen writes a length that keeps nil apart from empty: 0 for nil, else
+// the length + 1.
+func (e *snapEncoder) optLen(n int, isNil bool) {
+	if isNil {
+		e.uvarint(0)
+		return
+	}
+	e.uvarint(uint64(n) + 1)
+}
+
+// optCount reads what optLen wrote; ok is false for nil.
+func (d *snapDecoder) optCount() (n int, ok bool) {
+	v := d.uvarint()
+	if v == 0 || d.err != nil {
+		return 0, false
+	}
+	if v-1 > maxSnapLen {
+		d.fail("count %d too large", v-1)
+		return 0, false
+	}
+	return int(v - 1), true
+}
+
+// date writes a day.
+func (e *snapEncoder) date(v Date) { e.varint(int64(v)) }
+
+// date reads a day.
+func (d *snapDecoder) date() Date {
+	v := d.varint()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.fail("day %d out of range", v)
+		return 0
+	}
+	return Date(v)
+}
+
+// int64s writes a series (nil kept apart from empty), one varint a value:
+// at least a byte each, so that a decoder never allocates more than eight
+// times the bytes it has read.
+func (e *snapEncoder) int64s(s []int64) {
+	e.optLen(len(s), s == nil)
+	for _, v := range s {
+		e.varint(v)
+	}
+}
+
+// int64s reads a series written by int64s of at most limit values,
+// allocating as it reads.
+func (d *snapDecoder) int64s(limit int) []int64 {
+	n, ok := d.optCount()
+	if !ok {
+		return nil
+	}
+	if n > limit {
+		d.fail("series of %d values, at most %d", n, limit)
+		return nil
+	}
+	s := make([]int64, 0, min(n, 4096))
+	for i := 0; i < n && d.err == nil; i++ {
+		s = append(s, d.varint())
+	}
+	if d.err != nil {
+		return nil
+	}
+	return s
+}

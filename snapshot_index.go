@@ -174,12 +174,12 @@ type strCache[T any] struct {
 // get returns the value for table entry i (text s), resolving it with
 // resolve the first time; ok is false when resolve refused it.
 func (c *strCache[T]) get(i int, s string, resolve func(string) (T, bool)) (T, bool) {
-	if i < len(c.set) && c.set[i] {
-		return c.vals[i], true
-	}
 	var zero T
 	if i < 0 {
 		return zero, false
+	}
+	if i < len(c.set) && c.set[i] {
+		return c.vals[i], true
 	}
 	v, ok := resolve(s)
 	if !ok {

@@ -36,15 +36,12 @@ const (
 
 // Bits of a dose record's flags; the common ones first (one byte).
 const (
-	doseVoided      = 1 << iota
-	doseBooster     // given after a completed series
-	doseComplete    // completed the primary series
-	doseKeyed       // its event's key was "dose:"+ID
-	doseHasRare     // void reason, anomaly and corrections follow
-	doseHasVoidWhy  // (in rare) the void reason is set
-	doseOwnPersonID // the Person field differs from its person record's id
-	doseOwnPlaceRec // the place record is not the one Place names
-	doseOwnLotRec   // the lot record is not the one Lot names
+	doseVoided     = 1 << iota
+	doseBooster    // given after a completed series
+	doseComplete   // completed the primary series
+	doseKeyed      // its event's key was "dose:"+ID
+	doseHasRare    // void reason, anomaly and corrections follow
+	doseHasVoidWhy // (in rare) the void reason is set
 )
 
 // flag is bit when on, else 0.
@@ -129,20 +126,20 @@ func (s *State) encodePeople(e *snapEncoder) {
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte {
-			return append(append(b, p.IINSealed...), p.PhoneSealed...)
+			return p.appendPhoneSealed(p.appendIINSealed(b))
 		})
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
 			e.fixed(p.ID[:])
-			e.uvarint(uint64(len(p.IINSealed)))
-			e.uvarint(uint64(len(p.PhoneSealed)))
-			e.str(p.Family)
-			e.str(p.Given)
+			e.uvarint(uint64(p.iinSealedLen()))
+			e.uvarint(uint64(p.phoneSealedLen()))
+			e.str(p.Family())
+			e.str(p.Given())
 			e.varint(int64(p.BirthDate))
-			e.str(p.Sex)
-			e.str(p.Region)
-			e.str(p.Group)
-			e.str(p.Lang)
+			e.str(p.Sex())
+			e.str(p.Region())
+			e.str(p.Group())
+			e.str(p.Lang())
 			flags := flag(p.keyed, personKeyed) | flag(p.MergedInto != nil, personMerged)
 			e.uvarint(flags)
 			if p.MergedInto != nil {
@@ -181,17 +178,19 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		blob := blobReader{s: d.raw()}
 		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
 			p, _ := t.recs.add()
+			var v Person
 			d.fixed(p.ID[:])
 			iin, phone := d.count(), d.count()
-			p.IINSealed = blob.take(d, iin)
-			p.PhoneSealed = blob.take(d, phone)
-			p.Family = d.str()
-			p.Given = d.str()
-			p.BirthDate = Date(d.varint())
-			p.Sex = intern()
-			p.Region = intern()
-			p.Group = intern()
-			p.Lang = d.str()
+			v.IINSealed = blob.take(d, iin)
+			v.PhoneSealed = blob.take(d, phone)
+			v.Family = d.str()
+			v.Given = d.str()
+			v.BirthDate = Date(d.varint())
+			v.Sex = intern()
+			v.Region = intern()
+			v.Group = intern()
+			v.Lang = d.str()
+			p.setDetails(&v)
 			flags := d.uvarint()
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
@@ -263,8 +262,7 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 		return
 	}
 	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
-		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
-		flag(d.Person != d.person.ID, doseOwnPersonID) | flag(d.place.ID != d.Place, doseOwnPlaceRec) | flag(d.lot.ID != d.Lot, doseOwnLotRec)
+		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy)
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
@@ -279,22 +277,15 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 		}
 	}
 	e.uvarint(uint64(at))
-	if flags&doseOwnPersonID != 0 {
-		e.fixed(d.Person[:])
-	}
-	e.time(d.At)
-	e.str(d.Place)
-	if flags&doseOwnPlaceRec != 0 {
-		e.str(d.place.ID)
-	}
-	e.str(d.Lot)
-	if flags&doseOwnLotRec != 0 {
-		e.str(d.lot.ID)
-	}
-	e.str(d.Product)
-	e.str(d.Component)
-	e.str(d.Vaccinator)
-	e.raw(d.Override)
+	// the compact record reads its person id, place and lot ids through its
+	// records, so they are not written
+	e.time(d.At())
+	e.str(d.place.ID)
+	e.str(d.lot.ID)
+	e.str(d.Product())
+	e.str(d.Component())
+	e.str(d.Vaccinator())
+	e.raw(d.Override())
 	e.varint(int64(d.recorded - *prev))
 	*prev = d.recorded
 	e.int(d.Number)
@@ -356,8 +347,7 @@ func (s *State) decodeDoses(d *snapDecoder, n int) {
 	}
 }
 
-const doseFlags = doseVoided | doseBooster | doseComplete | doseKeyed | doseHasRare | doseHasVoidWhy |
-	doseOwnPersonID | doseOwnPlaceRec | doseOwnLotRec
+const doseFlags = doseVoided | doseBooster | doseComplete | doseKeyed | doseHasRare | doseHasVoidWhy
 
 func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, refs *doseRefs, prev *unixNanos) {
 	flags := d.uvarint()
@@ -375,7 +365,6 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.person = s.people.recs.at(uint32(pp))
-	rec.Person = rec.person.ID
 	switch at := d.uvarint(); {
 	case d.err != nil:
 		return
@@ -389,20 +378,9 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	default:
 		rec.person.Doses[at-1] = rec
 	}
-	if flags&doseOwnPersonID != 0 {
-		d.fixed(rec.Person[:])
-	}
-	rec.At = d.time()
+	at := d.time()
 	placeID, pi := d.strRef()
-	rec.Place = placeID
-	if flags&doseOwnPlaceRec != 0 {
-		placeID, pi = d.strRef()
-	}
 	lotID, li := d.strRef()
-	rec.Lot = lotID
-	if flags&doseOwnLotRec != 0 {
-		lotID, li = d.strRef()
-	}
 	if d.err != nil {
 		return
 	}
@@ -417,18 +395,10 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.place, rec.lot = pl, l
-	// share the records' copies of the ids
-	if flags&doseOwnPlaceRec == 0 {
-		rec.Place = pl.ID
-	}
-	if flags&doseOwnLotRec == 0 {
-		rec.Lot = l.ID
-	}
-	rec.Product = d.str()
-	rec.Component = d.str()
+	product, component := d.str(), d.str()
 	vs, vi := d.strRef()
-	rec.Vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
-	rec.Override = d.raw()
+	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
+	override := d.raw()
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
 	rec.Number = d.int()
@@ -442,6 +412,30 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
 		d.fail("dose %q: a void reason without its record", rec.ID)
+	}
+	if d.err != nil {
+		return
+	}
+	if (product != "" || component != "") && rec.lot == nil {
+		d.fail("dose %q: a product or component claim without a lot", rec.ID)
+		return
+	}
+	// after the rare part: these may add to it
+	rec.setAt(at)
+	if override != "" {
+		rec.rareText().override = override
+	}
+	if product != "" {
+		rec.claims |= claimProduct
+		if product != rec.lot.Product {
+			rec.rareText().product = product
+		}
+	}
+	if component != "" {
+		rec.claims |= claimComponent
+		if component != rec.lot.Component {
+			rec.rareText().component = component
+		}
 	}
 }
 

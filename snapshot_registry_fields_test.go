@@ -13,48 +13,45 @@ import (
 // and listed here; the comment says how it is restored when not written
 // as is.
 var registryFields = []string{
-	"PersonState.Person.ID PersonID",
-	"PersonState.Person.IINSealed string", // in the batch's blob
-	"PersonState.Person.Family string",
-	"PersonState.Person.Given string",
-	"PersonState.Person.BirthDate Date",
-	"PersonState.Person.Sex string",
-	"PersonState.Person.Region string",
-	"PersonState.Person.Group string",
-	"PersonState.Person.PhoneSealed string", // in the batch's blob
-	"PersonState.Person.Lang string",
-	"PersonState.Doses []*DoseState", // the dose lists section, by dose position
+	"PersonState.ID PersonID",
+	"PersonState.text string",        // names, sealed IIN and phone: written as fields, packed again by setDetails
+	"PersonState.Doses []*DoseState", // its length here, each valid dose's place in it with the dose
 	"PersonState.MergedInto *PersonID",
 	"PersonState.recorded unixNanos", // delta from the previous person's
 	"PersonState.hash uint64",
+	"PersonState.BirthDate Date",
+	"PersonState.sex symbol", // by its text, through the string table
+	"PersonState.region symbol",
+	"PersonState.group symbol",
+	"PersonState.lang symbol",
 	"PersonState.lastCert uint32",
 	"PersonState.keyed bool",
 
-	"DoseState.DoseAdministered.ID string",       // in the batch's blob
-	"DoseState.DoseAdministered.Person PersonID", // the person record's id unless doseOwnPersonID
-	"DoseState.DoseAdministered.At Time",
-	"DoseState.DoseAdministered.Place string",
-	"DoseState.DoseAdministered.Lot string",
-	"DoseState.DoseAdministered.Product string",
-	"DoseState.DoseAdministered.Component string",
-	"DoseState.DoseAdministered.Vaccinator string",
-	"DoseState.DoseAdministered.Override string",
-	"DoseState.recorded unixNanos", // delta from the previous dose's
-	"DoseState.Number int",
-	"DoseState.person *PersonState", // by position
-	"DoseState.lot *LotState",       // from Lot unless doseOwnLotRec
-	"DoseState.place *PlaceState",   // from Place unless doseOwnPlaceRec
-	"DoseState.region string",
-	"DoseState.rare *doseRare",
+	"DoseState.ID string", // in the batch's blob
+	"DoseState.at int64",  // with atZone, as the time At() gives
+	"DoseState.recorded unixNanos",
 	"DoseState.hash uint64",
+	"DoseState.person *PersonState", // by position
+	"DoseState.lot *LotState",       // by id, through the string table
+	"DoseState.place *PlaceState",
+	"DoseState.rare *doseRare",
+	"DoseState.vaccinator string",
+	"DoseState.region string",
+	"DoseState.Number int",
 	"DoseState.Voided bool",
 	"DoseState.Booster bool",
 	"DoseState.Complete bool",
 	"DoseState.keyed bool",
+	"DoseState.claims uint8", // as the claimed product and component
+	"DoseState.atZone uint8",
 
 	"doseRare.voidWhy string",
 	"doseRare.anomaly string",
+	"doseRare.override string",
 	"doseRare.history []DoseCorrected",
+	"doseRare.product string",   // as the claimed product
+	"doseRare.component string", // as the claimed component
+	"doseRare.loc *Location",    // as At()'s zone
 
 	"DoseCorrected.Dose string",
 	"DoseCorrected.At *Time",

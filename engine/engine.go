@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"vaxtrace"
+	"vaxtrace/snapshot"
 )
 
 // Command is one change requested by a caller.
@@ -94,6 +95,8 @@ type Engine struct {
 	pipeline pipeline // group commits (commit.go)
 	health   health   // storage outages and recovery (health.go)
 	readOnly bool
+	// snapshots is Options.Snapshots: rebuilds start from a snapshot too.
+	snapshots string
 }
 
 // Options configure an engine.
@@ -117,6 +120,11 @@ type Options struct {
 	// RetryMin and RetryMax bound the exponential backoff between attempts
 	// to reconnect and rebuild after a storage failure (default 100 ms, 10 s).
 	RetryMin, RetryMax time.Duration
+	// Snapshots is the directory of the state's snapshots (package
+	// snapshot): the state starts from the newest usable one and replays
+	// only the journal's tail, and so does a rebuild after a storage
+	// failure. Empty: every start replays the whole journal.
+	Snapshots string
 }
 
 // Open rebuilds the state from the journal and starts the writer.
@@ -130,9 +138,18 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 	if o.MaxBatch == 0 {
 		o.MaxBatch = 20000
 	}
-	e := &Engine{j: j, st: vaxtrace.NewState(), reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch}
-	if err := j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return e.st.ApplyJournaled(ev) }); err != nil {
+	e := &Engine{j: j, reqs: make(chan *request, 1024), quit: make(chan struct{}), now: o.Now, log: o.Logger, MaxBatch: o.MaxBatch, snapshots: o.Snapshots}
+	st, start, err := snapshot.Restore(ctx, j, o.Snapshots, !o.ReadOnly, o.Logger)
+	if err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
+	}
+	e.st = st
+	if o.Snapshots != "" {
+		if start.Path != "" {
+			e.log.Info("state loaded from a snapshot and the journal's tail", "snapshot", start.Path, "snapshot_seq", start.From, "tail_events", start.Tail, "seq", st.Seq, "took", start.Took.Round(time.Millisecond))
+		} else {
+			e.log.Info("no usable snapshot: state rebuilt from the whole journal", "dir", o.Snapshots, "events", st.Seq, "took", start.Took.Round(time.Millisecond))
+		}
 	}
 	e.start(o)
 	return e, nil
@@ -290,51 +307,53 @@ func (e *Engine) noteDamage(err error) {
 	}
 }
 
-// decide validates one command; it returns nil, nil for a duplicate.
-func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
+// decide validates one command into ev, which it fills; it reports a
+// duplicate (nothing to apply) with dup. The event is the caller's: no
+// allocation per command.
+func (e *Engine) decide(c *Command, now time.Time, ev *vaxtrace.Event) (dup bool, err error) {
 	if c.Data == nil {
-		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
+		return false, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
 	}
 	if c.Key == "" {
-		return nil, vaxtrace.FieldError("idempotency_key", "required")
+		return false, vaxtrace.FieldError("idempotency_key", "required")
 	}
 	if len(c.Key) > 200 {
-		return nil, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
+		return false, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
 	}
 	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
-		return nil, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
+		return false, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
 	}
 	raw, h, err := c.raw, c.hash, c.encErr // encoded by SubmitBatch
 	if err != nil {
-		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
+		return false, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
 	// scope first: a replay of another region's write is refused, not
 	// answered "duplicate"
 	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
-		return nil, err
+		return false, err
 	}
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
-			return nil, nil
+			return true, nil
 		}
-		return nil, vaxtrace.KeyConflict(c.Key)
+		return false, vaxtrace.KeyConflict(c.Key)
 	}
 	rec := now
 	if !c.Recorded.IsZero() {
 		if c.Recorded.After(now.Add(time.Minute)) {
-			return nil, vaxtrace.FieldError("recorded", "lies in the future")
+			return false, vaxtrace.FieldError("recorded", "lies in the future")
 		}
 		rec = c.Recorded.UTC()
 	}
 	d, err := e.st.Decide(c.Data, rec)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	ev := &vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}
+	*ev = vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}
 	if !vaxtrace.DerivesFields(ev.Kind) {
 		ev.Raw = raw
 	}
-	return ev, nil
+	return false, nil
 }
 
 // Check folds the whole journal independently and compares it with the state.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vaxtrace"
+	"vaxtrace/snapshot"
 )
 
 // A storage outage (a failed journal write, a lost PostgreSQL connection, a
@@ -197,11 +198,12 @@ func (e *Engine) rebuildLocked(ctx context.Context) error {
 	return nil
 }
 
-// loadState builds a new State from the whole journal. It is complete or
-// an error: a partial state is never returned.
+// loadState builds a new State from the newest usable snapshot and the
+// journal's tail, or from the whole journal. It is complete or an error: a
+// partial state is never returned.
 func (e *Engine) loadState(ctx context.Context) (*vaxtrace.State, error) {
-	st := vaxtrace.NewState()
-	if err := e.j.Replay(ctx, 0, func(ev vaxtrace.Event) error { return st.ApplyJournaled(ev) }); err != nil {
+	st, _, err := snapshot.Restore(ctx, e.j, e.snapshots, false, e.log)
+	if err != nil {
 		e.noteDamage(err)
 		return nil, err
 	}

@@ -107,6 +107,8 @@ func Run(t *testing.T, open func(t *testing.T) vaxtrace.Journal) {
 		{"Cancelled", testCancelled},
 		{"Tokens", testTokens},
 		{"Backup", testBackup},
+		{"ChainLink", testChainLink},
+		{"StoreID", testStoreID},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

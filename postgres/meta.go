@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"vaxtrace"
 )
 
 // Meta returns the value stored under k in the store's meta table (key
@@ -59,4 +61,21 @@ func Initialized(ctx context.Context, url string) (bool, error) {
 		return false, fmt.Errorf("postgres: %w", err)
 	}
 	return ok, nil
+}
+
+// ChainLink implements vaxtrace.ChainLinker: the stored chain hash of
+// event seq (nil for seq 0).
+func (d *DB) ChainLink(ctx context.Context, seq uint64) ([]byte, error) {
+	if seq == 0 {
+		return nil, nil
+	}
+	var c []byte
+	err := d.pool.QueryRow(ctx, "SELECT chain FROM events WHERE seq = $1", int64(seq)).Scan(&c)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: chain link of event %d: %w", seq, vaxtrace.ErrNoEvent)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: chain link of event %d: %w", seq, err)
+	}
+	return c, nil
 }

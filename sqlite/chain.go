@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"vaxtrace"
@@ -107,4 +108,21 @@ func fillChain(ctx context.Context, tx *sql.Tx) error {
 		}
 		after = page[len(page)-1].seq
 	}
+}
+
+// ChainLink implements vaxtrace.ChainLinker: the stored chain hash of
+// event seq (nil for seq 0).
+func (d *DB) ChainLink(ctx context.Context, seq uint64) ([]byte, error) {
+	if seq == 0 {
+		return nil, nil
+	}
+	var c []byte
+	err := d.db.QueryRowContext(ctx, "SELECT chain FROM events WHERE seq = ?", int64(seq)).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: chain link of event %d: %w", seq, vaxtrace.ErrNoEvent)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: chain link of event %d: %w", seq, err)
+	}
+	return c, nil
 }

@@ -106,7 +106,8 @@ func env(name, def string) string {
 // storeFlags are the flags every command that opens the store shares.
 type storeFlags struct {
 	db, keys, certs string
-	readOnly        bool // serve --read-only: no migrations, writes refused
+	readOnly        bool   // serve --read-only: no migrations, writes refused
+	snapDir         string // the state starts from a snapshot here (serve --snapshot-dir)
 }
 
 func (s *storeFlags) add(fs *flag.FlagSet) {

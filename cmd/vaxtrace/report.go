@@ -207,8 +207,24 @@ func runCheck(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.add(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	var snap optionalFile
+	fs.Var(&snap, "snapshot", "instead: prove that the newest snapshot (or the one given: --snapshot FILE) plus the journal's tail equals a full replay (snapshot.go)")
+	snapDir := fs.String("snapshot-dir", env(snapshotDirEnv, ""), "with --snapshot: the snapshot directory (env "+snapshotDirEnv+"; default <db>.snapshots beside a SQLite file)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if snap.set {
+		file := snap.path
+		if file == "" && fs.NArg() == 1 {
+			file = fs.Arg(0)
+		} else if fs.NArg() > 0 {
+			return fmt.Errorf("unexpected arguments %q", fs.Args())
+		}
+		dir := snapshotDir(sf, *snapDir)
+		if file == "" && dir == "" {
+			return vaxtrace.FieldError("snapshot-dir", "required")
+		}
+		return checkSnapshot(ctx, sf, file, dir)
 	}
 	eng, _, err := sf.open(ctx, 0)
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *storeFlags) openOrCreate(ctx context.Context, poll time.Duration) (*eng
 	// API nodes sharing PostgreSQL validate inside the write transaction
 	// (serial group commits): another node's commit would otherwise force
 	// a rebuild (engine/commit.go).
-	eng, err := engine.Open(ctx, j, engine.Options{Poll: poll, ReadOnly: s.readOnly, Serial: isPostgres(s.db)})
+	eng, err := engine.Open(ctx, j, engine.Options{Poll: poll, ReadOnly: s.readOnly, Serial: isPostgres(s.db), Snapshots: s.snapDir})
 	if err != nil {
 		j.Close()
 		return nil, nil, fmt.Errorf("open engine: %w", err)
@@ -136,7 +136,9 @@ func (s *storeFlags) openOrCreate(ctx context.Context, poll time.Duration) (*eng
 	}
 	var seq uint64
 	eng.Read(func(st *vaxtrace.State) { seq = st.Seq })
-	slog.Info("state rebuilt from journal", "events", seq, "took", time.Since(start).Round(time.Millisecond))
+	if s.snapDir == "" { // else the engine said how it started
+		slog.Info("state rebuilt from journal", "events", seq, "took", time.Since(start).Round(time.Millisecond))
+	}
 	return eng, k.Keys, nil
 }
 
