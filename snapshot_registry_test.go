@@ -3,7 +3,9 @@ package vaxtrace_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,22 +125,10 @@ func registryWorld(t testing.TB) *world {
 	return w
 }
 
-// registryTrip writes s's registry and reads it into a state rebuilt
-// from the same journal (so with the same rooms).
+// registryTrip writes the whole state as a snapshot and reads it back.
 func registryTrip(t testing.TB, w *world) *vt.State {
 	t.Helper()
-	b, err := vt.EncodeRegistrySnapshot(w.s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := vt.NewState()
-	for _, ev := range w.log {
-		s.Apply(ev)
-	}
-	if err := vt.DecodeRegistrySnapshot(s, b); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return restore(t, snapshot(t, w.s))
 }
 
 func registryBytes(t testing.TB, s *vt.State) []byte {
@@ -225,14 +215,18 @@ func furtherEvents(w *world) {
 	w.must(vt.RemindersOptedOut{Person: pid(13), Source: "api", At: day(44)}, day(44))
 }
 
-// A registry written and read back writes the same bytes, answers the
+// A registry written and read back (through EncodeSnapshot and
+// DecodeSnapshot) writes the same bytes, answers the
 // same, and changes the same under further events.
 func TestRegistrySnapshotRoundTrip(t *testing.T) {
 	w := registryWorld(t)
-	first := registryBytes(t, w.s)
+	first, whole := registryBytes(t, w.s), snapshot(t, w.s)
 	s2 := registryTrip(t, w)
 	if again := registryBytes(t, s2); !bytes.Equal(first, again) {
 		t.Fatalf("decoded registry encodes differently (%d bytes, then %d)", len(first), len(again))
+	}
+	if again := snapshot(t, s2); !bytes.Equal(whole, again) {
+		t.Fatalf("decoded state encodes differently from byte %d", firstByteDiff(whole, again))
 	}
 	if a, b := registryAnswers(t, w.s), registryAnswers(t, s2); a != b {
 		t.Fatalf("decoded registry answers differently:\n%s", firstDiff(a, b))
@@ -242,6 +236,9 @@ func TestRegistrySnapshotRoundTrip(t *testing.T) {
 	furtherEvents(w2)
 	if a, b := registryBytes(t, w.s), registryBytes(t, w2.s); !bytes.Equal(a, b) {
 		t.Fatalf("after the same events the registries encode differently:\n%s", firstDiff(registryAnswers(t, w.s), registryAnswers(t, w2.s)))
+	}
+	if a, b := snapshot(t, w.s), snapshot(t, w2.s); !bytes.Equal(a, b) {
+		t.Fatalf("after the same events the states encode differently from byte %d", firstByteDiff(a, b))
 	}
 	if a, b := registryAnswers(t, w.s), registryAnswers(t, w2.s); a != b {
 		t.Fatalf("after the same events the registries answer differently:\n%s", firstDiff(a, b))
@@ -289,4 +286,100 @@ func TestDecodedRegistryDoseApplyAllocatesNothing(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v heap allocations per dose applied to a decoded registry, want 0", allocs)
 	}
+}
+
+// registryPart is where the registry's part of a snapshot starts.
+func registryPart(t testing.TB, enc []byte) int {
+	at := bytes.Index(enc, []byte("§registry"))
+	if at < 0 {
+		t.Fatal("no registry section")
+	}
+	return at
+}
+
+// Bytes all through a registry's part of a snapshot damaged in turn give a
+// refusal or a state that answers, never a panic.
+func TestSnapshotRegistryDamaged(t *testing.T) {
+	enc := snapshot(t, registryWorld(t).s)
+	from := registryPart(t, enc)
+	for i := from; i < len(enc); i += max(1, (len(enc)-from)/600) {
+		b := bytes.Clone(enc)
+		b[i] ^= 0x55
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("byte %d of %d damaged: panic %v", i, len(enc), p)
+				}
+			}()
+			checkRegistryDecodes(t, b)
+		}()
+	}
+}
+
+// checkRegistryDecodes decodes b: an error must be ErrSnapshotCorrupt; a
+// state that decodes must answer the registry's reads and encode again
+// without panicking.
+func checkRegistryDecodes(t *testing.T, b []byte) {
+	t.Helper()
+	s, err := vt.DecodeSnapshot(bytes.NewReader(b))
+	if err != nil {
+		if !errors.Is(err, vt.ErrSnapshotCorrupt) {
+			t.Fatalf("error not marked corrupt: %v", err)
+		}
+		return
+	}
+	registryAnswers(t, s)
+	if err := s.EncodeSnapshot(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Cut anywhere in its registry, a snapshot is refused as corrupt.
+func TestSnapshotRegistryTruncated(t *testing.T) {
+	enc := snapshot(t, registryWorld(t).s)
+	from := registryPart(t, enc)
+	for n := from; n < len(enc); n += max(1, (len(enc)-from)/600) {
+		if _, err := vt.DecodeSnapshot(bytes.NewReader(enc[:n])); !errors.Is(err, vt.ErrSnapshotCorrupt) {
+			t.Fatalf("a snapshot cut at %d of %d bytes: %v", n, len(enc), err)
+		}
+	}
+}
+
+// A registry whose references do not hold is refused: a dose id or a UVCI
+// twice, a dose at a place or of a lot the rooms do not have.
+func TestSnapshotRegistryRefusesBadRecords(t *testing.T) {
+	w := registryWorld(t)
+	enc := registryBytes(t, w.s) // the registry alone: its own string table names places and lots
+	for _, tc := range []struct{ from, to, want string }{
+		{"d1-2", "d1-1", "recorded twice"},
+		{"URN:UVCI:01:KZ:3B", "URN:UVCI:01:KZ:3A", "issued twice"},
+		{"VP-AKM-2", "VP-AKM-9", "unknown place"},
+		{"L-BIG", "L-BAG", "unknown lot"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			i := bytes.Index(enc, []byte(tc.from))
+			if i < 0 {
+				t.Fatalf("%q not in the registry", tc.from)
+			}
+			b := bytes.Clone(enc)
+			copy(b[i:], tc.to)
+			rooms := vt.NewState()
+			for _, ev := range w.log {
+				rooms.Apply(ev)
+			}
+			err := vt.DecodeRegistrySnapshot(rooms, b)
+			if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want corrupt: %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzDecodeRegistrySnapshot: arbitrary bytes, seeded with a registry of
+// every kind of record, never panic; a state that decodes answers.
+func FuzzDecodeRegistrySnapshot(f *testing.F) {
+	enc := snapshot(f, registryWorld(f).s)
+	f.Add(enc)
+	f.Add(enc[:len(enc)-len(enc)/3])
+	f.Fuzz(checkRegistryDecodes)
 }
