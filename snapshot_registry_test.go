@@ -346,21 +346,28 @@ func TestSnapshotRegistryTruncated(t *testing.T) {
 }
 
 // A registry whose references do not hold is refused: a dose id or a UVCI
-// twice, a dose at a place or of a lot the rooms do not have.
+// twice, a dose at a place or of a lot the rooms do not have, a
+// certificate chained to another person's.
 func TestSnapshotRegistryRefusesBadRecords(t *testing.T) {
 	w := registryWorld(t)
 	enc := registryBytes(t, w.s) // the registry alone: its own string table names places and lots
-	for _, tc := range []struct{ from, to, want string }{
-		{"d1-2", "d1-1", "recorded twice"},
-		{"URN:UVCI:01:KZ:3B", "URN:UVCI:01:KZ:3A", "issued twice"},
-		{"VP-AKM-2", "VP-AKM-9", "unknown place"},
-		{"L-BIG", "L-BAG", "unknown lot"},
+	p3, p4 := pid(3), pid(4)
+	for _, tc := range []struct{ after, from, to, want string }{
+		{"", "d1-2", "d1-1", "recorded twice"},
+		{"", "URN:UVCI:01:KZ:3B", "URN:UVCI:01:KZ:3A", "issued twice"},
+		{"", "VP-AKM-2", "VP-AKM-9", "unknown place"},
+		{"", "L-BIG", "L-BAG", "unknown lot"},
+		// certificate 3A (the first record after the UVCIs with person
+		// 3) said to be person 4's, in person 3's chain
+		{"URN:UVCI:01:KZ:9A", string(p3[:]), string(p4[:]), "of another person"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			i := bytes.Index(enc, []byte(tc.from))
-			if i < 0 {
+			at := bytes.Index(enc, []byte(tc.after))
+			i := bytes.Index(enc[at:], []byte(tc.from))
+			if at < 0 || i < 0 {
 				t.Fatalf("%q not in the registry", tc.from)
 			}
+			i += at
 			b := bytes.Clone(enc)
 			copy(b[i:], tc.to)
 			rooms := vt.NewState()
