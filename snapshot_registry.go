@@ -9,8 +9,8 @@ import "slices"
 // look-up or an allocation per record:
 //
 //	counts  people, doses
-//	people  batches of up to chunkSize: the batch's unique text
-//	        (sealed IINs and phones) as one blob, then the records (with
+//	people  batches of up to chunkSize: the batch's packed texts (names,
+//	        sealed IINs and phones) as one blob, then the records (with
 //	        the length of the list of valid doses, 0 for a nil list)
 //	doses   batches: the dose ids as one blob, then the records
 //	        (person by position and the dose's place in the person's list,
@@ -125,16 +125,12 @@ func (s *State) encodePeople(e *snapEncoder) {
 	var blob []byte
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
-		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte {
-			return p.appendPhoneSealed(p.appendIINSealed(b))
-		})
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, p.text...) })
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
 			e.fixed(p.ID[:])
-			e.uvarint(uint64(p.iinSealedLen()))
-			e.uvarint(uint64(p.phoneSealedLen()))
-			e.str(p.Family())
-			e.str(p.Given())
+			// the packed text (names, sealed IIN and phone) as it is
+			e.uvarint(uint64(len(p.text)))
 			e.varint(int64(p.BirthDate))
 			e.str(p.Sex())
 			e.str(p.Region())
@@ -167,10 +163,10 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
 	listed := 0
 	preChunks(&t.recs, n)
-	var interned strCache[string]
-	intern := func() string {
+	var symbols strCache[symbol]
+	sym := func() symbol {
 		str, i := d.strRef()
-		v, _ := interned.get(i, str, func(x string) (string, bool) { return s.intern(x), true })
+		v, _ := symbols.get(i, str, func(x string) (symbol, bool) { return symbolOf(x), true })
 		return v
 	}
 	var prev unixNanos
@@ -178,19 +174,13 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		blob := blobReader{s: d.raw()}
 		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
 			p, _ := t.recs.add()
-			var v Person
 			d.fixed(p.ID[:])
-			iin, phone := d.count(), d.count()
-			v.IINSealed = blob.take(d, iin)
-			v.PhoneSealed = blob.take(d, phone)
-			v.Family = d.str()
-			v.Given = d.str()
-			v.BirthDate = Date(d.varint())
-			v.Sex = intern()
-			v.Region = intern()
-			v.Group = intern()
-			v.Lang = d.str()
-			p.setDetails(&v)
+			p.text = blob.take(d, d.count())
+			if !validPackedText(p.text) {
+				d.fail("person %s: bad packed text", p.ID)
+			}
+			p.BirthDate = Date(d.varint())
+			p.sex, p.region, p.group, p.lang = sym(), sym(), sym(), sym()
 			flags := d.uvarint()
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
@@ -572,4 +562,25 @@ func (s *State) decodeCerts(d *snapDecoder) {
 			at = c.older
 		}
 	}
+}
+
+// validPackedText reports whether t is a packed person text that
+// packedField can read: a flags byte, then four length-prefixed fields
+// that end with the text.
+func validPackedText(t string) bool {
+	if t == "" {
+		return true
+	}
+	if t[0]&^(textIINRaw|textPhoneRaw) != 0 {
+		return false
+	}
+	pos := 1
+	for range 4 {
+		n, w := uvarintString(t[pos:])
+		if w == 0 || n > uint64(len(t)-pos-w) {
+			return false
+		}
+		pos += w + int(n)
+	}
+	return pos == len(t)
 }
