@@ -62,9 +62,9 @@ func sealedBytes(s string) (string, bool) {
 	return string(raw), true
 }
 
-// textField returns field i (0 family, 1 given, 2 IIN, 3 phone) of a
+// packedField returns field i (0 family, 1 given, 2 IIN, 3 phone) of a
 // packed text.
-func textField(t string, i int) string {
+func packedField(t string, i int) string {
 	if t == "" {
 		return ""
 	}
@@ -103,7 +103,7 @@ func uvarintString(s string) (uint64, int) {
 }
 
 func sealedText(t string, i int, rawFlag byte) string {
-	f := textField(t, i)
+	f := packedField(t, i)
 	if f == "" || t[0]&rawFlag == 0 {
 		return f
 	}
@@ -111,10 +111,10 @@ func sealedText(t string, i int, rawFlag byte) string {
 }
 
 // Family is the person's family name.
-func (p *PersonState) Family() string { return textField(p.text, 0) }
+func (p *PersonState) Family() string { return packedField(p.text, 0) }
 
 // Given is the person's given name.
-func (p *PersonState) Given() string { return textField(p.text, 1) }
+func (p *PersonState) Given() string { return packedField(p.text, 1) }
 
 // IINSealed is the AES-GCM sealed IIN, never the clear IIN.
 func (p *PersonState) IINSealed() string { return sealedText(p.text, 2, textIINRaw) }
@@ -162,7 +162,7 @@ func (p *PersonState) iinSealedLen() int { return sealedLen(p.text, 2, textIINRa
 func (p *PersonState) phoneSealedLen() int { return sealedLen(p.text, 3, textPhoneRaw) }
 
 func appendSealed(b []byte, t string, i int, rawFlag byte) []byte {
-	f := textField(t, i)
+	f := packedField(t, i)
 	if f == "" || t[0]&rawFlag == 0 {
 		return append(b, f...)
 	}
@@ -170,7 +170,7 @@ func appendSealed(b []byte, t string, i int, rawFlag byte) []byte {
 }
 
 func sealedLen(t string, i int, rawFlag byte) int {
-	f := textField(t, i)
+	f := packedField(t, i)
 	if f == "" || t[0]&rawFlag == 0 {
 		return len(f)
 	}
