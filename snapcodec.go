@@ -1,13 +1,14 @@
 package vaxtrace
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -35,25 +36,51 @@ const maxSnapLen = 1 << 31
 var ErrSnapshotCorrupt = errors.New("snapshot corrupt")
 
 type snapEncoder struct {
-	w    *bufio.Writer
+	w    io.Writer
+	buf  []byte // pending output, written out in pieces of about snapWriteBuf
 	strs map[string]uint32
 	err  error
-	buf  [binary.MaxVarintLen64]byte
 }
+
+// snapWriteBuf is how much the encoder gathers before writing; fields are
+// appended to a byte slice, which is what lets it write millions of
+// records a second.
+const snapWriteBuf = 1 << 16
 
 func newSnapEncoder(w io.Writer) *snapEncoder {
-	return &snapEncoder{w: bufio.NewWriterSize(w, 1<<16), strs: map[string]uint32{}}
+	return &snapEncoder{w: w, buf: make([]byte, 0, 2*snapWriteBuf), strs: map[string]uint32{}}
 }
 
-func (e *snapEncoder) write(b []byte) {
+// fail records the first error of an encoding (a state that breaks an
+// invariant the encoding relies on is refused rather than written wrong).
+func (e *snapEncoder) fail(format string, a ...any) {
 	if e.err == nil {
-		_, e.err = e.w.Write(b)
+		e.err = fmt.Errorf(format, a...)
 	}
 }
 
-func (e *snapEncoder) uvarint(v uint64) { e.write(binary.AppendUvarint(e.buf[:0], v)) }
-func (e *snapEncoder) varint(v int64)   { e.write(binary.AppendVarint(e.buf[:0], v)) }
-func (e *snapEncoder) u64(v uint64)     { e.write(binary.LittleEndian.AppendUint64(e.buf[:0], v)) }
+// spill writes the pending output once there is enough of it.
+func (e *snapEncoder) spill() {
+	if len(e.buf) >= snapWriteBuf {
+		e.drain()
+	}
+}
+
+func (e *snapEncoder) drain() {
+	if e.err == nil && len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
+}
+
+func (e *snapEncoder) write(b []byte) {
+	e.buf = append(e.buf, b...)
+	e.spill()
+}
+
+func (e *snapEncoder) uvarint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v); e.spill() }
+func (e *snapEncoder) varint(v int64)   { e.buf = binary.AppendVarint(e.buf, v); e.spill() }
+func (e *snapEncoder) u64(v uint64)     { e.buf = binary.LittleEndian.AppendUint64(e.buf, v); e.spill() }
 func (e *snapEncoder) int(v int)        { e.varint(int64(v)) }
 
 func (e *snapEncoder) bool(v bool) {
@@ -63,6 +90,9 @@ func (e *snapEncoder) bool(v bool) {
 		e.uvarint(0)
 	}
 }
+
+// fixed writes bytes whose length the decoder knows (a person id).
+func (e *snapEncoder) fixed(b []byte) { e.write(b) }
 
 func (e *snapEncoder) float(v float64) { e.u64(math.Float64bits(v)) }
 
@@ -75,9 +105,8 @@ func (e *snapEncoder) bytes(b []byte) {
 // raw writes a string that is unique to its record.
 func (e *snapEncoder) raw(s string) {
 	e.uvarint(uint64(len(s)))
-	if e.err == nil {
-		_, e.err = e.w.WriteString(s)
-	}
+	e.buf = append(e.buf, s...)
+	e.spill()
 }
 
 // str writes a string that repeats through the state: its first
@@ -114,20 +143,28 @@ func (e *snapEncoder) time(t time.Time) {
 func (e *snapEncoder) section(name string) { e.raw("§" + name) }
 
 func (e *snapEncoder) flush() error {
-	if e.err != nil {
-		return e.err
-	}
-	return e.w.Flush()
+	e.drain()
+	return e.err
 }
 
 type snapDecoder struct {
-	r    *bufio.Reader
-	strs []string
-	err  error
+	r     io.Reader
+	buf   []byte // read window: buf[pos:end] is not consumed yet
+	pos   int
+	end   int
+	eof   bool // r has no more bytes
+	strs  []string
+	zones []snapZone // fixed zones read so far, shared by the times in them
+	err   error
 }
 
+// snapReadBuf is the decoder's window; reading from a byte slice instead
+// of through io.ByteReader is what lets it decode millions of records a
+// second.
+const snapReadBuf = 1 << 18
+
 func newSnapDecoder(r io.Reader) *snapDecoder {
-	return &snapDecoder{r: bufio.NewReaderSize(r, 1<<16)}
+	return &snapDecoder{r: r, buf: make([]byte, snapReadBuf)}
 }
 
 func (d *snapDecoder) fail(format string, a ...any) {
@@ -136,40 +173,87 @@ func (d *snapDecoder) fail(format string, a ...any) {
 	}
 }
 
+// fill makes at least n (at most len(d.buf)) bytes available unless the
+// input ends first; it reports whether they are.
+func (d *snapDecoder) fill(n int) bool {
+	if d.end-d.pos >= n {
+		return true
+	}
+	if d.pos > 0 {
+		d.end = copy(d.buf, d.buf[d.pos:d.end])
+		d.pos = 0
+	}
+	for d.end < n && !d.eof {
+		k, err := d.r.Read(d.buf[d.end:])
+		d.end += k
+		if err == io.EOF {
+			d.eof = true
+		} else if err != nil {
+			d.fail("read: %v", err)
+			d.eof = true
+		} else if k == 0 {
+			// a reader that returns nothing without an error: retry, as
+			// io.ReadFull does
+			continue
+		}
+	}
+	return d.end-d.pos >= n
+}
+
 func (d *snapDecoder) uvarint() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	v, err := binary.ReadUvarint(d.r)
-	if err != nil {
-		d.fail("read number: %v", err)
+	if d.end-d.pos < binary.MaxVarintLen64 {
+		d.fill(binary.MaxVarintLen64)
+	}
+	v, k := binary.Uvarint(d.buf[d.pos:d.end])
+	if k <= 0 {
+		if k == 0 {
+			d.fail("read number: %v", io.ErrUnexpectedEOF)
+		} else {
+			d.fail("read number: varint overflows a 64-bit integer")
+		}
 		return 0
 	}
+	d.pos += k
 	return v
 }
 
 func (d *snapDecoder) varint() int64 {
-	if d.err != nil {
-		return 0
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	v, err := binary.ReadVarint(d.r)
-	if err != nil {
-		d.fail("read number: %v", err)
-		return 0
-	}
-	return v
+	return x
 }
 
 func (d *snapDecoder) u64() uint64 {
 	if d.err != nil {
 		return 0
 	}
-	var b [8]byte
-	if _, err := io.ReadFull(d.r, b[:]); err != nil {
-		d.fail("read number: %v", err)
+	if !d.fill(8) {
+		d.fail("read number: %v", io.ErrUnexpectedEOF)
 		return 0
 	}
-	return binary.LittleEndian.Uint64(b[:])
+	v := binary.LittleEndian.Uint64(d.buf[d.pos:])
+	d.pos += 8
+	return v
+}
+
+// fixed reads exactly len(b) bytes written by snapEncoder.fixed.
+func (d *snapDecoder) fixed(b []byte) {
+	if d.err != nil {
+		clear(b)
+		return
+	}
+	if !d.fill(len(b)) {
+		d.fail("read %d bytes: %v", len(b), io.ErrUnexpectedEOF)
+		clear(b)
+		return
+	}
+	d.pos += copy(b, d.buf[d.pos:d.end])
 }
 
 func (d *snapDecoder) int() int {
@@ -205,41 +289,87 @@ func (d *snapDecoder) count() int {
 	return int(n)
 }
 
+// readN reads n bytes into w, in pieces, so that a corrupt length costs
+// no more memory than the input really holds.
+func (d *snapDecoder) readN(n int, w io.Writer) {
+	for left := n; left > 0 && d.err == nil; {
+		if !d.fill(1) {
+			d.fail("read %d bytes: %v", n, io.ErrUnexpectedEOF)
+			return
+		}
+		k := min(left, d.end-d.pos)
+		w.Write(d.buf[d.pos : d.pos+k])
+		d.pos += k
+		left -= k
+	}
+}
+
 func (d *snapDecoder) bytes() []byte {
 	n := d.count()
 	if d.err != nil || n == 0 {
 		return nil
 	}
-	b := make([]byte, 0, min(n, 1<<20))
-	for len(b) < n {
-		chunk := min(n-len(b), 1<<20)
-		start := len(b)
-		b = append(b, make([]byte, chunk)...)
-		if _, err := io.ReadFull(d.r, b[start:]); err != nil {
-			d.fail("read %d bytes: %v", n, err)
-			return nil
-		}
+	if d.fill(n) {
+		b := append([]byte(nil), d.buf[d.pos:d.pos+n]...)
+		d.pos += n
+		return b
 	}
-	return b
+	var b bytes.Buffer
+	b.Grow(min(n, 1<<20))
+	d.readN(n, &b)
+	if d.err != nil {
+		return nil
+	}
+	return b.Bytes()
 }
 
-func (d *snapDecoder) raw() string { return string(d.bytes()) }
-
-func (d *snapDecoder) str() string {
-	i := d.uvarint()
+// raw reads a string written by snapEncoder.raw with one allocation.
+func (d *snapDecoder) raw() string {
+	n := d.count()
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	if n <= len(d.buf) && d.fill(n) {
+		s := string(d.buf[d.pos : d.pos+n])
+		d.pos += n
+		return s
+	}
+	var b strings.Builder
+	b.Grow(min(n, 1<<20))
+	d.readN(n, &b)
 	if d.err != nil {
 		return ""
 	}
+	return b.String()
+}
+
+func (d *snapDecoder) str() string {
+	s, _ := d.strRef()
+	return s
+}
+
+// strRef reads a string written by snapEncoder.str and also returns its
+// index in the string table (-1 after an error), so that a caller can
+// cache what the string resolves to (a place, a lot) by index instead of
+// looking it up for every record.
+func (d *snapDecoder) strRef() (string, int) {
+	i := d.uvarint()
+	if d.err != nil {
+		return "", -1
+	}
 	if i == 0 {
 		s := d.raw()
+		if d.err != nil {
+			return "", -1
+		}
 		d.strs = append(d.strs, s)
-		return s
+		return s, len(d.strs) - 1
 	}
 	if i > uint64(len(d.strs)) {
 		d.fail("string %d not in the table of %d", i, len(d.strs))
-		return ""
+		return "", -1
 	}
-	return d.strs[i-1]
+	return d.strs[i-1], int(i - 1)
 }
 
 func (d *snapDecoder) time() time.Time {
@@ -256,7 +386,7 @@ func (d *snapDecoder) time() time.Time {
 			d.fail("zone offset %d out of range", off)
 			return time.Time{}
 		}
-		loc = time.FixedZone(name, int(off))
+		loc = d.zone(name, int(off))
 	default:
 		d.fail("bad time")
 		return time.Time{}
@@ -273,6 +403,27 @@ func (d *snapDecoder) time() time.Time {
 	return time.Unix(sec, int64(ns)).In(loc)
 }
 
+// zone returns the fixed zone name/off, one *time.Location per zone for
+// the whole snapshot rather than one per time read.
+func (d *snapDecoder) zone(name string, off int) *time.Location {
+	for _, z := range d.zones {
+		if z.name == name && z.off == off {
+			return z.loc
+		}
+	}
+	loc := time.FixedZone(name, off)
+	if len(d.zones) < 64 {
+		d.zones = append(d.zones, snapZone{name, off, loc})
+	}
+	return loc
+}
+
+type snapZone struct {
+	name string
+	off  int
+	loc  *time.Location
+}
+
 // section checks a marker written by snapEncoder.section.
 func (d *snapDecoder) section(name string) {
 	if got := d.raw(); d.err == nil && got != "§"+name {
@@ -281,11 +432,80 @@ func (d *snapDecoder) section(name string) {
 }
 
 // sortedKeys returns a map's keys in order, for deterministic encoding.
-func sortedKeys[K interface{ ~string | ~int | ~int64 | ~uint16 | ~uint32 | ~uint64 }, V any](m map[K]V) []K {
+func sortedKeys[K interface {
+	~string | ~int | ~int64 | ~uint16 | ~uint32 | ~uint64
+}, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
+}
+
+// optLen writes a length that keeps nil apart from empty: 0 for nil, else
+// the length + 1.
+func (e *snapEncoder) optLen(n int, isNil bool) {
+	if isNil {
+		e.uvarint(0)
+		return
+	}
+	e.uvarint(uint64(n) + 1)
+}
+
+// optCount reads what optLen wrote; ok is false for nil.
+func (d *snapDecoder) optCount() (n int, ok bool) {
+	v := d.uvarint()
+	if v == 0 || d.err != nil {
+		return 0, false
+	}
+	if v-1 > maxSnapLen {
+		d.fail("count %d too large", v-1)
+		return 0, false
+	}
+	return int(v - 1), true
+}
+
+// date writes a day.
+func (e *snapEncoder) date(v Date) { e.varint(int64(v)) }
+
+// date reads a day.
+func (d *snapDecoder) date() Date {
+	v := d.varint()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		d.fail("day %d out of range", v)
+		return 0
+	}
+	return Date(v)
+}
+
+// int64s writes a series (nil kept apart from empty), one varint a value:
+// at least a byte each, so that a decoder never allocates more than eight
+// times the bytes it has read.
+func (e *snapEncoder) int64s(s []int64) {
+	e.optLen(len(s), s == nil)
+	for _, v := range s {
+		e.varint(v)
+	}
+}
+
+// int64s reads a series written by int64s of at most limit values,
+// allocating as it reads.
+func (d *snapDecoder) int64s(limit int) []int64 {
+	n, ok := d.optCount()
+	if !ok {
+		return nil
+	}
+	if n > limit {
+		d.fail("series of %d values, at most %d", n, limit)
+		return nil
+	}
+	s := make([]int64, 0, min(n, 4096))
+	for i := 0; i < n && d.err == nil; i++ {
+		s = append(s, d.varint())
+	}
+	if d.err != nil {
+		return nil
+	}
+	return s
 }

@@ -1,7 +1,603 @@
 package vaxtrace
 
-// encodeRegistry writes people, doses, certificates, due lists and the
-// reminder outbox. TODO: being written.
-func (s *State) encodeRegistry(e *snapEncoder) {}
+// The registry's part of a snapshot: people, doses, certificates, the due
+// index and the reminder outbox. It is the part that scales with the
+// nation, so it is written as flat records in slab (insertion) order,
+// with positions instead of pointers, and read back without a map
+// look-up or an allocation per record:
+//
+//	people  count, then batches of up to chunkSize: the batch's unique text
+//	        (sealed IINs and phones) as one blob, then the records
+//	doses   count, then batches: the dose ids as one blob, then the records
+//	        (person by position, place and lot by id in the string table)
+//	lists   each person's valid doses: 0 for none (nil), else n+1 and n
+//	        dose positions, in the person's order
+//	certs   count, then batches: the UVCIs as one blob, then the records
+//	        (chained by position, as in the live state)
+//	due     snapshot_due.go       reminders  snapshot_reminders.go
+//
+// Positions are kept exactly (indexes, certificate chains and Unapply
+// depend on them); the hash indexes are rebuilt after the records are
+// read. Repeated strings (places, lots, regions, products, vaccinators,
+// names) go through the codec's string table; the decoded records share
+// one copy of each. Every reference is checked while decoding: a position
+// out of range, an unknown place or lot, a dose listed for a person it
+// does not belong to, a duplicate id or a broken certificate chain is
+// ErrSnapshotCorrupt, never a nil pointer met later.
 
-func (s *State) decodeRegistry(d *snapDecoder) {}
+// Bits of a person record's flags.
+const (
+	personKeyed  = 1 << iota // registered under the key "person:"+id
+	personMerged             // MergedInto follows
+)
+
+// Bits of a dose record's flags; the common ones first (one byte).
+const (
+	doseVoided      = 1 << iota
+	doseBooster     // given after a completed series
+	doseComplete    // completed the primary series
+	doseKeyed       // its event's key was "dose:"+ID
+	doseHasRare     // void reason, anomaly and corrections follow
+	doseHasVoidWhy  // (in rare) the void reason is set
+	doseNoPlace     // no place record (never in a valid state)
+	doseNoLot       // no lot record (never in a valid state)
+	doseOwnPersonID // the Person field differs from its person record's id
+	doseOwnPlaceRec // the place record is not the one Place names
+	doseOwnLotRec   // the lot record is not the one Lot names
+)
+
+// flag is bit when on, else 0.
+func flag(on bool, bit uint64) uint64 {
+	if on {
+		return bit
+	}
+	return 0
+}
+
+// encodeRegistry writes people, doses, certificates, due lists and the
+// reminder outbox.
+func (s *State) encodeRegistry(e *snapEncoder) {
+	s.encodePeople(e)
+	e.section("doses")
+	s.encodeDoses(e)
+	e.section("dose lists")
+	s.encodeDoseLists(e)
+	e.section("certificates")
+	s.encodeCerts(e)
+	e.section("due")
+	s.encodeDue(e)
+	e.section("reminders")
+	s.encodeReminders(e)
+}
+
+// decodeRegistry reads what encodeRegistry wrote into a state whose
+// registry is empty and whose rooms (places, lots) are already decoded.
+func (s *State) decodeRegistry(d *snapDecoder) {
+	s.decodePeople(d)
+	d.section("doses")
+	s.decodeDoses(d)
+	d.section("dose lists")
+	s.decodeDoseLists(d)
+	d.section("certificates")
+	s.decodeCerts(d)
+	d.section("due")
+	s.decodeDue(d)
+	d.section("reminders")
+	s.decodeReminders(d)
+}
+
+// encodeBlob writes the unique strings of records [from, to) of a slab as
+// one byte string; each record then writes only their lengths.
+func encodeBlob[T any](e *snapEncoder, sl *slab[T], from, to int, buf []byte, text func(*T, []byte) []byte) []byte {
+	buf = buf[:0]
+	for i := from; i < to; i++ {
+		buf = text(sl.at(uint32(i)), buf)
+	}
+	e.bytes(buf)
+	return buf
+}
+
+// batches calls fn on [from, to) ranges of at most chunkSize of n records.
+func batches(n int, fn func(from, to int)) {
+	for from := 0; from < n; from += chunkSize {
+		fn(from, min(from+chunkSize, n))
+	}
+}
+
+// readCount reads a record count, failing when it does not fit a table
+// position.
+func readCount(d *snapDecoder, what string) int {
+	n := d.count()
+	if n > 1<<32-1 {
+		d.fail("%d %s: more than a table holds", n, what)
+		return 0
+	}
+	return n
+}
+
+// preChunks pre-sizes a slab's chunk list for n records (bounded: a
+// corrupt count must not allocate more than the input can fill).
+func preChunks[T any](sl *slab[T], n int) {
+	sl.chunks = make([][]T, 0, min(n/chunkSize+1, 1<<12))
+}
+
+func (s *State) encodePeople(e *snapEncoder) {
+	t := &s.people
+	e.uvarint(uint64(t.recs.n))
+	var blob []byte
+	var prev unixNanos
+	batches(t.recs.n, func(from, to int) {
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte {
+			return append(append(b, p.IINSealed...), p.PhoneSealed...)
+		})
+		for i := from; i < to; i++ {
+			p := t.recs.at(uint32(i))
+			e.fixed(p.ID[:])
+			e.uvarint(uint64(len(p.IINSealed)))
+			e.uvarint(uint64(len(p.PhoneSealed)))
+			e.str(p.Family)
+			e.str(p.Given)
+			e.varint(int64(p.BirthDate))
+			e.str(p.Sex)
+			e.str(p.Region)
+			e.str(p.Group)
+			e.str(p.Lang)
+			flags := flag(p.keyed, personKeyed) | flag(p.MergedInto != nil, personMerged)
+			e.uvarint(flags)
+			if p.MergedInto != nil {
+				e.fixed(p.MergedInto[:])
+			}
+			e.varint(int64(p.recorded - prev))
+			prev = p.recorded
+			e.u64(p.hash)
+			e.uvarint(uint64(p.lastCert))
+		}
+	})
+}
+
+func (s *State) decodePeople(d *snapDecoder) {
+	t := &s.people
+	n := readCount(d, "people")
+	preChunks(&t.recs, n)
+	var interned strCache[string]
+	intern := func() string {
+		str, i := d.strRef()
+		v, _ := interned.get(i, str, func(x string) (string, bool) { return s.intern(x), true })
+		return v
+	}
+	var prev unixNanos
+	for from := 0; from < n && d.err == nil; from += chunkSize {
+		blob := blobReader{s: d.raw()}
+		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
+			p, _ := t.recs.add()
+			d.fixed(p.ID[:])
+			iin, phone := d.count(), d.count()
+			p.IINSealed = blob.take(d, iin)
+			p.PhoneSealed = blob.take(d, phone)
+			p.Family = d.str()
+			p.Given = d.str()
+			p.BirthDate = Date(d.varint())
+			p.Sex = intern()
+			p.Region = intern()
+			p.Group = intern()
+			p.Lang = d.str()
+			flags := d.uvarint()
+			if flags&^(personKeyed|personMerged) != 0 {
+				d.fail("person %d: unknown flags %#x", i, flags)
+			}
+			p.keyed = flags&personKeyed != 0
+			if flags&personMerged != 0 {
+				into := new(PersonID)
+				d.fixed(into[:])
+				p.MergedInto = into
+			}
+			p.recorded = prev + unixNanos(d.varint())
+			prev = p.recorded
+			p.hash = d.u64()
+			lc := d.uvarint()
+			if lc > 1<<32-1 {
+				d.fail("person %d: certificate position %d out of range", i, lc)
+			}
+			p.lastCert = uint32(lc)
+		}
+		blob.done(d)
+	}
+	if d.err != nil {
+		return
+	}
+	if id, ok := t.reindex(); !ok {
+		d.fail("person %s registered twice", id)
+		return
+	}
+	for p := range t.recs.all() {
+		if p.MergedInto != nil && t.get(*p.MergedInto) == nil {
+			d.fail("person %s merged into an unknown person", p.ID)
+			return
+		}
+	}
+}
+
+func (s *State) encodeDoses(e *snapEncoder) {
+	t := &s.doses
+	e.uvarint(uint64(t.recs.n))
+	var blob []byte
+	var prev unixNanos
+	batches(t.recs.n, func(from, to int) {
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(d *DoseState, b []byte) []byte { return append(b, d.ID...) })
+		for i := from; i < to && e.err == nil; i++ {
+			s.encodeDose(e, t.recs.at(uint32(i)), &prev)
+		}
+	})
+}
+
+func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
+	if d.person == nil {
+		e.fail("snapshot: dose %q has no person record", d.ID)
+		return
+	}
+	pp, ok := s.people.posOf(d.person)
+	if !ok {
+		e.fail("snapshot: dose %q refers to a person record not in the registry", d.ID)
+		return
+	}
+	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
+		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
+		flag(d.place == nil, doseNoPlace) | flag(d.lot == nil, doseNoLot) | flag(d.Person != d.person.ID, doseOwnPersonID) |
+		flag(d.place != nil && d.place.ID != d.Place, doseOwnPlaceRec) | flag(d.lot != nil && d.lot.ID != d.Lot, doseOwnLotRec)
+	e.uvarint(flags)
+	e.uvarint(uint64(len(d.ID)))
+	e.uvarint(uint64(pp))
+	if flags&doseOwnPersonID != 0 {
+		e.fixed(d.Person[:])
+	}
+	e.time(d.At)
+	e.str(d.Place)
+	if flags&doseOwnPlaceRec != 0 {
+		e.str(d.place.ID)
+	}
+	e.str(d.Lot)
+	if flags&doseOwnLotRec != 0 {
+		e.str(d.lot.ID)
+	}
+	e.str(d.Product)
+	e.str(d.Component)
+	e.str(d.Vaccinator)
+	e.raw(d.Override)
+	e.varint(int64(d.recorded - *prev))
+	*prev = d.recorded
+	e.int(d.Number)
+	e.str(d.region)
+	e.u64(d.hash)
+	if d.rare != nil {
+		encodeDoseRare(e, d.rare)
+	}
+}
+
+func encodeDoseRare(e *snapEncoder, r *doseRare) {
+	if r.voidWhy != "" {
+		e.raw(r.voidWhy)
+	}
+	e.raw(r.anomaly)
+	e.uvarint(uint64(len(r.history)))
+	for _, c := range r.history {
+		e.raw(c.Dose)
+		e.bool(c.At != nil)
+		if c.At != nil {
+			e.time(*c.At)
+		}
+		e.str(c.Lot)
+		e.str(c.Place)
+		e.bool(c.Person != nil)
+		if c.Person != nil {
+			e.fixed(c.Person[:])
+		}
+		e.raw(c.Override)
+		e.raw(c.Reason)
+	}
+}
+
+// doseRefs resolves a dose's place, lot and vaccinator once per string.
+type doseRefs struct {
+	places strCache[*PlaceState]
+	lots   strCache[*LotState]
+	vacc   strCache[string]
+}
+
+func (s *State) decodeDoses(d *snapDecoder) {
+	t := &s.doses
+	n := readCount(d, "doses")
+	preChunks(&t.recs, n)
+	var refs doseRefs
+	var prev unixNanos
+	for from := 0; from < n && d.err == nil; from += chunkSize {
+		blob := blobReader{s: d.raw()}
+		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
+			rec, _ := t.recs.add()
+			s.decodeDose(d, rec, &blob, &refs, &prev)
+		}
+		blob.done(d)
+	}
+	if d.err != nil {
+		return
+	}
+	if id, ok := t.reindex(); !ok {
+		d.fail("dose %q recorded twice", id)
+	}
+}
+
+const doseFlags = doseVoided | doseBooster | doseComplete | doseKeyed | doseHasRare | doseHasVoidWhy |
+	doseNoPlace | doseNoLot | doseOwnPersonID | doseOwnPlaceRec | doseOwnLotRec
+
+func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, refs *doseRefs, prev *unixNanos) {
+	flags := d.uvarint()
+	if flags&^doseFlags != 0 {
+		d.fail("dose: unknown flags %#x", flags)
+		return
+	}
+	rec.ID = blob.take(d, d.count())
+	pp := d.uvarint()
+	if d.err != nil {
+		return
+	}
+	if pp >= uint64(s.people.recs.n) {
+		d.fail("dose %q: person position %d of %d", rec.ID, pp, s.people.recs.n)
+		return
+	}
+	rec.person = s.people.recs.at(uint32(pp))
+	rec.Person = rec.person.ID
+	if flags&doseOwnPersonID != 0 {
+		d.fixed(rec.Person[:])
+	}
+	rec.At = d.time()
+	placeID, pi := d.strRef()
+	rec.Place = placeID
+	if flags&doseOwnPlaceRec != 0 {
+		placeID, pi = d.strRef()
+	}
+	lotID, li := d.strRef()
+	rec.Lot = lotID
+	if flags&doseOwnLotRec != 0 {
+		lotID, li = d.strRef()
+	}
+	if d.err != nil {
+		return
+	}
+	if flags&doseNoPlace == 0 {
+		pl, ok := refs.places.get(pi, placeID, func(id string) (*PlaceState, bool) { p := s.places[id]; return p, p != nil })
+		if !ok {
+			d.fail("dose %q: unknown place %q", rec.ID, placeID)
+			return
+		}
+		rec.place = pl
+		if flags&doseOwnPlaceRec == 0 {
+			rec.Place = pl.ID
+		}
+	}
+	if flags&doseNoLot == 0 {
+		l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
+		if !ok {
+			d.fail("dose %q: unknown lot %q", rec.ID, lotID)
+			return
+		}
+		rec.lot = l
+		if flags&doseOwnLotRec == 0 {
+			rec.Lot = l.ID
+		}
+	}
+	rec.Product = d.str()
+	rec.Component = d.str()
+	vs, vi := d.strRef()
+	rec.Vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
+	rec.Override = d.raw()
+	rec.recorded = *prev + unixNanos(d.varint())
+	*prev = rec.recorded
+	rec.Number = d.int()
+	rec.region = d.str()
+	rec.hash = d.u64()
+	rec.Voided = flags&doseVoided != 0
+	rec.Booster = flags&doseBooster != 0
+	rec.Complete = flags&doseComplete != 0
+	rec.keyed = flags&doseKeyed != 0
+	if flags&doseHasRare != 0 {
+		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
+	} else if flags&doseHasVoidWhy != 0 {
+		d.fail("dose %q: a void reason without its record", rec.ID)
+	}
+}
+
+func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
+	r := &doseRare{}
+	if void {
+		r.voidWhy = d.raw()
+	}
+	r.anomaly = d.raw()
+	n := d.count()
+	if d.err != nil {
+		return r
+	}
+	if n > 0 {
+		r.history = make([]DoseCorrected, 0, min(n, 64))
+	}
+	for j := 0; j < n && d.err == nil; j++ {
+		var c DoseCorrected
+		c.Dose = d.raw()
+		if d.bool() {
+			at := d.time()
+			c.At = &at
+		}
+		c.Lot = d.str()
+		c.Place = d.str()
+		if d.bool() {
+			c.Person = new(PersonID)
+			d.fixed(c.Person[:])
+		}
+		c.Override = d.raw()
+		c.Reason = d.raw()
+		r.history = append(r.history, c)
+	}
+	return r
+}
+
+func (s *State) encodeDoseLists(e *snapEncoder) {
+	for p := range s.people.recs.all() {
+		if p.Doses == nil {
+			e.uvarint(0)
+			continue
+		}
+		e.uvarint(uint64(len(p.Doses)) + 1)
+		for _, d := range p.Doses {
+			pos, ok := s.doses.posOf(d)
+			if !ok {
+				e.fail("snapshot: person %s lists a dose not in the registry", p.ID)
+				return
+			}
+			e.uvarint(uint64(pos))
+		}
+	}
+}
+
+// decodeDoseLists reads each person's valid doses and checks that every
+// listed dose is valid, belongs to that person and is listed once, and
+// that every valid dose is listed.
+func (s *State) decodeDoseLists(d *snapDecoder) {
+	nd := uint64(s.doses.recs.n)
+	listed := 0
+	for p := range s.people.recs.all() {
+		n := d.uvarint()
+		if d.err != nil {
+			return
+		}
+		if n == 0 {
+			continue
+		}
+		n--
+		if n > nd {
+			d.fail("person %s lists %d doses of %d", p.ID, n, nd)
+			return
+		}
+		var list []*DoseState
+		if n <= 2 {
+			list = s.doseRefs.two()
+		} else {
+			list = make([]*DoseState, 0, n)
+		}
+		for range n {
+			pos := d.uvarint()
+			if d.err != nil {
+				return
+			}
+			if pos >= nd {
+				d.fail("person %s: dose position %d of %d", p.ID, pos, nd)
+				return
+			}
+			x := s.doses.recs.at(uint32(pos))
+			if x.person != p || x.Voided {
+				d.fail("person %s lists dose %q, which is not a valid dose of theirs", p.ID, x.ID)
+				return
+			}
+			for _, y := range list {
+				if y == x {
+					d.fail("person %s lists dose %q twice", p.ID, x.ID)
+					return
+				}
+			}
+			list = append(list, x)
+		}
+		p.Doses = list
+		listed += len(list)
+	}
+	valid := 0
+	for x := range s.doses.recs.all() {
+		if !x.Voided {
+			valid++
+		}
+	}
+	if listed != valid {
+		d.fail("%d valid doses, %d listed for their people", valid, listed)
+	}
+}
+
+func (s *State) encodeCerts(e *snapEncoder) {
+	t := &s.certs
+	e.uvarint(uint64(t.recs.n))
+	var blob []byte
+	batches(t.recs.n, func(from, to int) {
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(c *CertificateState, b []byte) []byte { return append(b, c.UVCI...) })
+		for i := from; i < to; i++ {
+			c := t.recs.at(uint32(i))
+			e.uvarint(uint64(len(c.UVCI)))
+			e.fixed(c.Person[:])
+			// the dose by position when it is one (its id is then shared)
+			if x := s.doses.get(c.Dose); x != nil {
+				pos, _ := s.doses.posOf(x)
+				e.uvarint(uint64(pos) + 1)
+			} else {
+				e.uvarint(0)
+				e.raw(c.Dose)
+			}
+			e.str(c.KID)
+			e.time(c.Issued)
+			e.time(c.Expiry)
+			e.bool(c.Revoked)
+			e.str(c.RevokedBy)
+			e.uvarint(uint64(c.older))
+		}
+	})
+}
+
+func (s *State) decodeCerts(d *snapDecoder) {
+	t := &s.certs
+	n := readCount(d, "certificates")
+	preChunks(&t.recs, n)
+	nd := uint64(s.doses.recs.n)
+	for from := 0; from < n && d.err == nil; from += chunkSize {
+		blob := blobReader{s: d.raw()}
+		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
+			c, pos := t.recs.add()
+			c.UVCI = blob.take(d, d.count())
+			d.fixed(c.Person[:])
+			switch dp := d.uvarint(); {
+			case dp == 0:
+				c.Dose = d.raw()
+			case dp <= nd:
+				c.Dose = s.doses.recs.at(uint32(dp - 1)).ID
+			default:
+				d.fail("certificate %s: dose position %d of %d", c.UVCI, dp-1, nd)
+			}
+			c.KID = d.str()
+			c.Issued = d.time()
+			c.Expiry = d.time()
+			c.Revoked = d.bool()
+			c.RevokedBy = d.str()
+			// a chain runs to older certificates only, so it ends
+			if older := d.uvarint(); older > uint64(pos) {
+				d.fail("certificate %s: older certificate %d not before it", c.UVCI, older)
+			} else {
+				c.older = uint32(older)
+			}
+		}
+		blob.done(d)
+	}
+	if d.err != nil {
+		return
+	}
+	if uvci, ok := t.reindex(); !ok {
+		d.fail("certificate %s issued twice", uvci)
+		return
+	}
+	// each person's chain holds only their certificates
+	for p := range s.people.recs.all() {
+		if int(p.lastCert) > t.recs.n {
+			d.fail("person %s: certificate position %d of %d", p.ID, p.lastCert, t.recs.n)
+			return
+		}
+		for at := p.lastCert; at != 0; {
+			c := t.recs.at(at - 1)
+			if c.Person != p.ID {
+				d.fail("person %s: chained certificate %s is of another person", p.ID, c.UVCI)
+				return
+			}
+			at = c.older
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package vaxtrace
+
+import "hash/maphash"
+
+// Helpers for the registry's snapshot: finding a record's position from a
+// pointer (the encoder writes positions, not pointers), rebuilding the
+// hash indexes after the records are read (the hash seed is random per
+// process, so indexes are never written), and resolving repeated strings
+// once per string-table entry.
+
+// posOf returns the position of the person record p in the table (p must
+// be one of its records, found through the index by p's id).
+func (t *personTable) posOf(p *PersonState) (uint32, bool) {
+	h := personHash(p.ID)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return 0, false
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1) == p {
+			return sl.pos - 1, true
+		}
+	}
+	return 0, false
+}
+
+// posOfID returns the position of the person with id.
+func (t *personTable) posOfID(id PersonID) (uint32, bool) {
+	p := t.get(id)
+	if p == nil {
+		return 0, false
+	}
+	return t.posOf(p)
+}
+
+// posOf returns the position of the dose record d in the table.
+func (t *doseTable) posOf(d *DoseState) (uint32, bool) {
+	h := maphash.String(idSeed, d.ID)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return 0, false
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1) == d {
+			return sl.pos - 1, true
+		}
+	}
+	return 0, false
+}
+
+// reserve sizes an empty index for n entries the way inserting them one
+// by one would end (each part the smallest power of two at most 3/4 full
+// for its share), so that rebuilding it never regrows a part.
+func (x *hashIndex) reserve(n int) {
+	per := (n + 255) / 256
+	size := 16
+	for size*3 < per*4 {
+		size *= 2
+	}
+	for i := range x.parts {
+		if x.parts[i].n == 0 {
+			x.parts[i].slots = make([]indexSlot, size)
+		}
+	}
+}
+
+// insertUnique adds position pos under hash h unless a record already
+// there is the same (same(p) reports whether the record at position p has
+// the new record's id); it reports whether it added.
+func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(uint32) bool) bool {
+	p := &x.parts[h>>56]
+	if (p.n+1)*4 > len(p.slots)*3 {
+		p.grow()
+	}
+	mask := uint32(len(p.slots) - 1)
+	i := uint32(h) & mask
+	for p.slots[i].pos != 0 {
+		if p.slots[i].tag == uint32(h) && same(p.slots[i].pos-1) {
+			return false
+		}
+		i = (i + 1) & mask
+	}
+	p.slots[i] = indexSlot{uint32(h), pos + 1}
+	p.n++
+	return true
+}
+
+// reindex rebuilds the person index from the records; false if two
+// records have the same id.
+func (t *personTable) reindex() (PersonID, bool) {
+	t.idx = hashIndex{}
+	t.idx.reserve(t.recs.n)
+	for pos := 0; pos < t.recs.n; pos++ {
+		id := t.recs.at(uint32(pos)).ID
+		if !t.idx.insertUnique(personHash(id), uint32(pos), func(o uint32) bool { return t.recs.at(o).ID == id }) {
+			return id, false
+		}
+	}
+	return PersonID{}, true
+}
+
+// reindex rebuilds the dose index from the records; false if two records
+// have the same id.
+func (t *doseTable) reindex() (string, bool) {
+	t.idx = hashIndex{}
+	t.idx.reserve(t.recs.n)
+	for pos := 0; pos < t.recs.n; pos++ {
+		id := t.recs.at(uint32(pos)).ID
+		if !t.idx.insertUnique(maphash.String(idSeed, id), uint32(pos), func(o uint32) bool { return t.recs.at(o).ID == id }) {
+			return id, false
+		}
+	}
+	return "", true
+}
+
+// reindex rebuilds the certificate index from the records; false if two
+// records have the same UVCI.
+func (t *certTable) reindex() (string, bool) {
+	t.idx = hashIndex{}
+	t.idx.reserve(t.recs.n)
+	for pos := 0; pos < t.recs.n; pos++ {
+		uvci := t.recs.at(uint32(pos)).UVCI
+		if !t.idx.insertUnique(maphash.String(idSeed, uvci), uint32(pos), func(o uint32) bool { return t.recs.at(o).UVCI == uvci }) {
+			return uvci, false
+		}
+	}
+	return "", true
+}
+
+// strCache resolves each string-table entry once (to a place, a lot, an
+// interned string): records refer to a few hundred distinct values, so a
+// slice indexed by table position replaces a map look-up per record.
+type strCache[T any] struct {
+	vals []T
+	set  []bool
+}
+
+// get returns the value for table entry i (text s), resolving it with
+// resolve the first time; ok is false when resolve refused it.
+func (c *strCache[T]) get(i int, s string, resolve func(string) (T, bool)) (T, bool) {
+	var zero T
+	if i < 0 {
+		return zero, false
+	}
+	if i < len(c.set) && c.set[i] {
+		return c.vals[i], true
+	}
+	v, ok := resolve(s)
+	if !ok {
+		return zero, false
+	}
+	for len(c.set) <= i {
+		c.vals = append(c.vals, zero)
+		c.set = append(c.set, false)
+	}
+	c.vals[i], c.set[i] = v, true
+	return v, true
+}
+
+// blobReader hands out the strings of a batch's blob (one allocation for
+// the unique text of thousands of records, see encodeBlob).
+type blobReader struct {
+	s   string
+	off int
+}
+
+func (b *blobReader) take(d *snapDecoder, n int) string {
+	if n > len(b.s)-b.off {
+		d.fail("string of %d bytes runs past its batch's text", n)
+		return ""
+	}
+	s := b.s[b.off : b.off+n]
+	b.off += n
+	return s
+}
+
+// done checks the batch used all of its text.
+func (b *blobReader) done(d *snapDecoder) {
+	if b.off != len(b.s) {
+		d.fail("%d bytes of a batch's text unused", len(b.s)-b.off)
+	}
+}
