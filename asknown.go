@@ -163,14 +163,14 @@ func (s *State) LateRecords(region string, from, to Date) LateReport {
 		if d.Voided {
 			continue
 		}
-		occ := DateOf(d.At)
+		occ := DateOf(d.At())
 		if occ < from || occ > to || (region != "" && d.region != region) {
 			continue
 		}
-		lp := by[d.Place]
+		lp := by[d.Place()]
 		if lp == nil {
-			lp = &LatePlace{Place: d.Place, Region: d.region, Buckets: make([]int64, len(LateBuckets))}
-			by[d.Place] = lp
+			lp = &LatePlace{Place: d.Place(), Region: d.region, Buckets: make([]int64, len(LateBuckets))}
+			by[d.Place()] = lp
 		}
 		late := int(DateOf(d.Recorded()) - occ)
 		b := lateBucket(late)

@@ -91,7 +91,7 @@ func Authorize(p Principal, s *State, v Payload) error {
 		return nil // a vaccination point registers whoever comes for a dose
 	case PersonUpdated:
 		if p.Role == RoleRegion {
-			if cur := s.people.get(x.Person.ID); cur != nil && cur.Region != p.Region {
+			if cur := s.people.get(x.Person.ID); cur != nil && cur.Region() != p.Region {
 				return Errorf(EFORBIDDEN, "person is registered in another region")
 			}
 		}
@@ -170,13 +170,13 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		return []string{x.Place}, false
 	case DoseVoided:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place}, false
+			return []string{d.Place()}, false
 		}
 		return nil, false
 	case DoseCorrected:
 		ps := []string{}
 		if d := s.doses.get(x.Dose); d != nil {
-			ps = append(ps, d.Place)
+			ps = append(ps, d.Place())
 		}
 		if x.Place != "" {
 			ps = append(ps, x.Place)
@@ -186,14 +186,14 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		return []string{x.Place}, false
 	case AEFIReported:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place}, false
+			return []string{d.Place()}, false
 		}
 		return nil, false
 	case TallySubmitted:
 		return []string{x.Place}, false
 	case CertificateIssued:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place}, false
+			return []string{d.Place()}, false
 		}
 		return nil, false
 	}

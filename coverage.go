@@ -189,13 +189,13 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		if !s.campaignDose(d) {
 			continue
 		}
-		day := DateOf(d.At)
+		day := DateOf(d.At())
 		base := contrib{
 			region:  s.regionIdx[d.region],
 			product: s.productIdx[d.lot.Product],
 			age:     ageBand(p.BirthDate, day),
-			sex:     sexIdx(p.Sex),
-			group:   groupIdx(p.Group),
+			sex:     sexIdx(p.Sex()),
+			group:   groupIdx(p.Group()),
 			day:     day,
 			place:   d.place,
 			number:  d.Number,

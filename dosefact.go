@@ -28,7 +28,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 		if d.Voided || d.person == nil || d.lot == nil || d.place == nil {
 			continue
 		}
-		day := DateOf(d.At)
+		day := DateOf(d.At())
 		f := DoseFact{
 			Place:     d.place.ID,
 			Region:    d.region,
@@ -40,7 +40,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 			Booster:   d.Booster,
 			Complete:  d.Complete,
 			AgeBand:   ageBand(d.person.BirthDate, day),
-			Sex:       d.person.Sex,
+			Sex:       d.person.Sex(),
 		}
 		if !fn(f) {
 			return

@@ -32,7 +32,7 @@ func TestDueIndexFollowsDoses(t *testing.T) {
 		var want, have, haveRegion []string
 		w.s.EachPerson(func(p *vt.PersonState) bool {
 			if len(p.Doses) == 1 {
-				want = append(want, fmt.Sprint(p.ID, vt.DateOf(p.Doses[0].At).AddDays(21)))
+				want = append(want, fmt.Sprint(p.ID, vt.DateOf(p.Doses[0].At()).AddDays(21)))
 			}
 			return true
 		})

@@ -59,10 +59,38 @@ func checkID(field, v string) error {
 // CheckPayloadText checks every string field of a payload (nested structs
 // and slices included), naming the field as its JSON name ("lines[2].lot").
 func CheckPayloadText(p Payload) error {
-	if d, ok := p.(DoseAdministered); ok {
-		return checkDoseText(d) // the hot path: no reflection
+	// the hot paths (doses, people, stock movements): no reflection
+	switch v := p.(type) {
+	case DoseAdministered:
+		return checkDoseText(v)
+	case PersonRegistered:
+		return checkPersonText(v)
+	case StockAdjusted:
+		return checkFields(textField{"place", v.Place}, textField{"lot", v.Lot}, textField{"reason", v.Reason}, textField{"note", v.Note})
 	}
 	return walkText(reflect.ValueOf(p), "")
+}
+
+// textField is one string field of a payload, named as walkText names it.
+type textField struct{ name, v string }
+
+// checkFields runs checkText on each field in order.
+func checkFields(fs ...textField) error {
+	for _, f := range fs {
+		if err := checkText(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPersonText is walkText for a registration, written out (a wrapped
+// record's fields are named as the record's).
+func checkPersonText(r PersonRegistered) error {
+	p := &r.Person
+	return checkFields(textField{"iin_sealed", p.IINSealed}, textField{"family", p.Family}, textField{"given", p.Given},
+		textField{"sex", p.Sex}, textField{"region", p.Region}, textField{"group", p.Group},
+		textField{"phone_sealed", p.PhoneSealed}, textField{"lang", p.Lang})
 }
 
 // checkDoseText is walkText for a dose, written out.

@@ -1,6 +1,7 @@
 package vaxtrace
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -96,7 +97,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 	for i, d := range doses {
 		r := &res[i]
 		r.number = i + 1
-		day := DateOf(d.At)
+		day := DateOf(d.At())
 		prod := s.products[d.lot.Product]
 		gap := int(day - prev)
 		if i > 0 && gap == 0 {
@@ -115,7 +116,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			if want := prod.ComponentFor(n); d.lot.Component != want && r.err == nil {
 				r.err = FieldError("component", "dose %d of %s must be component %s, lot %q is component %s", n, prod.Name, want, d.lot.ID, d.lot.Component)
 			}
-			if i > 0 && gap < series.IntervalDays && d.Override == "" && r.err == nil {
+			if i > 0 && gap < series.IntervalDays && d.Override() == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since dose %d; %s needs at least %d (a clinician may override with a reason)", gap, i, series.Name, series.IntervalDays)
 			}
 			primary = n
@@ -129,7 +130,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			if bi == 0 {
 				bi = DefaultBoosterIntervalDays
 			}
-			if gap < bi && d.Override == "" && r.err == nil {
+			if gap < bi && d.Override() == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since the previous dose; a booster needs at least %d (a clinician may override with a reason)", gap, bi)
 			}
 			if want := prod.Components[0].Code; d.lot.Component != want && r.err == nil {
@@ -161,7 +162,7 @@ func sortDoses(ds []*DoseState) {
 		return
 	}
 	slices.SortStableFunc(ds, func(a, b *DoseState) int {
-		if c := a.At.Compare(b.At); c != 0 {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
@@ -240,6 +241,7 @@ type walkScratch struct {
 	one                   [1]*DoseState
 	before, doses         []*DoseState
 	candidate             DoseState
+	candidateRare         doseRare
 }
 
 func (s *State) person(field string, id PersonID) (*PersonState, error) {
@@ -293,37 +295,37 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	if n, why := s.available(pl, l, DateOf(v.At)); n == 0 {
 		return FieldError("lot", "lot %q %s", l.ID, why)
 	}
-	d := &s.scratch.candidate
-	*d = DoseState{DoseAdministered: v, lot: l, place: pl}
+	d, rare := &s.scratch.candidate, &s.scratch.candidateRare
+	*d = DoseState{ID: v.ID, person: p, lot: l, place: pl, vaccinator: v.Vaccinator, rare: rare}
+	rare.override = v.Override
+	d.setAt(v.At)
 	err = s.checkSeries(p, d, nil)
-	*d = DoseState{}
+	*d, *rare = DoseState{}, doseRare{}
 	return err
 }
 
 func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
-	v.Place, v.Lot, v.Vaccinator = pl.ID, l.ID, s.intern(v.Vaccinator) // share strings
+	d := s.doses.add(v.ID)
+	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At)),
+		vaccinator: s.intern(v.Vaccinator)} // share strings
+	d.setAt(v.At)
 	if v.Product != "" {
-		v.Product = l.Product
+		d.claims |= claimProduct
 	}
 	if v.Component != "" {
-		v.Component = l.Component
+		d.claims |= claimComponent
 	}
-	d := s.doses.add(v.ID)
-	*d = DoseState{DoseAdministered: v, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At))}
+	if v.Override != "" {
+		d.rareText().override = v.Override
+	}
 	s.takeDose(d, 1)
 	if p.Doses == nil {
 		p.Doses = s.doseRefs.two()
 	}
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
 	return d
-}
-
-// internPerson shares the person's repeated strings (sex, region, group).
-func (s *State) internPerson(p Person) Person {
-	p.Sex, p.Region, p.Group = s.intern(p.Sex), s.intern(p.Region), s.intern(p.Group)
-	return p
 }
 
 // intern returns a shared copy of a frequently repeated string.
@@ -340,7 +342,7 @@ func (s *State) intern(v string) string {
 
 // takeDose takes (n=1) or returns (n=-1) the dose's stock at its place and lot.
 func (s *State) takeDose(d *DoseState, n int64) {
-	day := DateOf(d.At)
+	day := DateOf(d.At())
 	s.moveStock(d.place, d.lot, -n, day)
 	d.lot.Administered += n
 	d.place.Doses += n
@@ -380,15 +382,18 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		return FieldError("at", "nothing to correct: give at, lot, place or person")
 	}
 	nd := *d
-	nd.rare = nil
+	nd.rare = &doseRare{override: d.Override()} // the candidate shares no text with d
+	if d.atZone == zoneOther {
+		nd.rare.loc = d.rare.loc
+	}
 	if v.At != nil {
 		if err := checkOccurred("at", *v.At, recorded); err != nil {
 			return err
 		}
-		nd.At = *v.At
+		nd.setAt(*v.At)
 	}
 	if v.Override != "" {
-		nd.Override = v.Override
+		nd.rare.override = v.Override
 	}
 	if v.Place != "" {
 		pl, err := s.place("place", v.Place)
@@ -408,11 +413,11 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		nd.lot = l
 	}
 	if nd.lot != d.lot || nd.place != d.place {
-		n, why := s.available(nd.place, nd.lot, DateOf(nd.At))
-		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At) || n == 0 {
+		n, why := s.available(nd.place, nd.lot, DateOf(nd.At()))
+		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At()) || n == 0 {
 			return FieldError("lot", "lot %q %s", nd.lot.ID, why)
 		}
-	} else if nd.lot.Expiry < DateOf(nd.At) {
+	} else if nd.lot.Expiry < DateOf(nd.At()) {
 		return FieldError("at", "lot %q had expired on %s", nd.lot.ID, nd.lot.Expiry)
 	}
 	target := d.person
@@ -440,22 +445,19 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	s.Cov.personChange(s, old, known, func() { old.Doses = removeDose(old.Doses, d) })
 	s.takeDose(d, -1)
 	if v.At != nil {
-		d.At = *v.At
+		d.setAt(*v.At)
 	}
 	if v.Override != "" {
-		d.Override = v.Override
+		d.rareText().override = v.Override
 	}
 	if v.Place != "" {
 		d.place = s.places[v.Place]
-		d.Place = v.Place
 	}
 	if v.Lot != "" {
-		d.lot = s.lots[v.Lot]
-		d.Lot = v.Lot
+		d.moveLot(s.lots[v.Lot])
 	}
 	d.person = target
-	d.Person = target.ID
-	d.region = d.place.RegionAt(DateOf(d.At))
+	d.region = d.place.RegionAt(d.Day())
 	rare := d.rareText()
 	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
@@ -487,7 +489,6 @@ func (s *State) applyMerge(v PersonsMerged, known Date) {
 	s.Cov.personChange(s, into, known, func() {
 		for _, d := range moved {
 			d.person = into
-			d.Person = into.ID
 			into.Doses = append(into.Doses, d)
 		}
 	})
@@ -520,7 +521,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 	}
 	var given int64
 	for d := range s.doses.recs.all() {
-		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At) == v.Date {
+		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At()) == v.Date {
 			given++
 		}
 	}
@@ -557,10 +558,10 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 	if err := checkOccurred("onset", v.Onset, recorded); err != nil {
 		return nil, err
 	}
-	if v.Onset.Before(d.At.Add(-time.Hour)) {
+	if v.Onset.Before(d.At().Add(-time.Hour)) {
 		return nil, FieldError("onset", "is before the dose was given")
 	}
-	v.Lot = d.Lot
+	v.Lot = d.Lot()
 	return v, nil
 }
 

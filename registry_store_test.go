@@ -128,7 +128,7 @@ func TestPersonRemoveLast(t *testing.T) {
 	// and through the table's own hashing
 	var pid PersonID
 	pid[3] = 1
-	pt.add(PersonState{Person: Person{ID: pid}})
+	pt.add(PersonState{ID: pid})
 	if pt.removeLast(PersonID{9}) {
 		t.Fatal("removed a person that is not the last")
 	}

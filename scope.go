@@ -31,7 +31,7 @@ func authorizeTargets(p Principal, s *State, v Payload) error {
 			return Errorf(EFORBIDDEN, "a regional coordinator creates places in region %s only", p.Region)
 		}
 	case PersonUpdated:
-		if cur := s.Person(x.Person.ID); cur != nil && x.Person.Region != cur.Region && x.Person.Region != p.callerRegion(s) {
+		if cur := s.Person(x.Person.ID); cur != nil && x.Person.Region != cur.Region() && x.Person.Region != p.callerRegion(s) {
 			return Errorf(EFORBIDDEN, "a person can be moved into your own region only")
 		}
 	case DoseCorrected:
@@ -48,11 +48,11 @@ func authorizeTargets(p Principal, s *State, v Payload) error {
 // to ps: the person is registered in the caller's region, or already has a
 // dose given at a place the caller writes for.
 func (p Principal) writesPerson(s *State, ps *PersonState) bool {
-	if ps.Region == p.callerRegion(s) {
+	if ps.Region() == p.callerRegion(s) {
 		return true
 	}
 	for _, d := range ps.Doses {
-		pl := s.places[d.Place]
+		pl := s.places[d.Place()]
 		if pl == nil {
 			continue
 		}

@@ -128,20 +128,20 @@ func (s *State) encodePeople(e *snapEncoder) {
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte {
-			return append(append(b, p.IINSealed...), p.PhoneSealed...)
+			return p.appendPhoneSealed(p.appendIINSealed(b))
 		})
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
 			e.fixed(p.ID[:])
-			e.uvarint(uint64(len(p.IINSealed)))
-			e.uvarint(uint64(len(p.PhoneSealed)))
-			e.str(p.Family)
-			e.str(p.Given)
+			e.uvarint(uint64(p.iinSealedLen()))
+			e.uvarint(uint64(p.phoneSealedLen()))
+			e.str(p.Family())
+			e.str(p.Given())
 			e.varint(int64(p.BirthDate))
-			e.str(p.Sex)
-			e.str(p.Region)
-			e.str(p.Group)
-			e.str(p.Lang)
+			e.str(p.Sex())
+			e.str(p.Region())
+			e.str(p.Group())
+			e.str(p.Lang())
 			flags := flag(p.keyed, personKeyed) | flag(p.MergedInto != nil, personMerged)
 			e.uvarint(flags)
 			if p.MergedInto != nil {
@@ -170,17 +170,19 @@ func (s *State) decodePeople(d *snapDecoder) {
 		blob := blobReader{s: d.raw()}
 		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
 			p, _ := t.recs.add()
+			var v Person
 			d.fixed(p.ID[:])
 			iin, phone := d.count(), d.count()
-			p.IINSealed = blob.take(d, iin)
-			p.PhoneSealed = blob.take(d, phone)
-			p.Family = d.str()
-			p.Given = d.str()
-			p.BirthDate = Date(d.varint())
-			p.Sex = intern()
-			p.Region = intern()
-			p.Group = intern()
-			p.Lang = d.str()
+			v.IINSealed = blob.take(d, iin)
+			v.PhoneSealed = blob.take(d, phone)
+			v.Family = d.str()
+			v.Given = d.str()
+			v.BirthDate = Date(d.varint())
+			v.Sex = intern()
+			v.Region = intern()
+			v.Group = intern()
+			v.Lang = d.str()
+			p.setDetails(&v)
 			flags := d.uvarint()
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
@@ -242,27 +244,27 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	}
 	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
 		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
-		flag(d.place == nil, doseNoPlace) | flag(d.lot == nil, doseNoLot) | flag(d.Person != d.person.ID, doseOwnPersonID) |
-		flag(d.place != nil && d.place.ID != d.Place, doseOwnPlaceRec) | flag(d.lot != nil && d.lot.ID != d.Lot, doseOwnLotRec)
+		flag(d.place == nil, doseNoPlace) | flag(d.lot == nil, doseNoLot)
+	// the compact record reads its person id, place and lot ids through its
+	// records, so doseOwnPersonID, doseOwnPlaceRec and doseOwnLotRec are
+	// never written
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
-	if flags&doseOwnPersonID != 0 {
-		e.fixed(d.Person[:])
+	e.time(d.At())
+	var place, lot, product, component string
+	if d.place != nil {
+		place = d.place.ID
 	}
-	e.time(d.At)
-	e.str(d.Place)
-	if flags&doseOwnPlaceRec != 0 {
-		e.str(d.place.ID)
+	if d.lot != nil {
+		lot, product, component = d.lot.ID, d.Product(), d.Component()
 	}
-	e.str(d.Lot)
-	if flags&doseOwnLotRec != 0 {
-		e.str(d.lot.ID)
-	}
-	e.str(d.Product)
-	e.str(d.Component)
-	e.str(d.Vaccinator)
-	e.raw(d.Override)
+	e.str(place)
+	e.str(lot)
+	e.str(product)
+	e.str(component)
+	e.str(d.Vaccinator())
+	e.raw(d.Override())
 	e.varint(int64(d.recorded - *prev))
 	*prev = d.recorded
 	e.int(d.Number)
@@ -344,21 +346,13 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.person = s.people.recs.at(uint32(pp))
-	rec.Person = rec.person.ID
-	if flags&doseOwnPersonID != 0 {
-		d.fixed(rec.Person[:])
+	if flags&(doseOwnPersonID|doseOwnPlaceRec|doseOwnLotRec) != 0 {
+		d.fail("dose %q: an own person, place or lot id the compact record cannot hold", rec.ID)
+		return
 	}
-	rec.At = d.time()
+	at := d.time()
 	placeID, pi := d.strRef()
-	rec.Place = placeID
-	if flags&doseOwnPlaceRec != 0 {
-		placeID, pi = d.strRef()
-	}
 	lotID, li := d.strRef()
-	rec.Lot = lotID
-	if flags&doseOwnLotRec != 0 {
-		lotID, li = d.strRef()
-	}
 	if d.err != nil {
 		return
 	}
@@ -369,9 +363,6 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 			return
 		}
 		rec.place = pl
-		if flags&doseOwnPlaceRec == 0 {
-			rec.Place = pl.ID
-		}
 	}
 	if flags&doseNoLot == 0 {
 		l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
@@ -380,15 +371,11 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 			return
 		}
 		rec.lot = l
-		if flags&doseOwnLotRec == 0 {
-			rec.Lot = l.ID
-		}
 	}
-	rec.Product = d.str()
-	rec.Component = d.str()
+	product, component := d.str(), d.str()
 	vs, vi := d.strRef()
-	rec.Vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
-	rec.Override = d.raw()
+	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
+	override := d.raw()
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
 	rec.Number = d.int()
@@ -402,6 +389,30 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
 		d.fail("dose %q: a void reason without its record", rec.ID)
+	}
+	if d.err != nil {
+		return
+	}
+	if (product != "" || component != "") && rec.lot == nil {
+		d.fail("dose %q: a product or component claim without a lot", rec.ID)
+		return
+	}
+	// after the rare part: these may add to it
+	rec.setAt(at)
+	if override != "" {
+		rec.rareText().override = override
+	}
+	if product != "" {
+		rec.claims |= claimProduct
+		if product != rec.lot.Product {
+			rec.rareText().product = product
+		}
+	}
+	if component != "" {
+		rec.claims |= claimComponent
+		if component != rec.lot.Component {
+			rec.rareText().component = component
+		}
 	}
 }
 

@@ -117,32 +117,128 @@ type ExcursionState struct {
 	Open map[string]bool // lots still held
 }
 
-// PersonState is a person and their doses.
+// PersonState is a person and their doses. It is kept compact (one record
+// per person, tens of millions of them): the few-valued strings are 4-byte
+// codes and the text (names, sealed IIN and phone) is packed into one
+// string; accessor methods (Family, Given, Sex, Region, ...) read them.
 type PersonState struct {
-	Person
+	ID         PersonID
+	text       string       // packed text (person_text.go)
 	Doses      []*DoseState // valid doses, by time
 	MergedInto *PersonID
 	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
+	BirthDate  Date
+	sex        symbol
+	region     symbol
+	group      symbol
+	lang       symbol
 	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
 	keyed      bool   // registered under the key "person:"+id
 }
 
-// DoseState is a dose with its derived fields.
+// DoseState is a dose with its derived fields. It is kept compact (one
+// record per dose, tens of millions of them): the place, lot, product and
+// component are read through the place and lot it points to, the time is
+// held as nanoseconds and a zone code, and the rarely set override lives
+// with the other rare text. The accessor methods give back exactly what the
+// DoseAdministered event said.
 type DoseState struct {
-	DoseAdministered
-	recorded unixNanos
-	Number   int // 1-based position among the person's valid doses
-	person   *PersonState
-	lot      *LotState
-	place    *PlaceState
-	region   string
-	rare     *doseRare // void reason, anomaly, corrections: nil for most doses
-	hash     uint64    // content hash of the submitted event (idempotency)
-	Voided   bool
-	Booster  bool // given after a completed series
-	Complete bool // this dose completed the primary series
-	keyed    bool // the event's key was "dose:"+ID
+	ID         string // client-generated id, unique
+	at         int64  // At as Unix nanoseconds; its zone is zoneAt(atZone)
+	recorded   unixNanos
+	hash       uint64 // content hash of the submitted event (idempotency)
+	person     *PersonState
+	lot        *LotState
+	place      *PlaceState
+	rare       *doseRare // void reason, anomaly, corrections, override: nil for most doses
+	vaccinator string
+	region     string
+	Number     int // 1-based position among the person's valid doses
+	Voided     bool
+	Booster    bool  // given after a completed series
+	Complete   bool  // this dose completed the primary series
+	keyed      bool  // the event's key was "dose:"+ID
+	claims     uint8 // claimProduct, claimComponent: the event named them
+	atZone     uint8
+}
+
+// Claim bits of DoseState.claims.
+const (
+	claimProduct   = 1 << iota // the event named the product
+	claimComponent             // the event named the component
+)
+
+// At is when the dose was given, in the zone the event gave.
+func (d *DoseState) At() time.Time {
+	if d.atZone == zoneOther {
+		return time.Unix(0, d.at).In(d.rare.loc)
+	}
+	return time.Unix(0, d.at).In(zoneAt(d.atZone))
+}
+
+// setAt stores t as the dose's time.
+func (d *DoseState) setAt(t time.Time) {
+	d.at = t.UnixNano()
+	d.atZone = zoneCode(t)
+	if d.atZone == zoneOther {
+		d.rareText().loc = t.Location()
+	} else if d.rare != nil {
+		d.rare.loc = nil
+	}
+}
+
+// Day is the calendar day of At (in its zone).
+func (d *DoseState) Day() Date { return DateOf(d.At()) }
+
+// Person is the id of the person the dose belongs to.
+func (d *DoseState) Person() PersonID { return d.person.ID }
+
+// Place is the id of the place the dose was given at.
+func (d *DoseState) Place() string { return d.place.ID }
+
+// Lot is the id of the dose's lot.
+func (d *DoseState) Lot() string { return d.lot.ID }
+
+// Product is the product the event claimed ("" if it named none); a claim
+// is checked against the lot when the dose is recorded.
+func (d *DoseState) Product() string {
+	if d.claims&claimProduct == 0 {
+		return ""
+	}
+	if d.rare != nil && d.rare.product != "" {
+		return d.rare.product
+	}
+	return d.lot.Product
+}
+
+// Component is the component the event claimed ("" if it named none).
+func (d *DoseState) Component() string {
+	if d.claims&claimComponent == 0 {
+		return ""
+	}
+	if d.rare != nil && d.rare.component != "" {
+		return d.rare.component
+	}
+	return d.lot.Component
+}
+
+// Vaccinator is who gave the dose.
+func (d *DoseState) Vaccinator() string { return d.vaccinator }
+
+// Override is the clinician's reason to accept a short interval ("" if none).
+func (d *DoseState) Override() string {
+	if d.rare == nil {
+		return ""
+	}
+	return d.rare.override
+}
+
+// Administered returns the dose as a DoseAdministered event (with the
+// current time, place, lot and person after any corrections).
+func (d *DoseState) Administered() DoseAdministered {
+	return DoseAdministered{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Lot: d.Lot(),
+		Product: d.Product(), Component: d.Component(), Vaccinator: d.vaccinator, Override: d.Override()}
 }
 
 // unixNanos is a recording time in 8 bytes instead of a time.Time's 24.
@@ -165,9 +261,14 @@ func (d *DoseState) Recorded() time.Time { return d.recorded.time() }
 
 // doseRare holds the text few doses have, out of the dose record.
 type doseRare struct {
-	voidWhy string
-	anomaly string
-	history []DoseCorrected
+	voidWhy  string
+	anomaly  string
+	override string
+	history  []DoseCorrected
+	// product and component keep a claim the event made when a correction
+	// later moved the dose to a lot of another product or component
+	product, component string
+	loc                *time.Location // At's zone when zoneCode had no code for it
 }
 
 // VoidWhy is the reason the dose was voided ("" if it was not).
@@ -600,12 +701,14 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		s.people.add(PersonState{Person: s.internPerson(v.Person), recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()})
+		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()}
+		p.setDetails(&v.Person)
+		s.people.add(p)
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
 		p := s.people.get(v.Person.ID)
 		day := DateOf(e.Recorded)
-		s.Cov.personChange(s, p, day, func() { p.Person = s.internPerson(v.Person) })
+		s.Cov.personChange(s, p, day, func() { p.setDetails(&v.Person) })
 	case PersonsMerged:
 		s.revokePersonCerts(v.From, "person merged: "+v.Reason)
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
@@ -613,7 +716,7 @@ func (s *State) Apply(e Event) {
 	case DoseAdministered:
 		if p := s.people.get(v.Person); p != nil {
 			for _, x := range p.Doses {
-				if v.At.Before(x.At) { // a late record renumbers later doses
+				if v.At.Before(x.At()) { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
 					break
 				}
@@ -623,12 +726,12 @@ func (s *State) Apply(e Event) {
 		d.hash, d.keyed = e.Hash, e.Key == "dose:"+v.ID
 	case DoseVoided:
 		if d := s.doses.get(v.Dose); d != nil {
-			s.revokePersonCerts(d.Person, "dose voided: "+v.Reason)
+			s.revokePersonCerts(d.Person(), "dose voided: "+v.Reason)
 		}
 		s.applyVoid(v, e.Recorded)
 	case DoseCorrected:
 		if d := s.doses.get(v.Dose); d != nil {
-			s.revokePersonCerts(d.Person, "dose corrected: "+v.Reason)
+			s.revokePersonCerts(d.Person(), "dose corrected: "+v.Reason)
 		}
 		if v.Person != nil {
 			s.revokePersonCerts(*v.Person, "dose corrected: "+v.Reason)
@@ -1240,4 +1343,16 @@ func (s *State) decideTarget(t Target) error {
 		}
 	}
 	return nil
+}
+
+// moveLot moves the dose to lot l, keeping the product and component the
+// event claimed (they were the old lot's).
+func (d *DoseState) moveLot(l *LotState) {
+	if d.claims&claimProduct != 0 && d.Product() != l.Product {
+		d.rareText().product = d.Product()
+	}
+	if d.claims&claimComponent != 0 && d.Component() != l.Component {
+		d.rareText().component = d.Component()
+	}
+	d.lot = l
 }

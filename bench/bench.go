@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -31,12 +32,30 @@ type Config struct {
 	Places    int    // places for the stock position benchmark
 	Lots      int    // lots for the stock position benchmark
 	Movements int    // stock movements
-	// HTTPRequests single-dose requests sent at HTTPRate per second.
-	HTTPRequests, HTTPRate int
+	// HTTPRates are the rates (requests per second) at which single doses
+	// are sent over HTTP to the serving process, HTTPSeconds long each
+	// (0: no HTTP measurement), from at most HTTPConns connections.
+	HTTPRates              []int
+	HTTPSeconds, HTTPConns int
+	// Exe is the vaxtrace executable, started as the serving process on
+	// the dose run's store (`vaxtrace bench --serve-store`).
+	Exe string
+	// MemoryLimit, when positive, starts a second serving process under
+	// that limit (bytes, debug.SetMemoryLimit) to report its memory;
+	// AutoMemoryLimit sets it to 1.25 × the live heap the dose run held.
+	MemoryLimit int64
+	// CPUProfile, when set, is where the CPU profile of the dose phase
+	// (the batch path, people registered already) is written.
+	CPUProfile string
 	// PerRowPeople sizes the per-row SQL baseline (0: People, at most 1 M).
 	PerRowPeople int
 	Out          io.Writer
 }
+
+// AutoMemoryLimit as Config.MemoryLimit derives the limit from the dose
+// run's live heap: a limit below the live state cannot hold (the collector
+// would run almost without pause), so a fixed one suits only a known size.
+const AutoMemoryLimit = -1
 
 // Result is one measured figure.
 type Result struct {
@@ -89,8 +108,12 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 			return out, err
 		}
 	}
-	if err := doses(ctx, c, emit); err != nil {
+	heap, err := doses(ctx, c, emit)
+	if err != nil {
 		return out, err
+	}
+	if c.MemoryLimit == AutoMemoryLimit {
+		c.MemoryLimit = int64(heap) * 5 / 4
 	}
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
@@ -98,10 +121,8 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	if r := ratio(out); r.Name != "" {
 		emit(r)
 	}
-	if c.HTTPRequests > 0 {
-		if err := httpDoses(ctx, c, emit); err != nil {
-			return out, err
-		}
+	if err := serving(ctx, c, emit); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -142,6 +163,10 @@ func movements(ctx context.Context, c Config, emit func(Result)) error {
 	if err := scenario.Minimal(ctx, eng, 10, int64(c.Movements)+10); err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(profilePath(c.CPUProfile, "movements"))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := 0; i < c.Movements; i += c.Batch {
 		cmds := make([]engine.Command, 0, c.Batch)
@@ -154,6 +179,9 @@ func movements(ctx context.Context, c Config, emit func(Result)) error {
 		}
 	}
 	d := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	emit(Result{"stock movements validated + durably committed (batches)", float64(c.Movements) / d.Seconds(), "/s", "goal ≥ 200,000/s"})
 	return nil
 }
@@ -236,72 +264,31 @@ func pid(n int) vaxtrace.PersonID {
 func RSS() float64 { return rss() }
 
 func rss() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, ln := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(ln, "VmRSS:") {
-			var kb float64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(ln, "VmRSS:")), "%f", &kb)
-			return kb / 1024
-		}
-	}
-	return 0
+	r, _ := procMemory("self")
+	return r
 }
 
 // doses: register People, give each a first and a second dose through the
-// batch path; then query coverage and as-known figures.
-func doses(ctx context.Context, c Config, emit func(Result)) error {
+// batch path; then query coverage and as-known figures. The store is then
+// closed: serving measures a fresh process on it.
+func doses(ctx context.Context, c Config, emit func(Result)) (liveHeap uint64, err error) {
 	eng, j, err := openEngine(ctx, c.Dir, "doses.db")
 	if err != nil {
-		return err
-	}
-	if err := ingestAndQuery(ctx, c, eng, emit); err != nil {
-		eng.Close()
-		j.Close()
-		return err
-	}
-	eng.Close()
-	j.Close()
-	return startUp(ctx, c, emit)
-}
-
-// startUp measures a server's start: the state rebuilt from the journal the
-// dose run wrote, with nothing else in memory, and the memory it then holds.
-func startUp(ctx context.Context, c Config, emit func(Result)) error {
-	runtime.GC()
-	var m0 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	j, err := sqlite.Open(filepath.Join(c.Dir, "doses.db"))
-	if err != nil {
-		return err
+		return 0, err
 	}
 	defer j.Close()
-	start := time.Now()
-	eng, err := engine.Open(ctx, j, engine.Options{})
-	if err != nil {
-		return err
-	}
 	defer eng.Close()
-	took := time.Since(start)
-	seq := eng.Seq()
-	emit(Result{fmt.Sprintf("start-up: state rebuilt from the journal (%d events, no snapshot)", seq), took.Seconds(), "s", "goal ≤ 20 s at 20 M people with a snapshot"})
-	runtime.GC()
-	var m1 runtime.MemStats
-	runtime.ReadMemStats(&m1)
-	heap := float64(m1.HeapAlloc) - float64(m0.HeapAlloc)
-	emit(Result{"live heap per person (two doses each) after start-up", heap / float64(c.People), "B", "goal ≤ 200 B (indexes included)"})
-	emit(Result{"process resident memory (RSS) after start-up", rss(), "MiB", fmt.Sprintf("%.0f B/person; goal ≤ 4 GiB at 20 M people", rss()*(1<<20)/float64(c.People))})
-	return nil
+	return ingestAndQuery(ctx, c, eng, emit)
 }
 
 // ingestAndQuery registers the people, gives each two doses through the
-// batch path and queries coverage and as-known figures.
-func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) error {
+// batch path and queries coverage and as-known figures. It returns the
+// live heap the people and doses took.
+func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) (uint64, error) {
 	points := 100
-	if err := scenario.Minimal(ctx, eng, points, int64(c.People)); err != nil {
-		return err
+	// stock for the doses given here and for the HTTP measurement's
+	if err := scenario.Minimal(ctx, eng, points, int64(c.People+c.httpPeople())); err != nil {
+		return 0, err
 	}
 	runtime.GC()
 	var m0 runtime.MemStats
@@ -314,11 +301,15 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), IINSealed: "sealedsealedsealedsealedsealed", Family: "Family", Given: "Given", BirthDate: vaxtrace.MkDate(1950+k%50, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
 		}
 		if err := submit(ctx, eng, cmds); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	emit(Result{"people registered, durably committed", float64(c.People) / time.Since(start).Seconds(), "/s", ""})
 	total := 0
+	stopProfile, err := startProfile(c.CPUProfile)
+	if err != nil {
+		return 0, err
+	}
 	start = time.Now()
 	for dose := 1; dose <= 2; dose++ {
 		lot, off := "FIX-I", 0
@@ -348,19 +339,23 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		}
 		for w := 0; w < 2; w++ {
 			if err := <-errc; err != nil {
-				return err
+				return 0, err
 			}
 		}
 		total += c.People
 	}
 	d := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return 0, err
+	}
 	emit(Result{"validated doses durably committed (batch path)", float64(total) / d.Seconds(), "/s", "goal ≥ 250,000/s"})
 	runtime.GC()
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
-	mem := float64(m1.HeapAlloc-m0.HeapAlloc) / (1 << 20)
+	live := m1.HeapAlloc - min(m0.HeapAlloc, m1.HeapAlloc)
+	mem := float64(live) / (1 << 20)
 	emit(Result{fmt.Sprintf("live heap for %d people + %d doses", c.People, total), mem, "MiB", fmt.Sprintf("%.0f B/person → %.1f GiB at 20 M people (goal ≤ 4 GiB resident)", mem*(1<<20)/float64(c.People), mem/float64(c.People)*20e6/1024)})
-	emit(Result{"process resident memory (RSS) now", rss(), "MiB", ""})
+	emit(Result{"ingesting process resident memory (RSS) now", rss(), "MiB", "garbage included: see the serving process below"})
 	var regions []string
 	eng.Read(func(s *vaxtrace.State) {
 		for _, r := range s.Regions() {
@@ -396,7 +391,46 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		size += float64(wal.Size())
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
-	return nil
+	return live, nil
+}
+
+// httpPeople is the number of single doses sent over HTTP (one person each).
+func (c Config) httpPeople() int {
+	n := 0
+	for _, r := range c.HTTPRates {
+		n += r * c.HTTPSeconds
+	}
+	return n
+}
+
+// startProfile starts a CPU profile written to path ("" profiles nothing)
+// and returns the function that stops it.
+func startProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+// profilePath names the profile of a phase other than the doses: path
+// with the phase before its extension ("" stays "").
+func profilePath(path, phase string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-" + phase + ext
 }
 
 // ratio compares the batch path with the per-row SQL path of the same run.

@@ -72,7 +72,7 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 	if p.BirthDate < vaxtrace.MkDate(1900, 1, 1) {
 		dob = "" // the DCC schema only admits 19xx and 20xx years
 	}
-	pl := hcert.NewPayload(p.Family, p.Given, dob, v)
+	pl := hcert.NewPayload(p.Family(), p.Given(), dob, v)
 	if pl.Name.FamilyT == "" && pl.Name.GivenT == "" {
 		return built{}, vaxtrace.FieldError("person", "the name %q %q has no letter that transliterates to the ICAO 9303 alphabet; correct the record", p.Family, p.Given)
 	}
@@ -91,7 +91,7 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 		Prophylaxis:  c.DCCProphylaxis,
 		Product:      c.DCCProduct,
 		Manufacturer: c.DCCManufacturer,
-		Date:         vaxtrace.DateOf(d.At).String(),
+		Date:         vaxtrace.DateOf(d.At()).String(),
 		Country:      Country,
 		Issuer:       s.Issuer,
 	}

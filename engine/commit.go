@@ -254,12 +254,18 @@ func (e *Engine) commitSerialLocked(group []*request) {
 // the accepted ones (sequence numbers from next) and returns their events.
 // e.mu is held.
 func (e *Engine) decideGroup(group []*request, next uint64) []vaxtrace.Event {
-	var evs []vaxtrace.Event
-	now := e.now().UTC()
+	n := 0
 	for _, r := range group {
-		for i, c := range r.cmds {
+		n += len(r.cmds)
+	}
+	evs := make([]vaxtrace.Event, 0, n) // one allocation for the group's events
+	now := e.now().UTC()
+	var ev vaxtrace.Event
+	for _, r := range group {
+		for i := range r.cmds {
+			c := &r.cmds[i]
 			res := &r.res[i]
-			ev, err := e.decide(c, now)
+			dup, err := e.decide(c, now, &ev)
 			if err != nil {
 				res.Err = err
 				// an atomic command takes back the one before it when that
@@ -270,7 +276,7 @@ func (e *Engine) decideGroup(group []*request, next uint64) []vaxtrace.Event {
 				}
 				continue
 			}
-			if ev == nil {
+			if dup {
 				res.Duplicate = true
 				if c.View != nil {
 					res.View = c.View(e.st)
@@ -279,8 +285,8 @@ func (e *Engine) decideGroup(group []*request, next uint64) []vaxtrace.Event {
 			}
 			ev.Seq = next
 			next++
-			e.st.Apply(*ev)
-			evs = append(evs, *ev)
+			e.st.Apply(ev)
+			evs = append(evs, ev)
 			res.Seq, res.Data = ev.Seq, ev.Data
 			if c.View != nil {
 				res.View = c.View(e.st)

@@ -307,51 +307,53 @@ func (e *Engine) noteDamage(err error) {
 	}
 }
 
-// decide validates one command; it returns nil, nil for a duplicate.
-func (e *Engine) decide(c Command, now time.Time) (*vaxtrace.Event, error) {
+// decide validates one command into ev, which it fills; it reports a
+// duplicate (nothing to apply) with dup. The event is the caller's: no
+// allocation per command.
+func (e *Engine) decide(c *Command, now time.Time, ev *vaxtrace.Event) (dup bool, err error) {
 	if c.Data == nil {
-		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
+		return false, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
 	}
 	if c.Key == "" {
-		return nil, vaxtrace.FieldError("idempotency_key", "required")
+		return false, vaxtrace.FieldError("idempotency_key", "required")
 	}
 	if len(c.Key) > 200 {
-		return nil, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
+		return false, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
 	}
 	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
-		return nil, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
+		return false, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
 	}
 	raw, h, err := c.raw, c.hash, c.encErr // encoded by SubmitBatch
 	if err != nil {
-		return nil, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
+		return false, vaxtrace.Errorf(vaxtrace.EINVALID, "cannot encode %s: %v", c.Data.Kind(), err)
 	}
 	// scope first: a replay of another region's write is refused, not
 	// answered "duplicate"
 	if err := vaxtrace.Authorize(c.Actor, e.st, c.Data); err != nil {
-		return nil, err
+		return false, err
 	}
 	if seen, same := e.st.KeySeen(c.Key, h); seen {
 		if same {
-			return nil, nil
+			return true, nil
 		}
-		return nil, vaxtrace.KeyConflict(c.Key)
+		return false, vaxtrace.KeyConflict(c.Key)
 	}
 	rec := now
 	if !c.Recorded.IsZero() {
 		if c.Recorded.After(now.Add(time.Minute)) {
-			return nil, vaxtrace.FieldError("recorded", "lies in the future")
+			return false, vaxtrace.FieldError("recorded", "lies in the future")
 		}
 		rec = c.Recorded.UTC()
 	}
 	d, err := e.st.Decide(c.Data, rec)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	ev := &vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}
+	*ev = vaxtrace.Event{Kind: c.Data.Kind(), Key: c.Key, Actor: c.Actor.Name, Recorded: rec, Hash: h, Data: d}
 	if !vaxtrace.DerivesFields(ev.Kind) {
 		ev.Raw = raw
 	}
-	return ev, nil
+	return false, nil
 }
 
 // Check folds the whole journal independently and compares it with the state.

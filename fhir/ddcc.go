@@ -154,7 +154,7 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 		v   any
 	}{{urn("Composition"), comp}, {urn("Patient"), pt}, {urn("Organization"), org}, {urn("Immunization"), im}}
 	if prod := s.Product(d.LotOf().Product); prod != nil && !d.Booster && !d.Complete && d.Number < prod.SeriesDoses {
-		next := vaxtrace.DateOf(d.At).AddDays(max(prod.IntervalDays, 1))
+		next := vaxtrace.DateOf(d.At()).AddDays(max(prod.IntervalDays, 1))
 		rec := ImmunizationRecommendation{ResourceType: "ImmunizationRecommendation", Meta: &Meta{Profile: []string{DDCCRecommendationProfile}},
 			Patient: patRef, Date: issued, Authority: orgRef,
 			Recommendation: []Recommendation{{VaccineCode: []CodeableConcept{VaccineCode(prod)}, TargetDisease: &covidDisease[0],

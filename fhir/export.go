@@ -65,18 +65,18 @@ func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
 	} else {
 		pt.Identifier = []Identifier{{Use: "secondary", System: PersonSystem, Value: p.ID.String(), Assigner: DefaultAuthority.reference()}}
 	}
-	if p.Group != "" {
-		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group}}
+	if p.Group() != "" {
+		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group()}}
 	}
-	n := HumanName{Use: "official", Text: fullName(p.Given, p.Family), Family: p.Family}
-	if p.Given != "" {
-		n.Given = []string{p.Given}
+	n := HumanName{Use: "official", Text: fullName(p.Given(), p.Family()), Family: p.Family()}
+	if p.Given() != "" {
+		n.Given = []string{p.Given()}
 	}
 	pt.Name = []HumanName{n}
-	pt.Gender = gender(p.Sex)
+	pt.Gender = gender(p.Sex())
 	pt.BirthDate = p.BirthDate.String()
-	if p.Region != "" {
-		pt.Address = []Address{{State: p.Region, Country: "KZ"}}
+	if p.Region() != "" {
+		pt.Address = []Address{{State: p.Region(), Country: "KZ"}}
 	}
 	return pt
 }
@@ -165,8 +165,8 @@ func (c productCache) get(p *vaxtrace.Product) *productParts {
 func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache) Immunization {
 	im := Immunization{ResourceType: "Immunization", ID: ImmunizationID(d.ID), Status: "completed"}
 	im.Identifier = []Identifier{{System: DoseSystem, Value: d.ID}}
-	if d.Override != "" {
-		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override})
+	if d.Override() != "" {
+		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override()})
 	}
 	if d.Voided {
 		im.Status = "entered-in-error"
@@ -187,7 +187,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
 	im.Patient = patientReference(d)
-	im.OccurrenceDateTime = fhirTime(d.At)
+	im.OccurrenceDateTime = fhirTime(d.At())
 	if rec := d.Recorded(); !rec.IsZero() {
 		im.Recorded = fhirTime(rec)
 	}
@@ -195,8 +195,8 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	im.PrimarySource = &t
 	if pl := d.PlaceOf(); pl != nil {
 		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: pl.ID}, Display: pl.Name}
-	} else if d.Place != "" {
-		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place}}
+	} else if d.Place() != "" {
+		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place()}}
 	}
 	if l != nil {
 		if l.Manufacturer != "" {
@@ -205,10 +205,10 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 		im.LotNumber = l.ID
 		im.ExpirationDate = l.Expiry.String()
 	}
-	if d.Vaccinator != "" {
+	if d.Vaccinator() != "" {
 		im.Performer = []Performer{{
 			Function: &administeringProvider,
-			Actor:    Reference{Identifier: &Identifier{System: VaccinatorSystem, Value: d.Vaccinator}, Display: d.Vaccinator},
+			Actor:    Reference{Identifier: &Identifier{System: VaccinatorSystem, Value: d.Vaccinator()}, Display: d.Vaccinator()},
 		}}
 	}
 	if prod != nil && !d.Voided && d.Number > 0 {
@@ -231,9 +231,9 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 // importer with other keys resolves the reference by that business
 // identifier (the resource id is a keyed hash of this installation).
 func patientReference(d *vaxtrace.DoseState) *Reference {
-	r := &Reference{Reference: "Patient/" + d.Person.String()}
-	if p := d.PersonOf(); p != nil && p.IINSealed == "" {
-		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person.String()}
+	r := &Reference{Reference: "Patient/" + d.Person().String()}
+	if p := d.PersonOf(); p != nil && p.IINSealed() == "" {
+		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person().String()}
 	}
 	return r
 }
@@ -249,7 +249,7 @@ func withPatientIIN(im *Immunization, iin string) {
 // personVisible reports whether the person is in scope for region ("" = all):
 // registered in the region or vaccinated there.
 func personVisible(p *vaxtrace.PersonState, region string, voided []string, s *vaxtrace.State) bool {
-	if region == "" || p.Region == region {
+	if region == "" || p.Region() == region {
 		return true
 	}
 	for _, d := range p.Doses {
@@ -299,7 +299,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		})
 		s.EachDose(func(d *vaxtrace.DoseState) bool {
 			if d.Voided {
-				pid := d.Person
+				pid := d.Person()
 				for i := 0; i < 8; i++ { // follow merges
 					p := s.Person(pid)
 					if p == nil || p.MergedInto == nil {
@@ -337,7 +337,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 				if p == nil || p.MergedInto != nil || !personVisible(p, region, voided[id], s) {
 					continue
 				}
-				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed}
+				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed()}
 				ds = append(ds[:0], p.Doses...)
 				for _, vid := range voided[id] {
 					if d := s.Dose(vid); d != nil {
@@ -345,8 +345,8 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					}
 				}
 				sort.Slice(ds, func(i, j int) bool {
-					if !ds[i].At.Equal(ds[j].At) {
-						return ds[i].At.Before(ds[j].At)
+					if !ds[i].At().Equal(ds[j].At()) {
+						return ds[i].At().Before(ds[j].At())
 					}
 					return ds[i].ID < ds[j].ID
 				})

@@ -123,7 +123,7 @@ func (sv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func personReadable(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonState) bool {
-	if p.CanReadRegion(s, ps.Region) {
+	if p.CanReadRegion(s, ps.Region()) {
 		return true
 	}
 	for _, d := range ps.Doses {
@@ -148,7 +148,7 @@ func (sv *server) readPatient(w http.ResponseWriter, p vaxtrace.Principal, id st
 			return
 		}
 		x := PatientOf(ps, "")
-		pt, sealed = &x, ps.IINSealed
+		pt, sealed = &x, ps.IINSealed()
 	})
 	if pt == nil {
 		writeOutcome(w, http.StatusNotFound, "not-found", "no Patient "+id)
@@ -301,7 +301,7 @@ func (sv *server) searchImmunization(w http.ResponseWriter, r *http.Request, p v
 				continue
 			}
 			for _, f := range dates {
-				if !f.match(d.At) {
+				if !f.match(d.At()) {
 					continue next
 				}
 			}
@@ -383,7 +383,7 @@ func (sv *server) healthCertificate(w http.ResponseWriter, r *http.Request, p va
 			if d := s.Dose(c.Dose); d != nil && p.CanReadRegion(s, d.Region()) {
 				visible = true
 				if ps := s.Person(c.Person); ps != nil {
-					sealed = ps.IINSealed
+					sealed = ps.IINSealed()
 				}
 			}
 		}

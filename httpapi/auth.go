@@ -107,11 +107,11 @@ func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonSt
 	default:
 		return false
 	}
-	if p.CanReadRegion(s, ps.Region) {
+	if p.CanReadRegion(s, ps.Region()) {
 		return true
 	}
 	for _, d := range ps.Doses {
-		if p.CanReadPlace(s, d.Place) {
+		if p.CanReadPlace(s, d.Place()) {
 			return true
 		}
 	}
@@ -172,5 +172,5 @@ func (s *Server) viewRegistered(p vaxtrace.Principal, st *vaxtrace.State, ps *va
 	if canSeePerson(p, st, ps) {
 		return s.viewPerson(p, ps)
 	}
-	return personView{ID: ps.ID, Family: ps.Family, Given: ps.Given, BirthDate: ps.BirthDate, Sex: ps.Sex, Region: ps.Region, Group: ps.Group, Doses: []doseView{}}
+	return personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(), Region: ps.Region(), Group: ps.Group(), Doses: []doseView{}}
 }

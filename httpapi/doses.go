@@ -31,8 +31,8 @@ type doseView struct {
 }
 
 func viewDose(d *vaxtrace.DoseState, history bool) doseView {
-	v := doseView{ID: d.ID, Person: d.Person, At: d.At, Place: d.Place, Region: d.Region(), Lot: d.Lot,
-		Vaccinator: d.Vaccinator, Override: d.Override, Number: d.Number, Booster: d.Booster, Complete: d.Complete,
+	v := doseView{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Region: d.Region(), Lot: d.Lot(),
+		Vaccinator: d.Vaccinator(), Override: d.Override(), Number: d.Number, Booster: d.Booster, Complete: d.Complete,
 		Voided: d.Voided, VoidReason: d.VoidWhy(), Anomaly: d.Anomaly(), Recorded: d.Recorded()}
 	if l := d.LotOf(); l != nil {
 		v.Product, v.Component = l.Product, l.Component
@@ -49,7 +49,7 @@ func viewDose(d *vaxtrace.DoseState, history bool) doseView {
 // canSeeDose: admin and auditor, the point where it was given, the region
 // it was given in.
 func canSeeDose(p vaxtrace.Principal, st *vaxtrace.State, d *vaxtrace.DoseState) bool {
-	if p.CanReadPlace(st, d.Place) {
+	if p.CanReadPlace(st, d.Place()) {
 		return true
 	}
 	return p.Role == vaxtrace.RoleRegion && p.CanReadRegion(st, d.Region())

@@ -29,16 +29,16 @@ type personView struct {
 }
 
 func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) personView {
-	v := personView{ID: ps.ID, Family: ps.Family, Given: ps.Given, BirthDate: ps.BirthDate, Sex: ps.Sex,
-		Region: ps.Region, Group: ps.Group, Registered: ps.Recorded(), MergedInto: ps.MergedInto, Doses: []doseView{}}
-	if seesIIN(p) && ps.IINSealed != "" {
-		if iin, err := s.keys.Open(ps.IINSealed); err == nil {
+	v := personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(),
+		Region: ps.Region(), Group: ps.Group(), Registered: ps.Recorded(), MergedInto: ps.MergedInto, Doses: []doseView{}}
+	if seesIIN(p) && ps.IINSealed() != "" {
+		if iin, err := s.keys.Open(ps.IINSealed()); err == nil {
 			v.IINMasked = pii.Mask(iin)
 		}
 	}
-	v.Lang = ps.Lang
-	if ps.PhoneSealed != "" {
-		if ph, err := s.keys.Open(ps.PhoneSealed); err == nil && len(ph) > 4 {
+	v.Lang = ps.Lang()
+	if ps.PhoneSealed() != "" {
+		if ph, err := s.keys.Open(ps.PhoneSealed()); err == nil && len(ph) > 4 {
 			v.PhoneMasked = strings.Repeat("•", len(ph)-4) + ph[len(ph)-4:]
 		}
 	}
@@ -96,10 +96,10 @@ func reuseSeal(st *vaxtrace.State, p *vaxtrace.Person) error {
 	if old == nil {
 		return nil
 	}
-	if !samePerson(old.Person, *p) {
+	if !samePerson(old.Details(), *p) {
 		return vaxtrace.Errorf(vaxtrace.ECONFLICT, "a person with this IIN is already registered with other details (id %s); update that record instead", p.ID)
 	}
-	p.IINSealed = old.IINSealed
+	p.IINSealed = old.IINSealed()
 	return nil
 }
 
@@ -228,7 +228,7 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 		if ps == nil || !canSeePerson(principal(r), st, ps) {
 			return vaxtrace.NotFound("id", "no such person in your scope")
 		}
-		p = ps.Person
+		p = ps.Details()
 		return nil
 	})
 	if err != nil {

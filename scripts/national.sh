@@ -9,7 +9,9 @@
 #
 # Defaults 20000000 and 19000000. Smaller numbers check the commands work.
 # PER_ROW_PEOPLE sizes the per-row SQL baseline (default the bench's people,
-# at most 1000000).
+# at most 1000000). MEMORY_LIMIT (default auto: 1.25 × the dose run's live
+# heap; e.g. 3GiB) also starts the bench's serving process under that memory
+# limit to report its resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_PEOPLE=${1:-20000000}
@@ -20,7 +22,10 @@ go build -o "$BIN" ./cmd/vaxtrace
 echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), working directory $DIR"
 
 echo "== vaxtrace bench --people $BENCH_PEOPLE"
-"$BIN" bench --people "$BENCH_PEOPLE" --http-requests 0 --movements 0 --places 0 --lots 0 --dir "$DIR" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
+# doses/s and the per-row ratio, people/s, stock movements/s, heap and RSS
+# per person of a fresh serving process, its start-up, HTTP percentiles
+"$BIN" bench --people "$BENCH_PEOPLE" --places 0 --lots 0 --dir "$DIR" \
+	--memory-limit "${MEMORY_LIMIT:-auto}" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
 
 echo "== vaxtrace generate --people $GEN_PEOPLE"
 DB="$DIR/national.db"

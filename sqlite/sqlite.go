@@ -26,6 +26,7 @@ type DB struct {
 	path   string
 	driver string
 	rd     readingTables // temperature readings (readings.go)
+	w      writeConn     // the journal's writes (insert.go)
 }
 
 const schema = `
@@ -93,40 +94,42 @@ func OpenDriver(path, driver string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.w.close()
+	return d.db.Close()
+}
 
 // SQL exposes the database for tools and benchmarks.
 func (d *DB) SQL() *sql.DB { return d.db }
 
-const chunk = 64
-
-func insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data, chain) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?)")
-	}
-	return b.String()
-}
-
 // Write implements vaxtrace.Journal.
-func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) error {
-	tx, err := d.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
+func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Event) error, build func(next uint64) ([]vaxtrace.Event, error)) (err error) {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	defer func() {
+		if err != nil {
+			d.w.drop() // the next write starts on a fresh connection
+		}
+	}()
+	conn, err := d.w.get(ctx, d.db)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE: one writer across processes
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if catchUp != nil {
+	last, prev, err := d.w.head(ctx)
+	if err != nil {
+		return err
+	}
+	// events after the caller's: other writers' (or a journal behind the
+	// caller's state, which the replay then reports as it finds it)
+	if catchUp != nil && last != after {
 		if err := replayTx(ctx, tx, after, catchUp); err != nil {
 			return err
 		}
-	}
-	last, prev, err := head(ctx, tx)
-	if err != nil {
-		return err
 	}
 	evs, err := build(last + 1)
 	if err != nil {
@@ -135,78 +138,11 @@ func (d *DB) Write(ctx context.Context, after uint64, catchUp func(vaxtrace.Even
 	if len(evs) == 0 {
 		return tx.Commit()
 	}
-	if err := insertEvents(ctx, tx, evs, last+1, prev); err != nil {
+	if err := d.w.insertEvents(ctx, evs, last+1, prev); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// head returns the last event's seq and chain hash (0 and nil when empty).
-func head(ctx context.Context, tx *sql.Tx) (uint64, []byte, error) {
-	var (
-		last  int64
-		chain []byte
-	)
-	err := tx.QueryRowContext(ctx, "SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1").Scan(&last, &chain)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, nil
-	}
-	if err != nil {
-		return 0, nil, fmt.Errorf("last seq: %w", err)
-	}
-	return uint64(last), chain, nil
-}
-
-// insertEvents appends evs from seq next on, chaining each to prev (the
-// chain hash of seq next-1) in the same transaction.
-func insertEvents(ctx context.Context, tx *sql.Tx, evs []vaxtrace.Event, next uint64, prev []byte) error {
-	var big *sql.Stmt
-	if len(evs) >= chunk {
-		s, err := tx.PrepareContext(ctx, insertSQL(chunk))
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		defer s.Close()
-		big = s
-	}
-	one, err := tx.PrepareContext(ctx, insertSQL(1))
-	if err != nil {
-		return fmt.Errorf("prepare: %w", err)
-	}
-	defer one.Close()
-	args := make([]any, 0, chunk*8)
-	ch := vaxtrace.NewChain()
-	// chains holds every link of this write: the args point into it until
-	// the last insert has run.
-	chains := make([]byte, 0, len(evs)*vaxtrace.ChainSize)
-	for i := 0; i < len(evs); {
-		n := 1
-		st := one
-		if len(evs)-i >= chunk {
-			n, st = chunk, big
-		}
-		args = args[:0]
-		for _, ev := range evs[i : i+n] {
-			if ev.Seq != next {
-				return fmt.Errorf("event seq %d out of order (want %d)", ev.Seq, next)
-			}
-			next++
-			body, err := vaxtrace.EncodeEvent(ev)
-			if err != nil {
-				return fmt.Errorf("encode event %d: %w", ev.Seq, err)
-			}
-			rec := ev.Recorded.UnixNano()
-			chains = ch.Next(chains, prev, ev.Seq, ev.Kind, ev.Key, ev.Actor, rec, ev.Hash, body)
-			prev = chains[len(chains)-vaxtrace.ChainSize:]
-			args = append(args, int64(ev.Seq), ev.Kind, ev.Key, ev.Actor, rec, int64(ev.Hash), body, prev)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert events: %w", err)
-		}
-		i += n
 	}
 	return nil
 }

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
+	"vaxtrace"
 	"vaxtrace/bench"
 )
 
@@ -21,17 +24,42 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&c.Places, "places", 10000, "places for the stock position benchmark (0: skip it)")
 	fs.IntVar(&c.Lots, "lots", 1000, "lots for the stock position benchmark (0: skip it)")
 	fs.IntVar(&c.Movements, "movements", 500000, "stock movements (0: skip)")
-	fs.IntVar(&c.HTTPRequests, "http-requests", 10000, "single-dose HTTP requests (0: skip)")
-	fs.IntVar(&c.HTTPRate, "http-rate", 1000, "single-dose HTTP requests per second")
+	rates := fs.String("http-rates", "1000,10000", "rates (requests/s) at which single doses are sent over HTTP to the serving process, comma-separated")
+	fs.IntVar(&c.HTTPSeconds, "http-seconds", 5, "seconds at each HTTP rate (0: no single-dose HTTP measurement)")
+	fs.IntVar(&c.HTTPConns, "http-conns", 256, "at most this many HTTP requests in flight (keep-alive connections)")
 	fs.IntVar(&c.PerRowPeople, "per-row-people", 0, "people for the per-row SQL baseline (default --people, at most 1000000)")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the CPU profile of the dose phase (batch path) to this file, and the stock movements' and the serving process's next to it (name-movements.ext, name-server.ext)")
+	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB, or auto: 1.25 × the dose run's live heap) and report its memory")
 	pg := fs.String("postgres", "", "also measure dose ingest on this EMPTY PostgreSQL database (postgres:// URL)")
+	serveStore := fs.String("serve-store", "", "internal: be the serving process the bench measures, on this store")
+	httpPeople := fs.Int("http-people", 0, "internal: people the serving process registers for the HTTP measurement")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if *memLimit == "auto" && *serveStore == "" {
+		c.MemoryLimit = bench.AutoMemoryLimit
+	} else if c.MemoryLimit, err = parseMemoryLimit("memory-limit", *memLimit); err != nil {
+		return err
+	}
+	if *serveStore != "" {
+		raiseOpenFiles()
+		return bench.ServeStore(ctx, bench.ServeConfig{Path: *serveStore, MemoryLimit: c.MemoryLimit, HTTPPeople: *httpPeople, CPUProfile: c.CPUProfile, In: os.Stdin, Out: os.Stdout})
 	}
 	if *pg != "" {
 		return bench.PostgresDoses(ctx, *pg, c.People, c.Batch, func(r bench.Result) { fmt.Println(r) })
 	}
-	_, err := bench.Run(ctx, c)
+	for _, r := range strings.Split(*rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n <= 0 {
+			return vaxtrace.FieldError("http-rates", "must be a %s", "comma-separated list of positive rates")
+		}
+		c.HTTPRates = append(c.HTTPRates, n)
+	}
+	if c.Exe, err = os.Executable(); err != nil {
+		return err
+	}
+	_, err = bench.Run(ctx, c)
 	return err
 }

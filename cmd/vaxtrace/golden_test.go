@@ -80,11 +80,11 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 		switch i % 4 {
 		case 0:
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateIssued{
-				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i), Person: d.Person, Dose: d.ID, KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
+				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i), Person: d.Person(), Dose: d.ID, KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
 		case 1:
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("void:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: d.ID, Reason: "entered in error"}})
 		case 2:
-			at := d.At.Add(-24 * time.Hour)
+			at := d.At().Add(-24 * time.Hour)
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("correct:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseCorrected{Dose: d.ID, At: &at, Reason: "wrong day"}})
 		case 3:
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert:%d", i-3), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateRevoked{UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i-3), Reason: "test"}})
@@ -98,10 +98,10 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 		if d.Voided {
 			continue
 		}
-		if byPerson[d.Person] == nil {
-			order = append(order, d.Person)
+		if byPerson[d.Person()] == nil {
+			order = append(order, d.Person())
 		}
-		byPerson[d.Person] = append(byPerson[d.Person], d)
+		byPerson[d.Person()] = append(byPerson[d.Person()], d)
 	}
 	sort.Slice(order, func(i, j int) bool { return bytes.Compare(order[i][:], order[j][:]) < 0 })
 	var voids []engine.Command
@@ -269,7 +269,7 @@ func stateDump(s *vaxtrace.State) string {
 		if p.MergedInto != nil {
 			merged = p.MergedInto.String()
 		}
-		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed, p.Family, p.Given, p.BirthDate, p.Sex, p.Region, p.Group, merged, p.Recorded().UTC().Format(time.RFC3339Nano))
+		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed(), p.Family(), p.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
 		for _, d := range p.Doses {
 			fmt.Fprintf(&b, "  d %s\n", d.ID)
 		}
@@ -285,7 +285,7 @@ func stateDump(s *vaxtrace.State) string {
 	sort.Slice(doses, func(i, j int) bool { return doses[i].ID < doses[j].ID })
 	for _, d := range doses {
 		h, _ := json.Marshal(d.History())
-		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person, d.At.UTC().Format(time.RFC3339Nano), d.Place, d.Lot, d.Product, d.Component, d.Vaccinator, d.Override,
+		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person(), d.At().UTC().Format(time.RFC3339Nano), d.Place(), d.Lot(), d.Product(), d.Component(), d.Vaccinator(), d.Override(),
 			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy(), d.Number, d.Booster, d.Complete, d.Anomaly(), h)
 		if got := s.Dose(d.ID); got == nil || got.ID != d.ID {
 			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID)

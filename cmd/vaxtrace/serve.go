@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string) error {
 	day := fs.String("default-day", "", "day the dashboard opens on (YYYY-MM-DD); default the latest day with data")
 	fs.BoolVar(&sf.readOnly, "read-only", false, "serve reads only: open the store without migrating, refuse writes with 503 and catch up with the writers by polling (automatic on a PostgreSQL hot standby)")
 	fs.StringVar(&owidSource, "owid-source-url", env("VAXTRACE_OWID_SOURCE_URL", vaxtrace.OWIDDefaultSource), "source_url column of the OWID export (env VAXTRACE_OWID_SOURCE_URL)")
+	memLimit := fs.String("memory-limit", env("VAXTRACE_MEMORY_LIMIT", ""), "soft memory limit of the Go runtime, e.g. 3GiB (env VAXTRACE_MEMORY_LIMIT; default none): the collector works harder near it instead of letting the heap grow to twice the live state")
 	addServeReminderFlags(fs) // reminders.go
 	var snap snapshotFlags
 	snap.add(fs) // snapshot.go
@@ -45,6 +46,12 @@ func runServe(ctx context.Context, args []string) error {
 		return vaxtrace.FieldError("snapshot-keep", "must be at least 1")
 	}
 	sf.snapDir = snapshotDir(sf, snap.dir)
+	limit, err := parseMemoryLimit("memory-limit", *memLimit)
+	if err != nil {
+		return err
+	}
+	applyMemoryLimit(limit) // before the state is loaded: the replay's peak counts
+	slog.Info("open files limit", "soft", raiseOpenFiles())
 	if err := vaxtrace.CheckSourceURL("owid-source-url", owidSource); err != nil {
 		return err
 	}

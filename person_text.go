@@ -1,0 +1,178 @@
+package vaxtrace
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"strings"
+	"unsafe"
+)
+
+// A person's rarely read text (sealed IIN, names, sealed phone) is packed
+// into one string per person: one allocation and one 16-byte header instead
+// of four headers and four allocations. Sealed values are base64 text of
+// AES-GCM output; they are kept as the raw bytes (a quarter smaller) when
+// the text is the canonical unpadded encoding of those bytes, so that
+// re-encoding gives back exactly the same text.
+//
+// Layout: a flags byte, then for each of family, given, IIN and phone an
+// unsigned varint length and the bytes.
+
+const (
+	textIINRaw   = 1 << iota // the sealed IIN is held as raw bytes
+	textPhoneRaw             // the sealed phone is held as raw bytes
+)
+
+// packPersonText packs p's text fields.
+func packPersonText(p *Person) string {
+	iin, iinRaw := sealedBytes(p.IINSealed)
+	phone, phoneRaw := sealedBytes(p.PhoneSealed)
+	var flags byte
+	if iinRaw {
+		flags |= textIINRaw
+	}
+	if phoneRaw {
+		flags |= textPhoneRaw
+	}
+	fields := [...]string{p.Family, p.Given, iin, phone}
+	size := 1
+	for _, f := range fields {
+		size += uvarintLen(uint64(len(f))) + len(f)
+	}
+	var b strings.Builder
+	b.Grow(size) // exactly: the string is this one allocation
+	b.WriteByte(flags)
+	for _, f := range fields {
+		var n [binary.MaxVarintLen64]byte
+		b.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// sealedBytes returns the raw bytes of a canonical unpadded base64 text
+// (true), or the text itself (false).
+func sealedBytes(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil || base64.RawStdEncoding.EncodeToString(raw) != s {
+		return s, false
+	}
+	return string(raw), true
+}
+
+// packedField returns field i (0 family, 1 given, 2 IIN, 3 phone) of a
+// packed text.
+func packedField(t string, i int) string {
+	if t == "" {
+		return ""
+	}
+	pos := 1
+	for {
+		n, w := uvarintString(t[pos:])
+		pos += w
+		if i == 0 {
+			return t[pos : pos+int(n)]
+		}
+		pos += int(n)
+		i--
+	}
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
+}
+
+func sealedText(t string, i int, rawFlag byte) string {
+	f := packedField(t, i)
+	if f == "" || t[0]&rawFlag == 0 {
+		return f
+	}
+	return base64.RawStdEncoding.EncodeToString([]byte(f))
+}
+
+// Family is the person's family name.
+func (p *PersonState) Family() string { return packedField(p.text, 0) }
+
+// Given is the person's given name.
+func (p *PersonState) Given() string { return packedField(p.text, 1) }
+
+// IINSealed is the AES-GCM sealed IIN, never the clear IIN.
+func (p *PersonState) IINSealed() string { return sealedText(p.text, 2, textIINRaw) }
+
+// PhoneSealed is the sealed phone number for reminders ("" if none).
+func (p *PersonState) PhoneSealed() string { return sealedText(p.text, 3, textPhoneRaw) }
+
+// Sex is M, F or U.
+func (p *PersonState) Sex() string { return p.sex.String() }
+
+// Region is the code of the person's region.
+func (p *PersonState) Region() string { return p.region.String() }
+
+// Group is the person's priority group ("" if none).
+func (p *PersonState) Group() string { return p.group.String() }
+
+// Lang is the language of the person's reminders ("", "kk" or "ru").
+func (p *PersonState) Lang() string { return p.lang.String() }
+
+// Details returns the person's registered details as a Person.
+func (p *PersonState) Details() Person {
+	return Person{ID: p.ID, IINSealed: p.IINSealed(), Family: p.Family(), Given: p.Given(), BirthDate: p.BirthDate,
+		Sex: p.Sex(), Region: p.Region(), Group: p.Group(), PhoneSealed: p.PhoneSealed(), Lang: p.Lang()}
+}
+
+// setDetails stores a person's details (not the id).
+func (p *PersonState) setDetails(v *Person) {
+	p.BirthDate = v.BirthDate
+	p.text = packPersonText(v)
+	p.sex, p.region, p.group, p.lang = symbolOf(v.Sex), symbolOf(v.Region), symbolOf(v.Group), symbolOf(v.Lang)
+}
+
+// appendIINSealed appends IINSealed() to b without a string of its own.
+func (p *PersonState) appendIINSealed(b []byte) []byte { return appendSealed(b, p.text, 2, textIINRaw) }
+
+// appendPhoneSealed appends PhoneSealed() to b.
+func (p *PersonState) appendPhoneSealed(b []byte) []byte {
+	return appendSealed(b, p.text, 3, textPhoneRaw)
+}
+
+// iinSealedLen is len(IINSealed()).
+func (p *PersonState) iinSealedLen() int { return sealedLen(p.text, 2, textIINRaw) }
+
+// phoneSealedLen is len(PhoneSealed()).
+func (p *PersonState) phoneSealedLen() int { return sealedLen(p.text, 3, textPhoneRaw) }
+
+func appendSealed(b []byte, t string, i int, rawFlag byte) []byte {
+	f := packedField(t, i)
+	if f == "" || t[0]&rawFlag == 0 {
+		return append(b, f...)
+	}
+	return base64.RawStdEncoding.AppendEncode(b, unsafe.Slice(unsafe.StringData(f), len(f))) // read only
+}
+
+func sealedLen(t string, i int, rawFlag byte) int {
+	f := packedField(t, i)
+	if f == "" || t[0]&rawFlag == 0 {
+		return len(f)
+	}
+	return base64.RawStdEncoding.EncodedLen(len(f))
+}
