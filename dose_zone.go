@@ -16,7 +16,7 @@ import (
 const zoneOther = 255 // the zone is in doseRare.loc
 
 var zones struct {
-	mu   sync.Mutex                        // serialises additions
+	mu   sync.Mutex                       // serialises additions
 	list atomic.Pointer[[]*time.Location] // copy on write; index 0 is UTC
 }
 

@@ -1,6 +1,9 @@
 package vaxtrace
 
-import "sort"
+import (
+	"io"
+	"sort"
+)
 
 // snapshotBreaks damage a state so that its snapshot refers to what it
 // does not hold; the decoder must refuse each (snapshot_rooms_test.go).
@@ -65,6 +68,13 @@ var snapshotBreaks = map[string]func(s *State){
 			}
 		}
 	},
+	"requisition of an unknown place": func(s *State) { s.repl.reqs[s.repl.reqIDs[0]].Place = "nowhere" },
+	"excursion neither at a place nor in a shipment": func(s *State) {
+		for _, x := range s.excursions {
+			x.Place, x.Shipment = "", ""
+			return
+		}
+	},
 	"requisition twice": func(s *State) { s.repl.reqIDs = append(s.repl.reqIDs, s.repl.reqIDs[0]) },
 	"alarm twice":       func(s *State) { s.cold.alarmIDs = append(s.cold.alarmIDs, s.cold.alarmIDs[0]) },
 	"place listing unknown equipment": func(s *State) {
@@ -117,3 +127,18 @@ func SnapshotBreakNames() []string {
 
 // SnapshotBreak damages s as named.
 func SnapshotBreak(s *State, name string) { snapshotBreaks[name](s) }
+
+// EncodeRooms writes only the rooms of s (for benchmarks).
+func EncodeRooms(s *State, w io.Writer) error {
+	e := newSnapEncoder(w)
+	s.encodeRooms(e)
+	return e.flush()
+}
+
+// DecodeRooms reads what EncodeRooms wrote into an empty state.
+func DecodeRooms(r io.Reader) (*State, error) {
+	d := newSnapDecoder(r)
+	s := NewState()
+	s.decodeRooms(d)
+	return s, d.err
+}

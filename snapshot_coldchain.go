@@ -155,6 +155,10 @@ func (s *State) decodeReplenishment(d *snapDecoder) {
 		if d.err != nil {
 			return
 		}
+		s.needPlace(d, q.Place)
+		if d.err != nil {
+			return
+		}
 		if r.reqs[q.Requisition] != nil {
 			d.fail("requisition %.40q twice", q.Requisition)
 			return

@@ -37,35 +37,60 @@ func (s *State) encodeCoverage(e *snapEncoder) {
 			}
 		}
 	}
-	known := make([]knownKey, 0, len(c.known))
-	for k := range c.known {
-		known = append(known, k)
+	type knownEntry struct {
+		k knownKey
+		v int64
 	}
-	slices.SortFunc(known, func(a, b knownKey) int {
-		return cmp.Or(cmp.Compare(a.region, b.region), cmp.Compare(a.measure, b.measure), cmp.Compare(a.occurred, b.occurred), cmp.Compare(a.known, b.known))
+	known := make([]knownEntry, 0, len(c.known))
+	for k, v := range c.known {
+		known = append(known, knownEntry{k, v})
+	}
+	slices.SortFunc(known, func(a, b knownEntry) int {
+		return cmp.Or(cmp.Compare(a.k.region, b.k.region), cmp.Compare(a.k.measure, b.k.measure), cmp.Compare(a.k.occurred, b.k.occurred), cmp.Compare(a.k.known, b.k.known))
 	})
 	e.uvarint(uint64(len(known)))
-	for _, k := range known {
-		e.uvarint(uint64(k.region))
-		e.uvarint(uint64(k.measure))
-		e.date(k.occurred)
-		e.date(k.known)
-		e.varint(c.known[k])
+	for _, x := range known {
+		e.uvarint(uint64(x.k.region))
+		e.uvarint(uint64(x.k.measure))
+		e.date(x.k.occurred)
+		e.date(x.k.known)
+		e.varint(x.v)
 	}
-	points := make([]pointDayKey, 0, len(c.pointDay))
-	for k := range c.pointDay {
-		points = append(points, k)
+	rank := make(map[*PlaceState]int, len(s.places)) // places in id order; none first
+	for i, id := range sortedKeys(s.places) {
+		rank[s.places[id]] = i
 	}
-	slices.SortFunc(points, func(a, b pointDayKey) int {
-		return cmp.Or(cmp.Compare(placeID(a.place), placeID(b.place)), cmp.Compare(a.day, b.day), cmp.Compare(a.product, b.product), cmp.Compare(a.number, b.number))
+	type pointEntry struct {
+		place int
+		k     pointDayKey
+		v     int64
+	}
+	points := make([]pointEntry, 0, len(c.pointDay))
+	for k, v := range c.pointDay {
+		r, ok := rank[k.place]
+		if !ok {
+			r = -1 // none, or a place the state does not hold (refused on decode)
+		}
+		points = append(points, pointEntry{r, k, v})
+	}
+	slices.SortFunc(points, func(a, b pointEntry) int {
+		if a.place != b.place {
+			return cmp.Compare(a.place, b.place)
+		}
+		if a.place < 0 {
+			if c := cmp.Compare(placeID(a.k.place), placeID(b.k.place)); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(cmp.Compare(a.k.day, b.k.day), cmp.Compare(a.k.product, b.k.product), cmp.Compare(a.k.number, b.k.number))
 	})
 	e.uvarint(uint64(len(points)))
-	for _, k := range points {
-		e.str(placeID(k.place))
-		e.date(k.day)
-		e.uvarint(uint64(k.product))
-		e.varint(int64(k.number))
-		e.varint(c.pointDay[k])
+	for _, x := range points {
+		e.str(placeID(x.k.place))
+		e.date(x.k.day)
+		e.uvarint(uint64(x.k.product))
+		e.varint(int64(x.k.number))
+		e.varint(x.v)
 	}
 	e.date(c.maxDay)
 }
@@ -163,20 +188,27 @@ func (s *State) encodeFlows(e *snapEncoder) {
 			e.int64s(c.series[kind])
 		}
 	}
-	known := make([]knownFlowKey, 0, len(f.byKnown))
-	for k := range f.byKnown {
-		known = append(known, k)
+	type knownEntry struct {
+		cell     int
+		kind     uint8
+		occurred Date
+		known    Date
+		v        int64
 	}
-	slices.SortFunc(known, func(a, b knownFlowKey) int {
-		return cmp.Or(cmp.Compare(index[a.cell], index[b.cell]), cmp.Compare(a.kind, b.kind), cmp.Compare(a.occurred, b.occurred), cmp.Compare(a.known, b.known))
+	known := make([]knownEntry, 0, len(f.byKnown))
+	for k, v := range f.byKnown {
+		known = append(known, knownEntry{index[k.cell], k.kind, k.occurred, k.known, v})
+	}
+	slices.SortFunc(known, func(a, b knownEntry) int {
+		return cmp.Or(cmp.Compare(a.cell, b.cell), cmp.Compare(a.kind, b.kind), cmp.Compare(a.occurred, b.occurred), cmp.Compare(a.known, b.known))
 	})
 	e.uvarint(uint64(len(known)))
-	for _, k := range known {
-		e.uvarint(uint64(index[k.cell]))
-		e.uvarint(uint64(k.kind))
-		e.date(k.occurred)
-		e.date(k.known)
-		e.varint(f.byKnown[k])
+	for _, x := range known {
+		e.uvarint(uint64(x.cell))
+		e.uvarint(uint64(x.kind))
+		e.date(x.occurred)
+		e.date(x.known)
+		e.varint(x.v)
 	}
 }
 

@@ -242,8 +242,8 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 		e.fail("snapshot: dose %q refers to a person record not in the registry", d.ID)
 		return
 	}
-	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
-		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
+	flags := flag(d.Voided(), doseVoided) | flag(d.Booster(), doseBooster) | flag(d.Complete(), doseComplete) |
+		flag(d.keyed(), doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy) |
 		flag(d.place == nil, doseNoPlace) | flag(d.lot == nil, doseNoLot)
 	// the compact record reads its person id, place and lot ids through its
 	// records, so doseOwnPersonID, doseOwnPlaceRec and doseOwnLotRec are
@@ -267,8 +267,8 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	e.raw(d.Override())
 	e.varint(int64(d.recorded - *prev))
 	*prev = d.recorded
-	e.int(d.Number)
-	e.str(d.region)
+	e.int(d.Number())
+	e.str(d.Region())
 	e.u64(d.hash)
 	if d.rare != nil {
 		encodeDoseRare(e, d.rare)
@@ -302,7 +302,7 @@ func encodeDoseRare(e *snapEncoder, r *doseRare) {
 type doseRefs struct {
 	places strCache[*PlaceState]
 	lots   strCache[*LotState]
-	vacc   strCache[string]
+	vacc   strCache[symbol]
 }
 
 func (s *State) decodeDoses(d *snapDecoder) {
@@ -374,17 +374,22 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	}
 	product, component := d.str(), d.str()
 	vs, vi := d.strRef()
-	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
+	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (symbol, bool) { return symbolOf(x), true })
 	override := d.raw()
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
-	rec.Number = d.int()
-	rec.region = d.str()
+	number := d.int()
+	if number < 0 || number > 1<<32-1 {
+		d.fail("dose %q: number %d out of range", rec.ID, number)
+		return
+	}
+	rec.number = uint32(number)
+	rec.region = symbolOf(d.str())
 	rec.hash = d.u64()
-	rec.Voided = flags&doseVoided != 0
-	rec.Booster = flags&doseBooster != 0
-	rec.Complete = flags&doseComplete != 0
-	rec.keyed = flags&doseKeyed != 0
+	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
+	rec.setFlag(doseIsBooster, flags&doseBooster != 0)
+	rec.setFlag(doseIsComplete, flags&doseComplete != 0)
+	rec.setFlag(doseIsKeyed, flags&doseKeyed != 0)
 	if flags&doseHasRare != 0 {
 		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
@@ -403,13 +408,13 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		rec.rareText().override = override
 	}
 	if product != "" {
-		rec.claims |= claimProduct
+		rec.flags |= claimProduct
 		if product != rec.lot.Product {
 			rec.rareText().product = product
 		}
 	}
 	if component != "" {
-		rec.claims |= claimComponent
+		rec.flags |= claimComponent
 		if component != rec.lot.Component {
 			rec.rareText().component = component
 		}
@@ -502,7 +507,7 @@ func (s *State) decodeDoseLists(d *snapDecoder) {
 				return
 			}
 			x := s.doses.recs.at(uint32(pos))
-			if x.person != p || x.Voided {
+			if x.person != p || x.Voided() {
 				d.fail("person %s lists dose %q, which is not a valid dose of theirs", p.ID, x.ID)
 				return
 			}
@@ -519,7 +524,7 @@ func (s *State) decodeDoseLists(d *snapDecoder) {
 	}
 	valid := 0
 	for x := range s.doses.recs.all() {
-		if !x.Voided {
+		if !x.Voided() {
 			valid++
 		}
 	}

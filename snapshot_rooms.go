@@ -363,6 +363,9 @@ func (s *State) decodeStock(d *snapDecoder) {
 	decodePtrMap(d, "excursion", s.excursions)
 	for _, id := range sortedKeys(s.excursions) {
 		x := s.excursions[id]
+		if (x.Place == "") == (x.Shipment == "") && d.err == nil {
+			d.fail("excursion %.40q must be at a place or in a shipment", id)
+		}
 		if x.Place != "" {
 			s.needPlace(d, x.Place)
 		}
