@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -118,6 +119,9 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	if r := ratio(out); r.Name != "" {
 		emit(r)
 	}
+	// the dose run's state is garbage now: give its memory back before a
+	// serving process loads the same state beside this one
+	debug.FreeOSMemory()
 	if err := serving(ctx, c, emit); err != nil {
 		return out, err
 	}
@@ -293,7 +297,7 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 	for i := 0; i < c.People; i += c.Batch {
 		cmds := make([]engine.Command, 0, c.Batch)
 		for k := i; k < min(i+c.Batch, c.People); k++ {
-			cmds = append(cmds, engine.Command{Key: fmt.Sprint("person:", k), Actor: scenario.Admin, Recorded: at,
+			cmds = append(cmds, engine.Command{Key: "person:" + pid(k).String(), Actor: scenario.Admin, Recorded: at,
 				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), IINSealed: "sealedsealedsealedsealedsealed", Family: "Family", Given: "Given", BirthDate: vaxtrace.MkDate(1950+k%50, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
 		}
 		if err := submit(ctx, eng, cmds); err != nil {
