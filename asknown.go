@@ -160,16 +160,16 @@ func (s *State) LateRecords(region string, from, to Date) LateReport {
 	r := LateReport{From: from, To: to, Buckets: LateBuckets, Histogram: make([]int64, len(LateBuckets))}
 	by := map[string]*LatePlace{}
 	for d := range s.doses.recs.all() {
-		if d.Voided {
+		if d.Voided() {
 			continue
 		}
 		occ := DateOf(d.At())
-		if occ < from || occ > to || (region != "" && d.region != region) {
+		if occ < from || occ > to || (region != "" && d.Region() != region) {
 			continue
 		}
 		lp := by[d.Place()]
 		if lp == nil {
-			lp = &LatePlace{Place: d.Place(), Region: d.region, Buckets: make([]int64, len(LateBuckets))}
+			lp = &LatePlace{Place: d.Place(), Region: d.Region(), Buckets: make([]int64, len(LateBuckets))}
 			by[d.Place()] = lp
 		}
 		late := int(DateOf(d.Recorded()) - occ)

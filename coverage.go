@@ -191,33 +191,33 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		}
 		day := DateOf(d.At())
 		base := contrib{
-			region:  s.regionIdx[d.region],
+			region:  s.regionIdx[d.Region()],
 			product: s.productIdx[d.lot.Product],
 			age:     ageBand(p.BirthDate, day),
 			sex:     sexIdx(p.Sex()),
 			group:   groupIdx(p.Group()),
 			day:     day,
 			place:   d.place,
-			number:  d.Number,
+			number:  d.Number(),
 		}
 		x := base
 		switch {
-		case d.Booster:
+		case d.Booster():
 			x.measure = MBooster
-		case d.Number == 1:
+		case d.Number() == 1:
 			x.measure = MDose1
-		case d.Number == 2:
+		case d.Number() == 2:
 			x.measure = MDose2
 		default:
 			x.measure = MDoseMore
 		}
 		out = append(out, x)
-		if d.Complete {
+		if d.Complete() {
 			y := base
 			y.measure = MFull
 			out = append(out, y)
 		}
-		if d.Booster && !boosted {
+		if d.Booster() && !boosted {
 			boosted = true
 			y := base
 			y.measure = MBoosted

@@ -25,20 +25,20 @@ type DoseFact struct {
 // without them.
 func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 	for d := range s.doses.recs.all() {
-		if d.Voided || d.person == nil || d.lot == nil || d.place == nil {
+		if d.Voided() || d.person == nil || d.lot == nil || d.place == nil {
 			continue
 		}
 		day := DateOf(d.At())
 		f := DoseFact{
 			Place:     d.place.ID,
-			Region:    d.region,
+			Region:    d.Region(),
 			Day:       day,
 			Known:     DateOf(d.Recorded()),
 			Product:   d.lot.Product,
 			Component: d.lot.Component,
-			Number:    d.Number,
-			Booster:   d.Booster,
-			Complete:  d.Complete,
+			Number:    d.Number(),
+			Booster:   d.Booster(),
+			Complete:  d.Complete(),
 			AgeBand:   ageBand(d.person.BirthDate, day),
 			Sex:       d.person.Sex(),
 		}

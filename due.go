@@ -68,15 +68,15 @@ func (s *State) dueOf(p *PersonState) *dueEntry {
 		return nil
 	}
 	last := p.Doses[len(p.Doses)-1]
-	if last.Complete || last.Booster || last.lot == nil || last.place == nil {
+	if last.Complete() || last.Booster() || last.lot == nil || last.place == nil {
 		return nil
 	}
 	pr := s.products[last.lot.Product]
-	if pr == nil || last.Number >= pr.SeriesDoses || last.Number < 1 {
+	if pr == nil || last.Number() >= pr.SeriesDoses || last.Number() < 1 {
 		return nil
 	}
-	return &dueEntry{person: p.ID, place: last.place.ID, region: last.region, product: s.productIdx[pr.Code],
-		number: uint8(last.Number + 1), day: DateOf(last.At()).AddDays(max(pr.IntervalDays, 0))}
+	return &dueEntry{person: p.ID, place: last.place.ID, region: last.Region(), product: s.productIdx[pr.Code],
+		number: uint8(last.Number() + 1), day: DateOf(last.At()).AddDays(max(pr.IntervalDays, 0))}
 }
 
 // trackDue is the hook of personChange: it files p under its next dose.

@@ -69,7 +69,7 @@ func (s *State) checkBirthBeforeDoses(p Person) error {
 
 // checkAEFIDose refuses an AEFI on a voided dose.
 func (s *State) checkAEFIDose(v AEFIReported) error {
-	if d := s.Dose(v.Dose); d != nil && d.Voided {
+	if d := s.Dose(v.Dose); d != nil && d.Voided() {
 		return FieldError("dose", "dose %q was voided; an AEFI needs a dose that was given", v.Dose)
 	}
 	return nil

@@ -17,7 +17,7 @@ func TestRegistryRecordSizes(t *testing.T) {
 		name      string
 		got, want uintptr
 	}{
-		{"DoseState", unsafe.Sizeof(vt.DoseState{}), 120},
+		{"DoseState", unsafe.Sizeof(vt.DoseState{}), 88},
 		{"PersonState", unsafe.Sizeof(vt.PersonState{}), 112},
 	} {
 		if c.got > c.want {

@@ -175,7 +175,9 @@ func (s *State) renumber(p *PersonState) {
 	s.scratch.applyWalk = s.walk(p, p.Doses, s.scratch.applyWalk)
 	for i, r := range s.scratch.applyWalk {
 		d := p.Doses[i]
-		d.Number, d.Booster, d.Complete = r.number, r.booster, r.complete
+		d.number = uint32(r.number)
+		d.setFlag(doseIsBooster, r.booster)
+		d.setFlag(doseIsComplete, r.complete)
 		switch {
 		case r.err != nil:
 			d.rareText().anomaly = ErrorMessage(r.err)
@@ -296,7 +298,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 		return FieldError("lot", "lot %q %s", l.ID, why)
 	}
 	d, rare := &s.scratch.candidate, &s.scratch.candidateRare
-	*d = DoseState{ID: v.ID, person: p, lot: l, place: pl, vaccinator: v.Vaccinator, rare: rare}
+	*d = DoseState{ID: v.ID, person: p, lot: l, place: pl, rare: rare} // no vaccinator: the rules do not read it, and a rejected dose adds no symbol
 	rare.override = v.Override
 	d.setAt(v.At)
 	err = s.checkSeries(p, d, nil)
@@ -308,14 +310,14 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	d := s.doses.add(v.ID)
-	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: pl.RegionAt(DateOf(v.At)),
-		vaccinator: s.intern(v.Vaccinator)} // share strings
+	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
+		vaccinator: symbolOf(v.Vaccinator)}
 	d.setAt(v.At)
 	if v.Product != "" {
-		d.claims |= claimProduct
+		d.flags |= claimProduct
 	}
 	if v.Component != "" {
-		d.claims |= claimComponent
+		d.flags |= claimComponent
 	}
 	if v.Override != "" {
 		d.rareText().override = v.Override
@@ -362,7 +364,7 @@ func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
 	d := s.doses.get(v.Dose)
 	p := d.person
 	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = removeDose(p.Doses, d) })
-	d.Voided = true
+	d.flags |= doseIsVoided
 	d.rareText().voidWhy = v.Reason
 	s.takeDose(d, -1)
 }
@@ -372,7 +374,7 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 	if d == nil {
 		return NotFound("dose", "unknown dose %q", v.Dose)
 	}
-	if d.Voided {
+	if d.Voided() {
 		return FieldError("dose", "dose %q is voided; record a new dose instead", v.Dose)
 	}
 	if v.Reason == "" {
@@ -457,7 +459,7 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 		d.moveLot(s.lots[v.Lot])
 	}
 	d.person = target
-	d.region = d.place.RegionAt(d.Day())
+	d.region = symbolOf(d.place.RegionAt(d.Day()))
 	rare := d.rareText()
 	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
@@ -521,7 +523,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 	}
 	var given int64
 	for d := range s.doses.recs.all() {
-		if !d.Voided && d.place == pl && d.lot == l && DateOf(d.At()) == v.Date {
+		if !d.Voided() && d.place == pl && d.lot == l && DateOf(d.At()) == v.Date {
 			given++
 		}
 	}
@@ -578,7 +580,7 @@ func (d *DoseState) LotOf() *LotState { return d.lot }
 func (d *DoseState) PlaceOf() *PlaceState { return d.place }
 
 // Region returns the region the dose was given in (at the time).
-func (d *DoseState) Region() string { return d.region }
+func (d *DoseState) Region() string { return d.region.String() }
 
 // PersonOf returns the dose's person.
 func (d *DoseState) PersonOf() *PersonState { return d.person }

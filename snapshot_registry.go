@@ -251,15 +251,15 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 		e.fail("snapshot: dose %q refers to a person record not in the registry", d.ID)
 		return
 	}
-	flags := flag(d.Voided, doseVoided) | flag(d.Booster, doseBooster) | flag(d.Complete, doseComplete) |
-		flag(d.keyed, doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy)
+	flags := flag(d.Voided(), doseVoided) | flag(d.Booster(), doseBooster) | flag(d.Complete(), doseComplete) |
+		flag(d.keyed(), doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy)
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
 	// a valid dose's place in its person's list (the list's order is the
 	// person's), written as index+1; a voided one is in no list
 	at := 0
-	if !d.Voided {
+	if !d.Voided() {
 		at = slices.Index(d.person.Doses, d) + 1
 		if at == 0 {
 			e.fail("snapshot: valid dose %q is not in its person's list", d.ID)
@@ -278,8 +278,8 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	e.raw(d.Override())
 	e.varint(int64(d.recorded - *prev))
 	*prev = d.recorded
-	e.int(d.Number)
-	e.str(d.region)
+	e.int(d.Number())
+	e.str(d.Region())
 	e.u64(d.hash)
 	if d.rare != nil {
 		encodeDoseRare(e, d.rare)
@@ -313,7 +313,7 @@ func encodeDoseRare(e *snapEncoder, r *doseRare) {
 type doseRefs struct {
 	places strCache[*PlaceState]
 	lots   strCache[*LotState]
-	vacc   strCache[string]
+	vacc   strCache[symbol]
 }
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
@@ -387,17 +387,22 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	rec.place, rec.lot = pl, l
 	product, component := d.str(), d.str()
 	vs, vi := d.strRef()
-	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (string, bool) { return s.intern(x), true })
+	rec.vaccinator, _ = refs.vacc.get(vi, vs, func(x string) (symbol, bool) { return symbolOf(x), true })
 	override := d.raw()
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
-	rec.Number = d.int()
-	rec.region = d.str()
+	number := d.int()
+	if number < 0 || number > 1<<32-1 {
+		d.fail("dose %q: number %d out of range", rec.ID, number)
+		return
+	}
+	rec.number = uint32(number)
+	rec.region = symbolOf(d.str())
 	rec.hash = d.u64()
-	rec.Voided = flags&doseVoided != 0
-	rec.Booster = flags&doseBooster != 0
-	rec.Complete = flags&doseComplete != 0
-	rec.keyed = flags&doseKeyed != 0
+	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
+	rec.setFlag(doseIsBooster, flags&doseBooster != 0)
+	rec.setFlag(doseIsComplete, flags&doseComplete != 0)
+	rec.setFlag(doseIsKeyed, flags&doseKeyed != 0)
 	if flags&doseHasRare != 0 {
 		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
@@ -416,13 +421,13 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		rec.rareText().override = override
 	}
 	if product != "" {
-		rec.claims |= claimProduct
+		rec.flags |= claimProduct
 		if product != rec.lot.Product {
 			rec.rareText().product = product
 		}
 	}
 	if component != "" {
-		rec.claims |= claimComponent
+		rec.flags |= claimComponent
 		if component != rec.lot.Component {
 			rec.rareText().component = component
 		}

@@ -35,14 +35,10 @@ var registryFields = []string{
 	"DoseState.lot *LotState",       // by id, through the string table
 	"DoseState.place *PlaceState",
 	"DoseState.rare *doseRare",
-	"DoseState.vaccinator string",
-	"DoseState.region string",
-	"DoseState.Number int",
-	"DoseState.Voided bool",
-	"DoseState.Booster bool",
-	"DoseState.Complete bool",
-	"DoseState.keyed bool",
-	"DoseState.claims uint8", // as the claimed product and component
+	"DoseState.vaccinator symbol", // by its text, through the string table
+	"DoseState.region symbol",
+	"DoseState.number uint32",
+	"DoseState.flags uint8", // voided, booster, complete, keyed as the record's flags; the claims as the claimed product and component
 	"DoseState.atZone uint8",
 
 	"doseRare.voidWhy string",

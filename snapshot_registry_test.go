@@ -162,7 +162,7 @@ func registryAnswers(t testing.TB, s *vt.State) string {
 		add("dose", map[string]any{"record": d, "found": s.Dose(d.ID) == d, "recorded": d.Recorded(), "void": d.VoidWhy(),
 			"anomaly": d.Anomaly(), "history": d.History(), "region": d.Region(), "lot": d.LotOf().ID, "place": d.PlaceOf().ID,
 			"person": d.PersonOf().ID, "person_lists_it": slices.Contains(d.PersonOf().Doses, d), "key": []bool{seen, same},
-			"number": d.Number, "voided": d.Voided, "booster": d.Booster, "complete": d.Complete, "at": d.At().Format(time.RFC3339Nano) + " " + d.At().Location().String()})
+			"number": d.Number(), "voided": d.Voided(), "booster": d.Booster(), "complete": d.Complete(), "administered": d.Administered(), "at": d.At().Format(time.RFC3339Nano) + " " + d.At().Location().String()})
 		return true
 	})
 	for _, uvci := range []string{"URN:UVCI:01:KZ:5A", "URN:UVCI:01:KZ:3A", "URN:UVCI:01:KZ:3B", "URN:UVCI:01:KZ:9A", "URN:UVCI:01:KZ:X"} {

@@ -152,22 +152,44 @@ type DoseState struct {
 	lot        *LotState
 	place      *PlaceState
 	rare       *doseRare // void reason, anomaly, corrections, override: nil for most doses
-	vaccinator string
-	region     string
-	Number     int // 1-based position among the person's valid doses
-	Voided     bool
-	Booster    bool  // given after a completed series
-	Complete   bool  // this dose completed the primary series
-	keyed      bool  // the event's key was "dose:"+ID
-	claims     uint8 // claimProduct, claimComponent: the event named them
+	vaccinator symbol
+	region     symbol // the region the dose was given in (at the time)
+	number     uint32 // 1-based position among the person's valid doses
+	flags      uint8  // doseIsVoided, ...
 	atZone     uint8
 }
 
-// Claim bits of DoseState.claims.
+// Bits of DoseState.flags.
 const (
-	claimProduct   = 1 << iota // the event named the product
-	claimComponent             // the event named the component
+	doseIsVoided   = 1 << iota
+	doseIsBooster  // given after a completed series
+	doseIsComplete // this dose completed the primary series
+	doseIsKeyed    // the event's key was "dose:"+ID
+	claimProduct   // the event named the product
+	claimComponent // the event named the component
 )
+
+func (d *DoseState) setFlag(bit uint8, on bool) {
+	if on {
+		d.flags |= bit
+	} else {
+		d.flags &^= bit
+	}
+}
+
+// Number is the dose's 1-based position among the person's valid doses.
+func (d *DoseState) Number() int { return int(d.number) }
+
+// Voided reports whether the dose was voided (entered in error).
+func (d *DoseState) Voided() bool { return d.flags&doseIsVoided != 0 }
+
+// Booster reports whether the dose was given after a completed series.
+func (d *DoseState) Booster() bool { return d.flags&doseIsBooster != 0 }
+
+// Complete reports whether this dose completed the primary series.
+func (d *DoseState) Complete() bool { return d.flags&doseIsComplete != 0 }
+
+func (d *DoseState) keyed() bool { return d.flags&doseIsKeyed != 0 }
 
 // At is when the dose was given, in the zone the event gave.
 func (d *DoseState) At() time.Time {
@@ -203,7 +225,7 @@ func (d *DoseState) Lot() string { return d.lot.ID }
 // Product is the product the event claimed ("" if it named none); a claim
 // is checked against the lot when the dose is recorded.
 func (d *DoseState) Product() string {
-	if d.claims&claimProduct == 0 {
+	if d.flags&claimProduct == 0 {
 		return ""
 	}
 	if d.rare != nil && d.rare.product != "" {
@@ -214,7 +236,7 @@ func (d *DoseState) Product() string {
 
 // Component is the component the event claimed ("" if it named none).
 func (d *DoseState) Component() string {
-	if d.claims&claimComponent == 0 {
+	if d.flags&claimComponent == 0 {
 		return ""
 	}
 	if d.rare != nil && d.rare.component != "" {
@@ -224,7 +246,7 @@ func (d *DoseState) Component() string {
 }
 
 // Vaccinator is who gave the dose.
-func (d *DoseState) Vaccinator() string { return d.vaccinator }
+func (d *DoseState) Vaccinator() string { return d.vaccinator.String() }
 
 // Override is the clinician's reason to accept a short interval ("" if none).
 func (d *DoseState) Override() string {
@@ -238,7 +260,7 @@ func (d *DoseState) Override() string {
 // current time, place, lot and person after any corrections).
 func (d *DoseState) Administered() DoseAdministered {
 	return DoseAdministered{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Lot: d.Lot(),
-		Product: d.Product(), Component: d.Component(), Vaccinator: d.vaccinator, Override: d.Override()}
+		Product: d.Product(), Component: d.Component(), Vaccinator: d.Vaccinator(), Override: d.Override()}
 }
 
 // unixNanos is a recording time in 8 bytes instead of a time.Time's 24.
@@ -332,7 +354,7 @@ func NewState() *State {
 // whether it was applied with the same content hash.
 func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
 	if id, ok := strings.CutPrefix(key, "dose:"); ok {
-		if d := s.doses.get(id); d != nil && d.keyed {
+		if d := s.doses.get(id); d != nil && d.keyed() {
 			return true, d.hash == hash
 		}
 	}
@@ -506,7 +528,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if d == nil {
 			return nil, NotFound("dose", "unknown dose %q", v.Dose)
 		}
-		if d.Voided {
+		if d.Voided() {
 			return nil, Errorf(ECONFLICT, "dose %q is already voided", v.Dose)
 		}
 		if v.Reason == "" {
@@ -723,7 +745,8 @@ func (s *State) Apply(e Event) {
 			}
 		}
 		d := s.applyDose(v, e.Recorded)
-		d.hash, d.keyed = e.Hash, e.Key == "dose:"+v.ID
+		d.hash = e.Hash
+		d.setFlag(doseIsKeyed, e.Key == "dose:"+v.ID)
 	case DoseVoided:
 		if d := s.doses.get(v.Dose); d != nil {
 			s.revokePersonCerts(d.Person(), "dose voided: "+v.Reason)
@@ -1348,10 +1371,10 @@ func (s *State) decideTarget(t Target) error {
 // moveLot moves the dose to lot l, keeping the product and component the
 // event claimed (they were the old lot's).
 func (d *DoseState) moveLot(l *LotState) {
-	if d.claims&claimProduct != 0 && d.Product() != l.Product {
+	if d.flags&claimProduct != 0 && d.Product() != l.Product {
 		d.rareText().product = d.Product()
 	}
-	if d.claims&claimComponent != 0 && d.Component() != l.Component {
+	if d.flags&claimComponent != 0 && d.Component() != l.Component {
 		d.rareText().component = d.Component()
 	}
 	d.lot = l

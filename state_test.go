@@ -186,8 +186,8 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	p := w.person(1)
 	w.must(dose("a", p, t0, "L-I-A"), t0)
 	w.must(dose("b", p, t0.AddDate(0, 0, 21), "L-II-A"), t0.AddDate(0, 0, 21))
-	if d := w.s.Dose("b"); d.Number != 2 || !d.Complete {
-		t.Fatalf("dose b number %d complete %v", d.Number, d.Complete)
+	if d := w.s.Dose("b"); d.Number() != 2 || !d.Complete() {
+		t.Fatalf("dose b number %d complete %v", d.Number(), d.Complete())
 	}
 	onHand := w.s.Lot("L-I-A").OnHand
 	full := w.s.Cumulative("", vt.MFull, vt.MkDate(2021, 12, 31))
@@ -199,8 +199,8 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	if got := w.s.Lot("L-I-A").OnHand; got != onHand+1 {
 		t.Fatalf("stock after void = %d, want %d", got, onHand+1)
 	}
-	if d := w.s.Dose("b"); d.Number != 1 || d.Anomaly() == "" {
-		t.Fatalf("after void dose b number %d anomaly %q", d.Number, d.Anomaly())
+	if d := w.s.Dose("b"); d.Number() != 1 || d.Anomaly() == "" {
+		t.Fatalf("after void dose b number %d anomaly %q", d.Number(), d.Anomaly())
 	}
 	if got := w.s.Cumulative("", vt.MFull, vt.MkDate(2021, 12, 31)); got != 0 {
 		t.Fatalf("full after void = %d", got)
@@ -383,8 +383,8 @@ func TestSeriesArePerDisease(t *testing.T) {
 	p := w.person(7)
 	w.must(dose("h1", p, t0, "L-hepb"), t0)
 	w.must(dose("b1", p, t0.Add(time.Minute), "L-hib"), t0) // same day, other disease: fine
-	if d := w.s.Dose("b1"); d.Number != 1 {
-		t.Fatalf("Hib dose numbered %d, want 1 in its own series", d.Number)
+	if d := w.s.Dose("b1"); d.Number() != 1 {
+		t.Fatalf("Hib dose numbered %d, want 1 in its own series", d.Number())
 	}
 	w.must(dose("c1", p, t0.Add(2*time.Minute), "L-I-A"), t0) // COVID-19 the same day
 	wantErr(t, w.do(dose("h2", p, t0.Add(3*time.Minute), "L-hepb"), t0), vt.ECONFLICT, "", "duplicate")
@@ -447,8 +447,8 @@ func TestMergeKeepsAuditTrail(t *testing.T) {
 	w.must(dose("b2", b, t0.AddDate(0, 0, 21), "L-I-A"), t0.AddDate(0, 0, 21))
 	w.must(vt.PersonsMerged{Into: a, From: b, Reason: "same person registered twice"}, t0.AddDate(0, 0, 22))
 	pa := w.s.Person(a)
-	if len(pa.Doses) != 2 || w.s.Dose("b2").Number != 2 {
-		t.Fatalf("merged doses: %d, b2 number %d", len(pa.Doses), w.s.Dose("b2").Number)
+	if len(pa.Doses) != 2 || w.s.Dose("b2").Number() != 2 {
+		t.Fatalf("merged doses: %d, b2 number %d", len(pa.Doses), w.s.Dose("b2").Number())
 	}
 	if w.s.Dose("b2").Anomaly() == "" {
 		t.Fatal("a second dose with component I after the merge must be flagged")

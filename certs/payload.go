@@ -48,7 +48,7 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 		d = p.Doses[len(p.Doses)-1]
 	} else {
 		d = st.Dose(doseID)
-		if d == nil || d.Voided || d.PersonOf() != p {
+		if d == nil || d.Voided() || d.PersonOf() != p {
 			return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q is no longer a valid dose of this person", doseID)
 		}
 	}
@@ -119,9 +119,9 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 	// after a 2-dose series is 3/3, a second booster 4/4, a booster after a
 	// 1-dose series 2/2. Registry numbering (DoseState.Number) already
 	// counts every valid dose in time order.
-	dn := d.Number
+	dn := d.Number()
 	sd := seriesDoses(st, p, d, prod)
-	if d.Booster || dn > sd {
+	if d.Booster() || dn > sd {
 		sd = dn
 	}
 	if dn < 1 || dn > 9 {

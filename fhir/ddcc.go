@@ -120,7 +120,7 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 	}
 	d := s.Dose(c.Dose)
 	p := s.Person(c.Person)
-	if d == nil || d.Voided || p == nil {
+	if d == nil || d.Voided() || p == nil {
 		return Bundle{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "certificate %s no longer describes a valid dose", uvci)
 	}
 	im := ImmunizationOf(d, s)
@@ -153,14 +153,14 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 		url string
 		v   any
 	}{{urn("Composition"), comp}, {urn("Patient"), pt}, {urn("Organization"), org}, {urn("Immunization"), im}}
-	if prod := s.Product(d.LotOf().Product); prod != nil && !d.Booster && !d.Complete && d.Number < prod.SeriesDoses {
+	if prod := s.Product(d.LotOf().Product); prod != nil && !d.Booster() && !d.Complete() && d.Number() < prod.SeriesDoses {
 		next := vaxtrace.DateOf(d.At()).AddDays(max(prod.IntervalDays, 1))
 		rec := ImmunizationRecommendation{ResourceType: "ImmunizationRecommendation", Meta: &Meta{Profile: []string{DDCCRecommendationProfile}},
 			Patient: patRef, Date: issued, Authority: orgRef,
 			Recommendation: []Recommendation{{VaccineCode: []CodeableConcept{VaccineCode(prod)}, TargetDisease: &covidDisease[0],
 				ForecastStatus:         CodeableConcept{Coding: []Coding{{System: recommendationStatusSystem, Code: "due"}}},
 				DateCriterion:          []DateCriterion{{Code: CodeableConcept{Coding: []Coding{{System: LOINCSystem, Code: LOINCNextDoseDate}}}, Value: next.String()}},
-				DoseNumberPositiveInt:  d.Number + 1,
+				DoseNumberPositiveInt:  d.Number() + 1,
 				SeriesDosesPositiveInt: prod.SeriesDoses,
 				SupportingImmunization: []Reference{immRef}}}}
 		entries = append(entries, struct {

@@ -37,7 +37,7 @@ func doseFacts(t *testing.T, keys *pii.Keys, s *vaxtrace.State) []string {
 			}
 			who = iin
 		}
-		out = append(out, fmt.Sprintf("%s %s %s %s %s n=%d void=%v", who, d.ID, d.At().UTC().Format(time.RFC3339), d.Lot(), d.Place(), d.Number, d.Voided))
+		out = append(out, fmt.Sprintf("%s %s %s %s %s n=%d void=%v", who, d.ID, d.At().UTC().Format(time.RFC3339), d.Lot(), d.Place(), d.Number(), d.Voided()))
 		return true
 	})
 	sort.Strings(out)

@@ -168,7 +168,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	if d.Override() != "" {
 		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override()})
 	}
-	if d.Voided {
+	if d.Voided() {
 		im.Status = "entered-in-error"
 		if d.VoidWhy() != "" {
 			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy()})
@@ -211,11 +211,11 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 			Actor:    Reference{Identifier: &Identifier{System: VaccinatorSystem, Value: d.Vaccinator()}, Display: d.Vaccinator()},
 		}}
 	}
-	if prod != nil && !d.Voided && d.Number > 0 {
+	if prod != nil && !d.Voided() && d.Number() > 0 {
 		im.ProtocolApplied = []ProtocolApplied{{
 			Series:                 prod.Name,
 			TargetDisease:          parts.disease,
-			DoseNumberPositiveInt:  d.Number,
+			DoseNumberPositiveInt:  d.Number(),
 			SeriesDosesPositiveInt: prod.SeriesDoses,
 		}}
 	}
@@ -298,7 +298,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 			return true
 		})
 		s.EachDose(func(d *vaxtrace.DoseState) bool {
-			if d.Voided {
+			if d.Voided() {
 				pid := d.Person()
 				for i := 0; i < 8; i++ { // follow merges
 					p := s.Person(pid)

@@ -216,7 +216,7 @@ func (s *Server) doseBatch(w http.ResponseWriter, r *http.Request) error {
 						bl.Registered, reported[j] = true, true
 					}
 					if d := st.Dose(p.rec.ID); d != nil {
-						bl.DoseNumber, bl.Booster = d.Number, d.Booster
+						bl.DoseNumber, bl.Booster = d.Number(), d.Booster()
 					}
 				}
 			}

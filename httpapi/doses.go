@@ -32,12 +32,12 @@ type doseView struct {
 
 func viewDose(d *vaxtrace.DoseState, history bool) doseView {
 	v := doseView{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Region: d.Region(), Lot: d.Lot(),
-		Vaccinator: d.Vaccinator(), Override: d.Override(), Number: d.Number, Booster: d.Booster, Complete: d.Complete,
-		Voided: d.Voided, VoidReason: d.VoidWhy(), Anomaly: d.Anomaly(), Recorded: d.Recorded()}
+		Vaccinator: d.Vaccinator(), Override: d.Override(), Number: d.Number(), Booster: d.Booster(), Complete: d.Complete(),
+		Voided: d.Voided(), VoidReason: d.VoidWhy(), Anomaly: d.Anomaly(), Recorded: d.Recorded()}
 	if l := d.LotOf(); l != nil {
 		v.Product, v.Component = l.Product, l.Component
 	}
-	if d.Voided {
+	if d.Voided() {
 		v.Number = 0
 	}
 	if history {

@@ -95,7 +95,7 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 	byPerson := map[vaxtrace.PersonID][]*vaxtrace.DoseState{}
 	var order []vaxtrace.PersonID
 	for _, d := range doses[min(400, len(doses)):] {
-		if d.Voided {
+		if d.Voided() {
 			continue
 		}
 		if byPerson[d.Person()] == nil {
@@ -286,7 +286,7 @@ func stateDump(s *vaxtrace.State) string {
 	for _, d := range doses {
 		h, _ := json.Marshal(d.History())
 		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person(), d.At().UTC().Format(time.RFC3339Nano), d.Place(), d.Lot(), d.Product(), d.Component(), d.Vaccinator(), d.Override(),
-			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided, d.VoidWhy(), d.Number, d.Booster, d.Complete, d.Anomaly(), h)
+			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided(), d.VoidWhy(), d.Number(), d.Booster(), d.Complete(), d.Anomaly(), h)
 		if got := s.Dose(d.ID); got == nil || got.ID != d.ID {
 			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID)
 		}

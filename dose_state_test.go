@@ -1,0 +1,51 @@
+package vaxtrace
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// A dose's time reads back as the same instant in the same zone, whatever
+// zone the event gave: UTC, unnamed and named fixed offsets, a zone
+// database location, and zones past the table's room (kept with the dose).
+func TestDoseTimeKeepsItsZone(t *testing.T) {
+	base := time.Date(2021, 3, 1, 10, 30, 15, 123456789, time.UTC)
+	zonesToTry := []*time.Location{time.UTC, time.FixedZone("", 6*3600), time.FixedZone("", 5*3600+45*60), time.FixedZone("ALMT", 6*3600), time.Local}
+	if l, err := time.LoadLocation("Asia/Almaty"); err == nil {
+		zonesToTry = append(zonesToTry, l)
+	}
+	for i := range 300 { // more named zones than the table has codes
+		zonesToTry = append(zonesToTry, time.FixedZone(fmt.Sprintf("Z%03d", i), (i%24-12)*3600))
+	}
+	for _, loc := range zonesToTry {
+		at := base.In(loc)
+		var d DoseState
+		d.setAt(at)
+		got := d.At()
+		if !got.Equal(at) || got.Format(time.RFC3339Nano+" MST") != at.Format(time.RFC3339Nano+" MST") || got.Location().String() != loc.String() {
+			t.Fatalf("set %s (%s), read back %s (%s)", at.Format(time.RFC3339Nano+" MST"), loc, got.Format(time.RFC3339Nano+" MST"), got.Location())
+		}
+	}
+}
+
+// A correction to a lot of another product or component keeps the claim
+// the event made; a dose that claimed nothing still reads "".
+func TestDoseClaimsSurviveALotCorrection(t *testing.T) {
+	a := &LotState{Lot: Lot{ID: "A", Product: "sputnik-v", Component: "I"}}
+	b := &LotState{Lot: Lot{ID: "B", Product: "qazvac", Component: "1"}}
+	claimed := DoseState{lot: a, flags: claimProduct | claimComponent}
+	bare := DoseState{lot: a}
+	claimed.moveLot(b)
+	bare.moveLot(b)
+	if claimed.Product() != "sputnik-v" || claimed.Component() != "I" || claimed.Lot() != "B" {
+		t.Fatalf("claimed dose after the correction: product %q component %q lot %q", claimed.Product(), claimed.Component(), claimed.Lot())
+	}
+	if bare.Product() != "" || bare.Component() != "" {
+		t.Fatalf("a dose that claimed nothing reads product %q component %q", bare.Product(), bare.Component())
+	}
+	claimed.moveLot(a)
+	if claimed.Product() != "sputnik-v" || claimed.Component() != "I" {
+		t.Fatalf("claimed dose moved back: product %q component %q", claimed.Product(), claimed.Component())
+	}
+}
