@@ -379,11 +379,11 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
 	number := d.int()
-	if number < 0 || number > 1<<32-1 {
+	if number < 0 || number > maxDoseNumber {
 		d.fail("dose %q: number %d out of range", rec.ID, number)
 		return
 	}
-	rec.number = uint32(number)
+	rec.number = uint16(number)
 	rec.region = symbolOf(d.str())
 	rec.hash = d.u64()
 	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
@@ -456,25 +456,21 @@ func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
 
 func (s *State) encodeDoseLists(e *snapEncoder) {
 	for p := range s.people.recs.all() {
-		if p.Doses == nil {
+		if p.firstDose == 0 {
 			e.uvarint(0)
 			continue
 		}
-		e.uvarint(uint64(len(p.Doses)) + 1)
-		for _, d := range p.Doses {
-			pos, ok := s.doses.posOf(d)
-			if !ok {
-				e.fail("snapshot: person %s lists a dose not in the registry", p.ID)
-				return
-			}
-			e.uvarint(uint64(pos))
+		e.uvarint(uint64(s.NumDoses(p)) + 1)
+		for pos := p.firstDose; pos != 0; pos = s.doses.recs.at(pos - 1).nextDose {
+			e.uvarint(uint64(pos - 1))
 		}
 	}
 }
 
 // decodeDoseLists reads each person's valid doses and checks that every
 // listed dose is valid, belongs to that person and is listed once, and
-// that every valid dose is listed.
+// that every valid dose is listed. A count of 0 or 1 is no dose (earlier
+// snapshots wrote 1 for a person whose doses were all voided).
 func (s *State) decodeDoseLists(d *snapDecoder) {
 	nd := uint64(s.doses.recs.n)
 	listed := 0
@@ -491,12 +487,7 @@ func (s *State) decodeDoseLists(d *snapDecoder) {
 			d.fail("person %s lists %d doses of %d", p.ID, n, nd)
 			return
 		}
-		var list []*DoseState
-		if n <= 2 {
-			list = s.doseRefs.two()
-		} else {
-			list = make([]*DoseState, 0, n)
-		}
+		var last *DoseState
 		for range n {
 			pos := d.uvarint()
 			if d.err != nil {
@@ -511,16 +502,21 @@ func (s *State) decodeDoseLists(d *snapDecoder) {
 				d.fail("person %s lists dose %q, which is not a valid dose of theirs", p.ID, x.ID)
 				return
 			}
-			for _, y := range list {
+			for y := s.FirstDose(p); y != nil; y = s.nextDose(y) {
 				if y == x {
 					d.fail("person %s lists dose %q twice", p.ID, x.ID)
 					return
 				}
 			}
-			list = append(list, x)
+			x.nextDose = 0
+			if last == nil {
+				p.firstDose = uint32(pos) + 1
+			} else {
+				last.nextDose = uint32(pos) + 1
+			}
+			last = x
+			listed++
 		}
-		p.Doses = list
-		listed += len(list)
 	}
 	valid := 0
 	for x := range s.doses.recs.all() {

@@ -19,7 +19,7 @@ func EncodeRegistrySnapshot(s *State) ([]byte, error) {
 func DecodeRegistrySnapshot(s *State, b []byte) error {
 	s.people, s.doses, s.certs = personTable{}, doseTable{}, certTable{}
 	s.due, s.rem = nil, nil
-	s.doseRefs, s.scratch = refPool{}, walkScratch{}
+	s.scratch = walkScratch{}
 	d := newSnapDecoder(bytes.NewReader(b))
 	s.decodeRegistry(d)
 	d.section("end")
