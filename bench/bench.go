@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -42,7 +43,8 @@ type Config struct {
 	Exe string
 	// MemoryLimit, when positive, starts a second serving process under
 	// that limit (bytes, debug.SetMemoryLimit) to report its memory;
-	// AutoMemoryLimit sets it to 1.25 × the live heap the dose run held.
+	// AutoMemoryLimit sets it to 1.25 × the heap of the first serving
+	// process (the same state, loaded by a full replay).
 	MemoryLimit int64
 	// CPUProfile, when set, is where the CPU profile of the dose phase
 	// (the batch path, people registered already) is written.
@@ -52,8 +54,8 @@ type Config struct {
 	Out          io.Writer
 }
 
-// AutoMemoryLimit as Config.MemoryLimit derives the limit from the dose
-// run's live heap: a limit below the live state cannot hold (the collector
+// AutoMemoryLimit as Config.MemoryLimit derives the limit from the live
+// heap of a server on the same store: a limit below the live state cannot hold (the collector
 // would run almost without pause), so a fixed one suits only a known size.
 const AutoMemoryLimit = -1
 
@@ -108,12 +110,8 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 			return out, err
 		}
 	}
-	heap, err := doses(ctx, c, emit)
-	if err != nil {
+	if err := doses(ctx, c, emit); err != nil {
 		return out, err
-	}
-	if c.MemoryLimit == AutoMemoryLimit {
-		c.MemoryLimit = int64(heap) * 5 / 4
 	}
 	if err := perRowSQL(ctx, c, emit); err != nil {
 		return out, err
@@ -121,6 +119,9 @@ func Run(ctx context.Context, c Config) ([]Result, error) {
 	if r := ratio(out); r.Name != "" {
 		emit(r)
 	}
+	// the dose run's state is garbage now: give its memory back before a
+	// serving process loads the same state beside this one
+	debug.FreeOSMemory()
 	if err := serving(ctx, c, emit); err != nil {
 		return out, err
 	}
@@ -271,10 +272,10 @@ func rss() float64 {
 // doses: register People, give each a first and a second dose through the
 // batch path; then query coverage and as-known figures. The store is then
 // closed: serving measures a fresh process on it.
-func doses(ctx context.Context, c Config, emit func(Result)) (liveHeap uint64, err error) {
+func doses(ctx context.Context, c Config, emit func(Result)) error {
 	eng, j, err := openEngine(ctx, c.Dir, "doses.db")
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer j.Close()
 	defer eng.Close()
@@ -282,13 +283,12 @@ func doses(ctx context.Context, c Config, emit func(Result)) (liveHeap uint64, e
 }
 
 // ingestAndQuery registers the people, gives each two doses through the
-// batch path and queries coverage and as-known figures. It returns the
-// live heap the people and doses took.
-func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) (uint64, error) {
+// batch path and queries coverage and as-known figures.
+func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func(Result)) error {
 	points := 100
 	// stock for the doses given here and for the HTTP measurement's
 	if err := scenario.Minimal(ctx, eng, points, int64(c.People+c.httpPeople())); err != nil {
-		return 0, err
+		return err
 	}
 	runtime.GC()
 	var m0 runtime.MemStats
@@ -297,18 +297,18 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 	for i := 0; i < c.People; i += c.Batch {
 		cmds := make([]engine.Command, 0, c.Batch)
 		for k := i; k < min(i+c.Batch, c.People); k++ {
-			cmds = append(cmds, engine.Command{Key: fmt.Sprint("person:", k), Actor: scenario.Admin, Recorded: at,
+			cmds = append(cmds, engine.Command{Key: "person:" + pid(k).String(), Actor: scenario.Admin, Recorded: at,
 				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), IINSealed: "sealedsealedsealedsealedsealed", Family: "Family", Given: "Given", BirthDate: vaxtrace.MkDate(1950+k%50, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
 		}
 		if err := submit(ctx, eng, cmds); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	emit(Result{"people registered, durably committed", float64(c.People) / time.Since(start).Seconds(), "/s", ""})
 	total := 0
 	stopProfile, err := startProfile(c.CPUProfile)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	start = time.Now()
 	for dose := 1; dose <= 2; dose++ {
@@ -339,14 +339,14 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		}
 		for w := 0; w < 2; w++ {
 			if err := <-errc; err != nil {
-				return 0, err
+				return err
 			}
 		}
 		total += c.People
 	}
 	d := time.Since(start)
 	if err := stopProfile(); err != nil {
-		return 0, err
+		return err
 	}
 	emit(Result{"validated doses durably committed (batch path)", float64(total) / d.Seconds(), "/s", "goal ≥ 250,000/s"})
 	runtime.GC()
@@ -391,7 +391,7 @@ func ingestAndQuery(ctx context.Context, c Config, eng *engine.Engine, emit func
 		size += float64(wal.Size())
 	}
 	emit(Result{"journal size per million doses (incl. people)", size / float64(total) * 1e6 / (1 << 20), "MiB", ""})
-	return live, nil
+	return nil
 }
 
 // httpPeople is the number of single doses sent over HTTP (one person each).

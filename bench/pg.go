@@ -30,7 +30,7 @@ func PostgresDoses(ctx context.Context, url string, people, batch int, emit func
 	for i := 0; i < people; i += batch {
 		cmds := make([]engine.Command, 0, batch)
 		for k := i; k < min(i+batch, people); k++ {
-			cmds = append(cmds, engine.Command{Key: fmt.Sprint("person:", k), Actor: scenario.Admin, Recorded: at,
+			cmds = append(cmds, engine.Command{Key: "person:" + pid(k).String(), Actor: scenario.Admin, Recorded: at,
 				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), Family: "F", BirthDate: vaxtrace.MkDate(1970, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
 		}
 		if err := submit(ctx, eng, cmds); err != nil {

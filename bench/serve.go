@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"vaxtrace/httpapi"
 	"vaxtrace/pii"
 	"vaxtrace/scenario"
+	"vaxtrace/snapshot"
 	"vaxtrace/sqlite"
 )
 
@@ -32,6 +34,13 @@ type ServeConfig struct {
 	// HTTPPeople people without doses are registered after the memory was
 	// read, for the single-dose HTTP measurement.
 	HTTPPeople int
+	// Snapshots is the snapshot directory the state starts from (the
+	// newest valid snapshot and the journal's tail; "" replays the whole
+	// journal).
+	Snapshots string
+	// WriteSnapshot, when set, is where the process writes a snapshot of
+	// the state it loaded, after reading its memory (before the HTTP people).
+	WriteSnapshot string
 	// CPUProfile, when set, is where the CPU profile of the serving (after
 	// start-up, until In ends) is written.
 	CPUProfile string
@@ -43,12 +52,17 @@ type ServeConfig struct {
 type serveReport struct {
 	StartUp float64 `json:"startup_s"`
 	Events  uint64  `json:"events"`
-	Heap    uint64  `json:"heap_bytes"` // live heap after start-up and a GC
-	RSS     float64 `json:"rss_mib"`    // resident after start-up, memory returned to the OS
-	HWM     float64 `json:"hwm_mib"`    // peak resident (the start-up's high-water mark)
-	Addr    string  `json:"addr"`
-	Token   string  `json:"token"`
-	Err     string  `json:"err,omitempty"`
+	Tail    uint64  `json:"tail"` // events replayed after the snapshot (all without one)
+	// SnapshotWrite and SnapshotBytes: the snapshot written (WriteSnapshot)
+	SnapshotWrite float64 `json:"snapshot_write_s,omitempty"`
+	SnapshotBytes int64   `json:"snapshot_bytes,omitempty"`
+	Heap          uint64  `json:"heap_bytes"`       // live heap after start-up and a GC, less the empty process's
+	HeapTotal     uint64  `json:"heap_total_bytes"` // the whole live heap (the runtime's and the packages' too)
+	RSS           float64 `json:"rss_mib"`          // resident after start-up, memory returned to the OS
+	HWM           float64 `json:"hwm_mib"`          // peak resident (the start-up's high-water mark)
+	Addr          string  `json:"addr"`
+	Token         string  `json:"token"`
+	Err           string  `json:"err,omitempty"`
 }
 
 // ServeStore is the serving process: it opens the store as a server does
@@ -92,7 +106,7 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 	if err != nil {
 		return rep, nil, nil, err
 	}
-	eng, err := engine.Open(ctx, j, engine.Options{Logger: discardLogger()})
+	eng, err := engine.Open(ctx, j, engine.Options{Logger: discardLogger(), Snapshots: c.Snapshots})
 	if err != nil {
 		j.Close()
 		return rep, nil, nil, err
@@ -100,12 +114,31 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 	rep.StartUp = time.Since(start).Seconds()
 	closeFn := func() { eng.Close(); j.Close() }
 	rep.Events = eng.Seq()
+	rep.Tail = rep.Events
+	if c.Snapshots != "" {
+		if seq := newestSnapshot(c.Snapshots); seq <= rep.Events {
+			rep.Tail = rep.Events - seq
+		}
+	}
 	runtime.GC()
 	debug.FreeOSMemory()
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
 	rep.Heap = m1.HeapAlloc - min(m0.HeapAlloc, m1.HeapAlloc)
+	rep.HeapTotal = m1.HeapAlloc
 	rep.RSS, rep.HWM = procMemory("self")
+	if c.WriteSnapshot != "" {
+		t := time.Now()
+		path, err := writeSnapshot(ctx, j, eng, c.WriteSnapshot)
+		if err != nil {
+			closeFn()
+			return rep, nil, nil, err
+		}
+		rep.SnapshotWrite = time.Since(t).Seconds()
+		if fi, err := os.Stat(path); err == nil {
+			rep.SnapshotBytes = fi.Size()
+		}
+	}
 	if err := registerHTTPPeople(ctx, eng, c.HTTPPeople); err != nil {
 		closeFn()
 		return rep, nil, nil, err
@@ -129,6 +162,44 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 	go srv.Serve(ln)
 	rep.Addr, rep.Token = ln.Addr().String(), tok
 	return rep, srv, closeFn, nil
+}
+
+// writeSnapshot writes a snapshot of the engine's state into dir (the only
+// one kept) and returns its path.
+func writeSnapshot(ctx context.Context, j *sqlite.DB, eng *engine.Engine, dir string) (string, error) {
+	t, err := snapshot.TargetOf(ctx, j, true)
+	if err != nil {
+		return "", err
+	}
+	var path string
+	eng.Read(func(st *vaxtrace.State) {
+		var link []byte
+		if link, err = t.Link(ctx, st.Seq); err != nil {
+			return
+		}
+		h := snapshot.Header{Store: t.Store, Zone: t.Zone, Seq: st.Seq, Created: time.Now().UTC()}
+		copy(h.Link[:], link)
+		path, err = snapshot.Write(dir, h, st, 1)
+	})
+	if err != nil {
+		return "", fmt.Errorf("write a snapshot: %w", err)
+	}
+	return path, nil
+}
+
+// newestSnapshot is the sequence number the newest snapshot in dir covers
+// (0 when none), read from its name.
+func newestSnapshot(dir string) uint64 {
+	paths, err := snapshot.List(dir)
+	if err != nil || len(paths) == 0 {
+		return 0
+	}
+	name := filepath.Base(paths[0]) // snapshot.FileName(seq)
+	seq, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, "snapshot-"), ".vxs"), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return seq
 }
 
 // httpPID names the people of the single-dose HTTP measurement (apart from

@@ -9,8 +9,8 @@
 #
 # Defaults 20000000 and 19000000. Smaller numbers check the commands work.
 # PER_ROW_PEOPLE sizes the per-row SQL baseline (default the bench's people,
-# at most 1000000). MEMORY_LIMIT (default auto: 1.25 × the dose run's live
-# heap; e.g. 3GiB) also starts the bench's serving process under that memory
+# at most 1000000). MEMORY_LIMIT (default auto: 1.25 × the live heap of a
+# server on the same store; e.g. 3GiB) also starts the bench's serving process under that memory
 # limit to report its resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,25 +29,41 @@ echo "== vaxtrace bench --people $BENCH_PEOPLE"
 
 echo "== vaxtrace generate --people $GEN_PEOPLE"
 DB="$DIR/national.db"
-rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.keys"
+rm -rf "$DB" "$DB-wal" "$DB-shm" "$DB.keys" "$DB.snapshots"
 /usr/bin/time -v "$BIN" generate --db "$DB" --people "$GEN_PEOPLE" 2>"$DIR/generate.time"
 grep -E "Maximum resident|Elapsed" "$DIR/generate.time"
 
-echo "== start-up of a server on the generated store"
 PORT=${PORT:-18089}
-start=$(date +%s.%N)
-"$BIN" serve --db "$DB" --addr "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
-	kill -0 $pid 2>/dev/null || { cat "$DIR/serve.log"; exit 1; }
-	sleep 0.2
-done
-end=$(date +%s.%N)
-echo "serving after $(echo "$end - $start" | bc) s"
-grep VmRSS "/proc/$pid/status"
-curl -sf "http://127.0.0.1:$PORT/readyz"; echo
-kill $pid
-wait $pid 2>/dev/null || true
-trap - EXIT
+# serve_once NAME ARGS...: start a server, report when it serves and its
+# resident memory, stop it
+serve_once() {
+	local name=$1
+	shift
+	local start end pid
+	start=$(date +%s.%N)
+	"$BIN" serve --db "$DB" --addr "127.0.0.1:$PORT" "$@" >"$DIR/serve-$name.log" 2>&1 &
+	pid=$!
+	trap 'kill $pid 2>/dev/null || true' EXIT
+	until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+		kill -0 $pid 2>/dev/null || { cat "$DIR/serve-$name.log"; exit 1; }
+		sleep 0.2
+	done
+	end=$(date +%s.%N)
+	echo "serving after $(echo "$end - $start" | bc) s"
+	grep -E "VmRSS|VmHWM" "/proc/$pid/status"
+	curl -sf "http://127.0.0.1:$PORT/readyz"; echo
+	kill $pid
+	wait $pid 2>/dev/null || true
+	trap - EXIT
+}
+
+echo "== start-up of a server on the generated store: full replay, no snapshot"
+serve_once replay --snapshot-dir off
+
+echo "== a snapshot of the generated store"
+/usr/bin/time -f "%e s, peak RSS %M KiB" "$BIN" snapshot --db "$DB"
+
+echo "== start-up of a server from the snapshot"
+serve_once snapshot
+
 echo "== done; remove $DIR when finished"

@@ -30,15 +30,22 @@ func Restore(ctx context.Context, j vaxtrace.Journal, dir string, create bool, l
 	)
 	if dir != "" {
 		t, err := TargetOf(ctx, j, create)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrUnsupported):
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("snapshots ignored; replaying the whole journal", "reason", err)
+		case err != nil:
 			return nil, start, err
-		}
-		l, err := Load(ctx, dir, t, log)
-		if err != nil {
-			return nil, start, err
-		}
-		if l != nil {
-			st, start.Path, start.From = l.State, l.Path, l.Header.Seq
+		default:
+			l, err := Load(ctx, dir, t, log)
+			if err != nil {
+				return nil, start, err
+			}
+			if l != nil {
+				st, start.Path, start.From = l.State, l.Path, l.Header.Seq
+			}
 		}
 	}
 	if err := j.Replay(ctx, st.Seq, st.ApplyJournaled); err != nil {

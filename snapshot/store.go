@@ -4,10 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"vaxtrace"
 )
+
+// ErrUnsupported is returned for a journal that keeps no store id or cannot
+// read its chain links (a test double): Restore replays it whole.
+var ErrUnsupported = errors.New("this journal does not support snapshots")
 
 // MetaKey is the key of the store's id in its meta table.
 const MetaKey = "store_id"
@@ -26,7 +31,7 @@ type metaStore interface {
 func StoreID(ctx context.Context, j vaxtrace.Journal, create bool) (string, error) {
 	m, ok := j.(metaStore)
 	if !ok {
-		return "", fmt.Errorf("snapshot: the %T journal has no meta table", j)
+		return "", fmt.Errorf("snapshot: the %T journal has no meta table: %w", j, ErrUnsupported)
 	}
 	id, ok, err := m.Meta(ctx, MetaKey)
 	if err != nil || ok {
@@ -56,7 +61,7 @@ type Target struct {
 func TargetOf(ctx context.Context, j vaxtrace.Journal, create bool) (Target, error) {
 	cl, ok := j.(vaxtrace.ChainLinker)
 	if !ok {
-		return Target{}, fmt.Errorf("snapshot: the %T journal cannot read its chain links", j)
+		return Target{}, fmt.Errorf("snapshot: the %T journal cannot read its chain links: %w", j, ErrUnsupported)
 	}
 	id, err := StoreID(ctx, j, create)
 	if err != nil {

@@ -30,10 +30,12 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&c.PerRowPeople, "per-row-people", 0, "people for the per-row SQL baseline (default --people, at most 1000000)")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for the benchmark databases")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the CPU profile of the dose phase (batch path) to this file, and the stock movements' and the serving process's next to it (name-movements.ext, name-server.ext)")
-	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB, or auto: 1.25 × the dose run's live heap) and report its memory")
+	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB, or auto: 1.25 × the live heap of a server on the same store) and report its memory")
 	pg := fs.String("postgres", "", "also measure dose ingest on this EMPTY PostgreSQL database (postgres:// URL)")
 	serveStore := fs.String("serve-store", "", "internal: be the serving process the bench measures, on this store")
 	httpPeople := fs.Int("http-people", 0, "internal: people the serving process registers for the HTTP measurement")
+	snapDir := fs.String("snapshot-dir", "", "internal: the serving process starts from the newest snapshot here")
+	writeSnap := fs.String("write-snapshot", "", "internal: the serving process writes a snapshot of what it loaded here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,7 +47,8 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	if *serveStore != "" {
 		raiseOpenFiles()
-		return bench.ServeStore(ctx, bench.ServeConfig{Path: *serveStore, MemoryLimit: c.MemoryLimit, HTTPPeople: *httpPeople, CPUProfile: c.CPUProfile, In: os.Stdin, Out: os.Stdout})
+		return bench.ServeStore(ctx, bench.ServeConfig{Path: *serveStore, MemoryLimit: c.MemoryLimit, HTTPPeople: *httpPeople, CPUProfile: c.CPUProfile,
+			Snapshots: *snapDir, WriteSnapshot: *writeSnap, In: os.Stdin, Out: os.Stdout})
 	}
 	if *pg != "" {
 		return bench.PostgresDoses(ctx, *pg, c.People, c.Batch, func(r bench.Result) { fmt.Println(r) })

@@ -36,7 +36,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
 	}
-	fmt.Fprintln(w, "\nRun 'vaxtrace <command> -h' for a command's flags. Environment: VAXTRACE_DB (store: SQLite path or postgres:// URL), VAXTRACE_ADDR, VAXTRACE_KEYS (personal-data key file), VAXTRACE_CERTS (certificate authority directory).")
+	fmt.Fprintln(w, "\nRun 'vaxtrace <command> -h' for a command's flags. Environment: VAXTRACE_DB (store: SQLite path or postgres:// URL), VAXTRACE_ADDR, VAXTRACE_KEYS (personal-data key file), VAXTRACE_CERTS (certificate authority directory), VAXTRACE_SNAPSHOT_DIR (state snapshots).")
 }
 
 // tuneGC trades memory for CPU: the state is large and long-lived, so the

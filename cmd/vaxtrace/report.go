@@ -17,7 +17,7 @@ import (
 
 func init() {
 	register("report", "stock and supply position on a day, as a table or JSON", runReport)
-	register("check", "prove stock conservation for every lot from the journal", runCheck)
+	register("check", "prove stock conservation for every lot from the journal (--snapshot: prove a snapshot plus the tail equals a full replay)", runCheck)
 }
 
 // Position is the JSON form of the report.
