@@ -185,7 +185,7 @@ func groupIdx(g string) uint8 {
 // contribs lists what a person currently contributes to the counters.
 func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 	boosted := false
-	for _, d := range p.Doses {
+	for d := s.FirstDose(p); d != nil; d = s.nextDose(d) {
 		if !s.campaignDose(d) {
 			continue
 		}

@@ -64,10 +64,10 @@ func newDueIndex() *dueIndex {
 // dueOf is p's next-dose entry from its doses, nil when no primary-series
 // dose is pending (no dose, series complete, booster given, merged away).
 func (s *State) dueOf(p *PersonState) *dueEntry {
-	if p == nil || len(p.Doses) == 0 || p.MergedInto != nil {
+	if p == nil || p.firstDose == 0 || p.MergedInto != nil {
 		return nil
 	}
-	last := p.Doses[len(p.Doses)-1]
+	last := s.LastDose(p)
 	if last.Complete() || last.Booster() || last.lot == nil || last.place == nil {
 		return nil
 	}

@@ -59,7 +59,7 @@ func (s *State) checkBirthBeforeDoses(p Person) error {
 	if cur == nil {
 		return nil
 	}
-	for _, d := range cur.Doses {
+	for d := s.FirstDose(cur); d != nil; d = s.nextDose(d) {
 		if DateOf(d.At()) < p.BirthDate {
 			return FieldError("birth_date", "is after the dose given on %s", DateOf(d.At()))
 		}

@@ -18,7 +18,7 @@ func TestRegistryRecordSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"DoseState", unsafe.Sizeof(vt.DoseState{}), 88},
-		{"PersonState", unsafe.Sizeof(vt.PersonState{}), 112},
+		{"PersonState", unsafe.Sizeof(vt.PersonState{}), 88},
 	} {
 		if c.got > c.want {
 			t.Errorf("%s is %d bytes, more than the %d the registry's memory budget allows", c.name, c.got, c.want)

@@ -161,21 +161,31 @@ func sortDoses(ds []*DoseState) {
 	if len(ds) < 2 {
 		return
 	}
-	slices.SortStableFunc(ds, func(a, b *DoseState) int {
-		if c := cmp.Compare(a.at, b.at); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortStableFunc(ds, compareDoses)
+}
+
+// compareDoses orders doses by time, then by id.
+func compareDoses(a, b *DoseState) int {
+	if c := cmp.Compare(a.at, b.at); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // renumber sets derived fields of p's doses.
 func (s *State) renumber(p *PersonState) {
-	sortDoses(p.Doses)
-	s.scratch.applyWalk = s.walk(p, p.Doses, s.scratch.applyWalk)
-	for i, r := range s.scratch.applyWalk {
-		d := p.Doses[i]
-		d.number = uint32(r.number)
+	sc := &s.scratch
+	ds := s.appendDoses(sc.list[:0], p)
+	sc.list = ds
+	defer clear(sc.list)
+	if !slices.IsSortedFunc(ds, compareDoses) {
+		sortDoses(ds)
+		s.relink(p, ds)
+	}
+	sc.applyWalk = s.walk(p, ds, sc.applyWalk)
+	for i, r := range sc.applyWalk {
+		d := ds[i]
+		d.number = uint16(min(r.number, maxDoseNumber))
 		d.setFlag(doseIsBooster, r.booster)
 		d.setFlag(doseIsComplete, r.complete)
 		switch {
@@ -192,7 +202,7 @@ func (s *State) renumber(p *PersonState) {
 // breaks a rule it did not break before.
 func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 	sc := &s.scratch
-	if len(p.Doses) == 0 { // fast path: a first dose
+	if p.firstDose == 0 { // fast path: a first dose
 		sc.one[0] = add
 		sc.decideWalk = s.walk(p, sc.one[:], sc.decideWalk)
 		sc.one[0] = nil
@@ -200,16 +210,19 @@ func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 	}
 	// the doses that already broke a rule (a person has few doses: a list)
 	before := sc.before[:0]
-	sc.decideWalk = s.walk(p, p.Doses, sc.decideWalk)
+	cur := s.appendDoses(sc.list[:0], p)
+	sc.list = cur
+	defer clear(sc.list)
+	sc.decideWalk = s.walk(p, cur, sc.decideWalk)
 	for i, r := range sc.decideWalk {
 		if r.err != nil {
-			before = append(before, p.Doses[i])
+			before = append(before, cur[i])
 		}
 	}
 	sc.before = before
 	broke := func(d *DoseState) bool { return slices.Contains(before, d) }
 	ds := sc.doses[:0]
-	for _, d := range p.Doses {
+	for _, d := range cur {
 		if d != remove {
 			ds = append(ds, d)
 		}
@@ -241,7 +254,7 @@ func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 type walkScratch struct {
 	decideWalk, applyWalk []walkResult
 	one                   [1]*DoseState
-	before, doses         []*DoseState
+	before, doses, list   []*DoseState
 	candidate             DoseState
 	candidateRare         doseRare
 }
@@ -309,7 +322,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
-	d := s.doses.add(v.ID)
+	d, pos := s.doses.add(v.ID)
 	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
 		vaccinator: symbolOf(v.Vaccinator)}
 	d.setAt(v.At)
@@ -323,10 +336,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		d.rareText().override = v.Override
 	}
 	s.takeDose(d, 1)
-	if p.Doses == nil {
-		p.Doses = s.doseRefs.two()
-	}
-	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = append(p.Doses, d) })
+	s.Cov.personChange(s, p, DateOf(recorded), func() { s.linkLastAt(p, d, pos) })
 	return d
 }
 
@@ -351,19 +361,10 @@ func (s *State) takeDose(d *DoseState, n int64) {
 	s.Flows.add(flowRegion(d.place), d.lot, FlowAdministered, day, n)
 }
 
-func removeDose(ds []*DoseState, d *DoseState) []*DoseState {
-	for i, x := range ds {
-		if x == d {
-			return append(ds[:i], ds[i+1:]...)
-		}
-	}
-	return ds
-}
-
 func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
 	d := s.doses.get(v.Dose)
 	p := d.person
-	s.Cov.personChange(s, p, DateOf(recorded), func() { p.Doses = removeDose(p.Doses, d) })
+	s.Cov.personChange(s, p, DateOf(recorded), func() { s.unlink(p, d) })
 	d.flags |= doseIsVoided
 	d.rareText().voidWhy = v.Reason
 	s.takeDose(d, -1)
@@ -444,7 +445,7 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	if v.Person != nil {
 		target = s.people.get(*v.Person)
 	}
-	s.Cov.personChange(s, old, known, func() { old.Doses = removeDose(old.Doses, d) })
+	s.Cov.personChange(s, old, known, func() { s.unlink(old, d) })
 	s.takeDose(d, -1)
 	if v.At != nil {
 		d.setAt(*v.At)
@@ -463,7 +464,7 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	rare := d.rareText()
 	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
-	s.Cov.personChange(s, target, known, func() { target.Doses = append(target.Doses, d) })
+	s.Cov.personChange(s, target, known, func() { s.linkLast(target, d) })
 }
 
 func (s *State) decideMerge(v PersonsMerged) error {
@@ -484,14 +485,14 @@ func (s *State) decideMerge(v PersonsMerged) error {
 
 func (s *State) applyMerge(v PersonsMerged, known Date) {
 	into, from := s.people.get(v.Into), s.people.get(v.From)
-	moved := append([]*DoseState(nil), from.Doses...)
-	s.Cov.personChange(s, from, known, func() { from.Doses = nil })
+	moved := s.DosesOf(from)
+	s.Cov.personChange(s, from, known, func() { s.relink(from, nil) })
 	id := v.Into
 	from.MergedInto = &id
 	s.Cov.personChange(s, into, known, func() {
 		for _, d := range moved {
 			d.person = into
-			into.Doses = append(into.Doses, d)
+			s.linkLast(into, d)
 		}
 	})
 }

@@ -227,11 +227,11 @@ func (t *doseTable) getHashed(id string, h uint64) *DoseState {
 }
 
 // add stores a new dose (the caller checked the id is new) and returns the
-// stored record, which the caller fills.
-func (t *doseTable) add(id string) *DoseState {
+// stored record, which the caller fills, and its position.
+func (t *doseTable) add(id string) (*DoseState, uint32) {
 	rec, pos := t.recs.add()
 	t.idx.insert(maphash.String(idSeed, id), pos)
-	return rec
+	return rec, pos
 }
 
 func (t *doseTable) len() int { return t.recs.n }
@@ -239,20 +239,6 @@ func (t *doseTable) len() int { return t.recs.n }
 // all yields every record in insertion order.
 func (s *slab[T]) all() iter.Seq[*T] {
 	return func(yield func(*T) bool) { s.each(yield) }
-}
-
-// refPool hands out people's dose lists with room for two doses (a primary
-// series) from shared chunks, so that a person's first and second dose
-// allocate nothing; a third dose grows the list as append does.
-type refPool struct{ free []*DoseState }
-
-func (r *refPool) two() []*DoseState {
-	if len(r.free) < 2 {
-		r.free = make([]*DoseState, 2*4096)
-	}
-	out := r.free[:0:2]
-	r.free = r.free[2:]
-	return out
 }
 
 // certTable holds issued certificates by UVCI; each person's are chained

@@ -76,7 +76,7 @@ func TestIndexAgreesWithMap(t *testing.T) {
 		if dt.get(id) != nil {
 			t.Fatalf("%s found before it was added", id)
 		}
-		d := dt.add(id)
+		d, _ := dt.add(id)
 		d.ID = id
 		want[id] = d
 	}

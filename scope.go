@@ -51,7 +51,7 @@ func (p Principal) writesPerson(s *State, ps *PersonState) bool {
 	if ps.Region() == p.callerRegion(s) {
 		return true
 	}
-	for _, d := range ps.Doses {
+	for d := s.FirstDose(ps); d != nil; d = s.nextDose(d) {
 		pl := s.places[d.Place()]
 		if pl == nil {
 			continue

@@ -24,7 +24,7 @@ var snapshotFields = map[string]map[string]string{
 		"targets": "rooms", "sessions": "rooms", "aefis": "rooms", "regionStock": "rooms", "tallies": "rooms",
 		"strs": "rebuilt: interning shares copies of strings, nothing reads it but intern",
 		"cold": "rooms", "repl": "rooms", "arrived": "rooms", "Cov": "rooms", "Flows": "rooms",
-		"scratch": "scratch: buffers of a dose's Decide", "doseRefs": "scratch: a pool of dose slices",
+		"scratch": "scratch: buffers of a dose's Decide",
 	},
 	"PlaceState": {"Place": "value", "Stock": "rooms", "Hold": "rooms", "Doses": "rooms"},
 	"LotState": {"Lot": "value", "Received": "rooms", "OnHand": "rooms", "InTransit": "rooms", "Administered": "rooms",

@@ -1,7 +1,5 @@
 package vaxtrace
 
-import "slices"
-
 // The registry's part of a snapshot: people, doses, certificates, the due
 // index and the reminder outbox. It is the part that scales with the
 // nation, so it is written as flat records in slab (insertion) order,
@@ -11,10 +9,10 @@ import "slices"
 //	counts  people, doses
 //	people  batches of up to chunkSize: the batch's packed texts (names,
 //	        sealed IINs and phones) as one blob, then the records (with
-//	        the length of the list of valid doses, 0 for a nil list)
+//	        the first of the person's valid doses, by position+1)
 //	doses   batches: the dose ids as one blob, then the records
-//	        (person by position and the dose's place in the person's list,
-//	        place and lot by id in the string table)
+//	        (person by position, the person's next valid dose by
+//	        position+1, place and lot by id in the string table)
 //	certs   count, then batches: the UVCIs as one blob, then the records
 //	        (chained by position, as in the live state)
 //	due     snapshot_due.go       reminders  snapshot_reminders.go
@@ -145,23 +143,14 @@ func (s *State) encodePeople(e *snapEncoder) {
 			prev = p.recorded
 			e.u64(p.hash)
 			e.uvarint(uint64(p.lastCert))
-			if p.Doses == nil {
-				e.uvarint(0)
-			} else {
-				e.uvarint(uint64(len(p.Doses)) + 1)
-			}
+			// the chain of valid doses, by position+1 as the record holds it
+			e.uvarint(uint64(p.firstDose))
 		}
 	})
 }
 
-// maxDosesPerPerson bounds a person's list of valid doses in a snapshot
-// (a corrupt length must not allocate without bound; a snapshot beyond it
-// is refused and the journal replayed).
-const maxDosesPerPerson = 1 << 16
-
 func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
-	listed := 0
 	preChunks(&t.recs, n)
 	var symbols strCache[symbol]
 	sym := func() symbol {
@@ -199,18 +188,11 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 				d.fail("person %d: certificate position %d out of range", i, lc)
 			}
 			p.lastCert = uint32(lc)
-			// the list of valid doses, filled as the doses are read
-			switch k := d.uvarint(); {
-			case k == 0:
-			case k-1 > maxDosesPerPerson || int(k-1) > doses-listed:
-				d.fail("person %s: %d valid doses, of %d in the snapshot", p.ID, k-1, doses)
-			case k <= 3:
-				p.Doses = s.doseRefs.two()[:k-1]
-				listed += int(k - 1)
-			default:
-				p.Doses = make([]*DoseState, k-1)
-				listed += int(k - 1)
+			first := d.uvarint()
+			if first > uint64(doses) {
+				d.fail("person %s: first dose %d of %d", p.ID, first, doses)
 			}
+			p.firstDose = uint32(first)
 		}
 		blob.done(d)
 	}
@@ -256,17 +238,8 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	e.uvarint(flags)
 	e.uvarint(uint64(len(d.ID)))
 	e.uvarint(uint64(pp))
-	// a valid dose's place in its person's list (the list's order is the
-	// person's), written as index+1; a voided one is in no list
-	at := 0
-	if !d.Voided() {
-		at = slices.Index(d.person.Doses, d) + 1
-		if at == 0 {
-			e.fail("snapshot: valid dose %q is not in its person's list", d.ID)
-			return
-		}
-	}
-	e.uvarint(uint64(at))
+	// the person's next valid dose, by position+1 as the record holds it
+	e.uvarint(uint64(d.nextDose))
 	// the compact record reads its person id, place and lot ids through its
 	// records, so they are not written
 	e.time(d.At())
@@ -314,12 +287,13 @@ type doseRefs struct {
 	places strCache[*PlaceState]
 	lots   strCache[*LotState]
 	vacc   strCache[symbol]
+	total  int // doses in the snapshot
 }
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
 	t := &s.doses
 	preChunks(&t.recs, n)
-	var refs doseRefs
+	refs := doseRefs{total: n}
 	var prev unixNanos
 	for from := 0; from < n && d.err == nil; from += chunkSize {
 		blob := blobReader{s: d.raw()}
@@ -355,19 +329,12 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.person = s.people.recs.at(uint32(pp))
-	switch at := d.uvarint(); {
-	case d.err != nil:
+	next := d.uvarint()
+	if next > uint64(refs.total) {
+		d.fail("dose %q: next dose %d of %d", rec.ID, next, refs.total)
 		return
-	case (at == 0) != (flags&doseVoided != 0):
-		d.fail("dose %q: voided and listed, or valid and not listed", rec.ID)
-		return
-	case at == 0:
-	case at > uint64(len(rec.person.Doses)) || rec.person.Doses[at-1] != nil:
-		d.fail("dose %q: place %d in its person's list of %d taken or missing", rec.ID, at, len(rec.person.Doses))
-		return
-	default:
-		rec.person.Doses[at-1] = rec
 	}
+	rec.nextDose = uint32(next)
 	at := d.time()
 	placeID, pi := d.strRef()
 	lotID, li := d.strRef()
@@ -392,11 +359,11 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	rec.recorded = *prev + unixNanos(d.varint())
 	*prev = rec.recorded
 	number := d.int()
-	if number < 0 || number > 1<<32-1 {
+	if number < 0 || number > maxDoseNumber {
 		d.fail("dose %q: number %d out of range", rec.ID, number)
 		return
 	}
-	rec.number = uint32(number)
+	rec.number = uint16(number)
 	rec.region = symbolOf(d.str())
 	rec.hash = d.u64()
 	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
@@ -467,20 +434,34 @@ func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
 	return r
 }
 
-// checkDoseLists checks that the doses filled every person's list (each
-// listed dose, placed by decodeDose, is valid, belongs to that person and
-// took a free place, so full lists hold every valid dose once).
+// checkDoseLists checks the chains of valid doses: each dose in a
+// person's chain is valid and theirs, no chain runs longer than there are
+// valid doses (a cycle), and together they hold every valid dose (each once:
+// a dose has one successor and one person).
 func (s *State) checkDoseLists(d *snapDecoder) {
 	if d.err != nil {
 		return
 	}
+	valid := 0
+	for x := range s.doses.recs.all() {
+		if !x.Voided() {
+			valid++
+		}
+	}
+	listed := 0
 	for p := range s.people.recs.all() {
-		for i, x := range p.Doses {
-			if x == nil {
-				d.fail("person %s: dose %d of %d missing", p.ID, i+1, len(p.Doses))
+		for pos := p.firstDose; pos != 0; {
+			x := s.doses.recs.at(pos - 1)
+			if x.person != p || x.Voided() || listed == valid {
+				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID)
 				return
 			}
+			listed++
+			pos = x.nextDose
 		}
+	}
+	if listed != valid {
+		d.fail("%d valid doses, %d chained to their people", valid, listed)
 	}
 }
 

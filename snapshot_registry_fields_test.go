@@ -14,8 +14,8 @@ import (
 // as is.
 var registryFields = []string{
 	"PersonState.ID PersonID",
-	"PersonState.text string",        // names, sealed IIN and phone: written as fields, packed again by setDetails
-	"PersonState.Doses []*DoseState", // its length here, each valid dose's place in it with the dose
+	"PersonState.text string",      // names, sealed IIN and phone: written as fields, packed again by setDetails
+	"PersonState.firstDose uint32", // as the record holds it, the chain checked on decode
 	"PersonState.MergedInto *PersonID",
 	"PersonState.recorded unixNanos", // delta from the previous person's
 	"PersonState.hash uint64",
@@ -37,7 +37,8 @@ var registryFields = []string{
 	"DoseState.rare *doseRare",
 	"DoseState.vaccinator symbol", // by its text, through the string table
 	"DoseState.region symbol",
-	"DoseState.number uint32",
+	"DoseState.number uint16",
+	"DoseState.nextDose uint32",
 	"DoseState.flags uint8", // voided, booster, complete, keyed as the record's flags; the claims as the claimed product and component
 	"DoseState.atZone uint8",
 

@@ -154,14 +154,14 @@ func registryAnswers(t testing.TB, s *vt.State) string {
 		due, isDue := s.DueOf(p.ID)
 		seen, same := s.KeySeen("person:"+p.ID.String(), 0)
 		add("person", map[string]any{"record": p, "details": p.Details(), "found": s.Person(p.ID) == p, "recorded": p.Recorded(), "certs": certs,
-			"due": due, "is_due": isDue, "reminders": s.Reminders(p.ID), "opted_out": s.OptedOut(p.ID), "key": []bool{seen, same}})
+			"due": due, "is_due": isDue, "reminders": s.Reminders(p.ID), "opted_out": s.OptedOut(p.ID), "key": []bool{seen, same}, "doses": s.DosesOf(p)})
 		return true
 	})
 	s.EachDose(func(d *vt.DoseState) bool {
 		seen, same := s.KeySeen("dose:"+d.ID, 0)
 		add("dose", map[string]any{"record": d, "found": s.Dose(d.ID) == d, "recorded": d.Recorded(), "void": d.VoidWhy(),
 			"anomaly": d.Anomaly(), "history": d.History(), "region": d.Region(), "lot": d.LotOf().ID, "place": d.PlaceOf().ID,
-			"person": d.PersonOf().ID, "person_lists_it": slices.Contains(d.PersonOf().Doses, d), "key": []bool{seen, same},
+			"person": d.PersonOf().ID, "person_lists_it": slices.Contains(s.DosesOf(d.PersonOf()), d), "key": []bool{seen, same},
 			"number": d.Number(), "voided": d.Voided(), "booster": d.Booster(), "complete": d.Complete(), "administered": d.Administered(), "at": d.At().Format(time.RFC3339Nano) + " " + d.At().Location().String()})
 		return true
 	})
@@ -257,9 +257,8 @@ func firstDiff(a, b string) string {
 	return fmt.Sprintf("%d lines, then %d", len(al), len(bl))
 }
 
-// A decoded registry keeps the live one's memory shape: a person's list
-// has room for two doses, so a second dose after a restart allocates
-// nothing either (TestDoseApplyAllocatesNothing).
+// A decoded registry keeps the live one's memory shape, so a second dose
+// after a restart allocates nothing either (TestDoseApplyAllocatesNothing).
 func TestDecodedRegistryDoseApplyAllocatesNothing(t *testing.T) {
 	const n = 2000
 	w := benchWorld(t, n)
@@ -379,6 +378,17 @@ func TestSnapshotRegistryRefusesBadRecords(t *testing.T) {
 				t.Fatalf("error %v, want corrupt: %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// A person's chain of doses that loops back is refused, not followed
+// forever.
+func TestSnapshotRegistryRefusesDoseCycle(t *testing.T) {
+	w := registryWorld(t)
+	vt.ChainDose(w.s, "d2-3", "d1-3") // person 3: d1-3 → d2-3 → d1-3 …
+	_, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s)))
+	if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "chained twice") {
+		t.Fatalf("error %v, want corrupt: chained twice", err)
 	}
 }
 

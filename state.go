@@ -49,8 +49,7 @@ type State struct {
 	due         *dueIndex      // people due their next dose (due.go)
 	rem         *reminderBook  // the reminder outbox (reminder.go)
 
-	scratch  walkScratch // registry_state.go
-	doseRefs refPool     // registry_store.go
+	scratch walkScratch // registry_state.go
 
 	Cov   *Coverage
 	Flows *Flows
@@ -123,8 +122,7 @@ type ExcursionState struct {
 // string; accessor methods (Family, Given, Sex, Region, ...) read them.
 type PersonState struct {
 	ID         PersonID
-	text       string       // packed text (person_text.go)
-	Doses      []*DoseState // valid doses, by time
+	text       string // packed text (person_text.go)
 	MergedInto *PersonID
 	recorded   unixNanos
 	hash       uint64 // content hash of the registration (idempotency)
@@ -134,6 +132,7 @@ type PersonState struct {
 	group      symbol
 	lang       symbol
 	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
+	firstDose  uint32 // position+1 of the first valid dose (person_doses.go; 0: none)
 	keyed      bool   // registered under the key "person:"+id
 }
 
@@ -154,10 +153,15 @@ type DoseState struct {
 	rare       *doseRare // void reason, anomaly, corrections, override: nil for most doses
 	vaccinator symbol
 	region     symbol // the region the dose was given in (at the time)
-	number     uint32 // 1-based position among the person's valid doses
+	number     uint16 // 1-based position among the person's valid doses (saturates at maxDoseNumber)
 	flags      uint8  // doseIsVoided, ...
 	atZone     uint8
+	nextDose   uint32 // position+1 of the person's next valid dose (0: last; person_doses.go)
 }
+
+// maxDoseNumber is the largest dose number a DoseState holds: a person's
+// 65,536th valid dose and later ones read as 65,535 (no schedule comes near).
+const maxDoseNumber = 1<<16 - 1
 
 // Bits of DoseState.flags.
 const (
@@ -737,7 +741,7 @@ func (s *State) Apply(e Event) {
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
 		if p := s.people.get(v.Person); p != nil {
-			for _, x := range p.Doses {
+			for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
 				if v.At.Before(x.At()) { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
 					break

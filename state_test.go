@@ -447,8 +447,8 @@ func TestMergeKeepsAuditTrail(t *testing.T) {
 	w.must(dose("b2", b, t0.AddDate(0, 0, 21), "L-I-A"), t0.AddDate(0, 0, 21))
 	w.must(vt.PersonsMerged{Into: a, From: b, Reason: "same person registered twice"}, t0.AddDate(0, 0, 22))
 	pa := w.s.Person(a)
-	if len(pa.Doses) != 2 || w.s.Dose("b2").Number() != 2 {
-		t.Fatalf("merged doses: %d, b2 number %d", len(pa.Doses), w.s.Dose("b2").Number())
+	if w.s.NumDoses(pa) != 2 || w.s.Dose("b2").Number() != 2 {
+		t.Fatalf("merged doses: %d, b2 number %d", w.s.NumDoses(pa), w.s.Dose("b2").Number())
 	}
 	if w.s.Dose("b2").Anomaly() == "" {
 		t.Fatal("a second dose with component I after the merge must be flagged")

@@ -13,7 +13,7 @@ func (s *State) Unapply(e Event) bool {
 		return false
 	}
 	p := s.people.get(v.Person.ID)
-	if p == nil || len(p.Doses) > 0 || !s.people.removeLast(v.Person.ID) {
+	if p == nil || p.firstDose != 0 || !s.people.removeLast(v.Person.ID) {
 		return false
 	}
 	if e.Key != "" && e.Key != "person:"+v.Person.ID.String() {

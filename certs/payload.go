@@ -42,10 +42,9 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 	}
 	var d *vaxtrace.DoseState
 	if doseID == "" {
-		if len(p.Doses) == 0 {
+		if d = st.LastDose(p); d == nil {
 			return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "the person has no recorded dose to certify")
 		}
-		d = p.Doses[len(p.Doses)-1]
 	} else {
 		d = st.Dose(doseID)
 		if d == nil || d.Voided() || d.PersonOf() != p {
@@ -135,8 +134,8 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 // series product is that of the person's first dose (a mix rule may continue
 // it with another product, e.g. Hayat-Vax after Sinopharm BIBP).
 func seriesDoses(st *vaxtrace.State, p *vaxtrace.PersonState, d *vaxtrace.DoseState, prod *vaxtrace.Product) int {
-	if len(p.Doses) > 0 {
-		if first := st.Product(p.Doses[0].LotOf().Product); first != nil {
+	if d0 := st.FirstDose(p); d0 != nil {
+		if first := st.Product(d0.LotOf().Product); first != nil {
 			return first.SeriesDoses
 		}
 	}

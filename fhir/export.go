@@ -252,7 +252,7 @@ func personVisible(p *vaxtrace.PersonState, region string, voided []string, s *v
 	if region == "" || p.Region() == region {
 		return true
 	}
-	for _, d := range p.Doses {
+	for d := range s.PersonDoses(p) {
 		if d.Region() == region {
 			return true
 		}
@@ -338,7 +338,10 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					continue
 				}
 				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed()}
-				ds = append(ds[:0], p.Doses...)
+				ds = ds[:0]
+				for d := range s.PersonDoses(p) {
+					ds = append(ds, d)
+				}
 				for _, vid := range voided[id] {
 					if d := s.Dose(vid); d != nil {
 						ds = append(ds, d)

@@ -126,7 +126,7 @@ func personReadable(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.Person
 	if p.CanReadRegion(s, ps.Region()) {
 		return true
 	}
-	for _, d := range ps.Doses {
+	for d := range s.PersonDoses(ps) {
 		if p.CanReadRegion(s, d.Region()) {
 			return true
 		}
@@ -291,10 +291,10 @@ func (sv *server) searchImmunization(w http.ResponseWriter, r *http.Request, p v
 		if ps == nil {
 			return
 		}
-		// ps.Doses is the person's valid doses in time order; voided doses
-		// are not linked from the person and are not searched (they stay
-		// readable by id, with status entered-in-error).
-		ds := ps.Doses
+		// s.DosesOf(ps) is the person's valid doses in time order; voided
+		// doses are not linked from the person and are not searched (they
+		// stay readable by id, with status entered-in-error).
+		ds := s.DosesOf(ps)
 	next:
 		for _, d := range ds {
 			if !p.CanReadRegion(s, d.Region()) {

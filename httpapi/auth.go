@@ -110,7 +110,7 @@ func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonSt
 	if p.CanReadRegion(s, ps.Region()) {
 		return true
 	}
-	for _, d := range ps.Doses {
+	for d := range s.PersonDoses(ps) {
 		if p.CanReadPlace(s, d.Place()) {
 			return true
 		}
@@ -170,7 +170,7 @@ func requestID(r *http.Request) string {
 // or masked IIN).
 func (s *Server) viewRegistered(p vaxtrace.Principal, st *vaxtrace.State, ps *vaxtrace.PersonState) personView {
 	if canSeePerson(p, st, ps) {
-		return s.viewPerson(p, ps)
+		return s.viewPerson(p, st, ps)
 	}
 	return personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(), Region: ps.Region(), Group: ps.Group(), Doses: []doseView{}}
 }

@@ -28,7 +28,7 @@ type personView struct {
 	Lang        string `json:"lang,omitempty"`
 }
 
-func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) personView {
+func (s *Server) viewPerson(p vaxtrace.Principal, st *vaxtrace.State, ps *vaxtrace.PersonState) personView {
 	v := personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(),
 		Region: ps.Region(), Group: ps.Group(), Registered: ps.Recorded(), MergedInto: ps.MergedInto, Doses: []doseView{}}
 	if seesIIN(p) && ps.IINSealed() != "" {
@@ -42,7 +42,7 @@ func (s *Server) viewPerson(p vaxtrace.Principal, ps *vaxtrace.PersonState) pers
 			v.PhoneMasked = strings.Repeat("•", len(ph)-4) + ph[len(ph)-4:]
 		}
 	}
-	for _, d := range ps.Doses {
+	for d := range st.PersonDoses(ps) {
 		v.Doses = append(v.Doses, viewDose(d, false))
 	}
 	return v
@@ -191,7 +191,7 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, id vaxtrace.
 		if err != nil {
 			return err
 		}
-		v = s.viewPerson(principal(r), ps)
+		v = s.viewPerson(principal(r), st, ps)
 		return nil
 	})
 	if err != nil {
@@ -266,7 +266,7 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 	out := personResult{Seq: res.Seq, Duplicate: res.Duplicate}
 	_ = s.read(func(st *vaxtrace.State) error {
 		if ps := st.Person(id); ps != nil {
-			out.Person = s.viewPerson(principal(r), ps)
+			out.Person = s.viewPerson(principal(r), st, ps)
 		}
 		return nil
 	})

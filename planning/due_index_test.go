@@ -46,10 +46,11 @@ func TestDueListMatchesPlannerReserve(t *testing.T) {
 		limit := asOf.AddDays(1 + int(ReserveDays))
 		walked := map[string]int{}
 		s.EachPerson(func(p *vaxtrace.PersonState) bool {
-			if len(p.Doses) != 1 {
+			ds := s.DosesOf(p)
+			if len(ds) != 1 {
 				return true
 			}
-			d := p.Doses[0]
+			d := ds[0]
 			pr := s.Product(s.Lot(d.Lot()).Product)
 			if pr == nil || pr.SeriesDoses < 2 || vaxtrace.DateOf(d.At()).AddDays(pr.IntervalDays) > limit {
 				return true

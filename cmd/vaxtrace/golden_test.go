@@ -270,7 +270,7 @@ func stateDump(s *vaxtrace.State) string {
 			merged = p.MergedInto.String()
 		}
 		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed(), p.Family(), p.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
-		for _, d := range p.Doses {
+		for d := range s.PersonDoses(p) {
 			fmt.Fprintf(&b, "  d %s\n", d.ID)
 		}
 		for _, c := range s.PersonCertificates(p.ID) {
