@@ -109,7 +109,7 @@ func serving(ctx context.Context, c Config, emit func(Result)) error {
 		return fmt.Errorf("bench: no executable to start a serving process with")
 	}
 	path := filepath.Join(c.Dir, "doses.db")
-	snaps := filepath.Join(c.Dir, "doses.snapshots")
+	snaps := path + ".snapshots" // where serve, snapshot and check look by default
 	os.RemoveAll(snaps)
 	ch, err := startServer(ctx, c, path, server{httpPeople: c.httpPeople(), writeSnapshot: snaps, profile: true})
 	if err != nil {
