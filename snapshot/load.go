@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"vaxtrace"
 )
@@ -110,13 +109,7 @@ func LoadFile(ctx context.Context, path string, t Target) (*Loaded, error) {
 		return nil, err
 	}
 	payload := io.TeeReader(io.LimitReader(f, int64(h.Length)), crc)
-	// Decoding allocates little besides the state it builds, so a
-	// collection during it only rescans what was just built (a third of
-	// the decoding's CPU at a million people): the collector waits until
-	// the state is loaded (a memory limit, when set, still holds).
-	gc := debug.SetGCPercent(-1)
 	st, decErr := vaxtrace.DecodeSnapshot(payload)
-	debug.SetGCPercent(gc)
 	if _, err := io.Copy(io.Discard, payload); err != nil {
 		return nil, fmt.Errorf("snapshot: read %s: %w", path, err)
 	}
