@@ -11,7 +11,8 @@
 # PER_ROW_PEOPLE sizes the per-row SQL baseline (default the bench's people,
 # at most 1000000). MEMORY_LIMIT (default auto: 1.25 × the live heap of a
 # server on the same store; e.g. 3GiB) also starts the bench's serving process under that memory
-# limit to report its resident memory.
+# limit to report its resident memory. SKIP_BENCH=1 runs only the generated
+# store's part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_PEOPLE=${1:-20000000}
@@ -21,11 +22,13 @@ BIN="$DIR/vaxtrace"
 go build -o "$BIN" ./cmd/vaxtrace
 echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), working directory $DIR"
 
-echo "== vaxtrace bench --people $BENCH_PEOPLE"
-# doses/s and the per-row ratio, people/s, stock movements/s, heap and RSS
-# per person of a fresh serving process, its start-up, HTTP percentiles
-"$BIN" bench --people "$BENCH_PEOPLE" --places 0 --lots 0 --dir "$DIR" \
-	--memory-limit "${MEMORY_LIMIT:-auto}" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
+if [ -z "${SKIP_BENCH:-}" ]; then
+	echo "== vaxtrace bench --people $BENCH_PEOPLE"
+	# doses/s and the per-row ratio, people/s, stock movements/s, heap and RSS
+	# per person of a fresh serving process, its start-up, HTTP percentiles
+	"$BIN" bench --people "$BENCH_PEOPLE" --places 0 --lots 0 --dir "$DIR" \
+		--memory-limit "${MEMORY_LIMIT:-auto}" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
+fi
 
 echo "== vaxtrace generate --people $GEN_PEOPLE"
 DB="$DIR/national.db"
