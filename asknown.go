@@ -163,14 +163,14 @@ func (s *State) LateRecords(region string, from, to Date) LateReport {
 		if d.Voided() {
 			continue
 		}
-		occ := DateOf(d.At())
+		occ := DateOf(d.At(s))
 		if occ < from || occ > to || (region != "" && d.Region() != region) {
 			continue
 		}
-		lp := by[d.Place()]
+		lp := by[d.Place(s)]
 		if lp == nil {
-			lp = &LatePlace{Place: d.Place(), Region: d.Region(), Buckets: make([]int64, len(LateBuckets))}
-			by[d.Place()] = lp
+			lp = &LatePlace{Place: d.Place(s), Region: d.Region(), Buckets: make([]int64, len(LateBuckets))}
+			by[d.Place(s)] = lp
 		}
 		late := int(DateOf(d.Recorded()) - occ)
 		b := lateBucket(late)

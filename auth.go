@@ -170,13 +170,13 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		return []string{x.Place}, false
 	case DoseVoided:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place()}, false
+			return []string{d.Place(s)}, false
 		}
 		return nil, false
 	case DoseCorrected:
 		ps := []string{}
 		if d := s.doses.get(x.Dose); d != nil {
-			ps = append(ps, d.Place())
+			ps = append(ps, d.Place(s))
 		}
 		if x.Place != "" {
 			ps = append(ps, x.Place)
@@ -186,14 +186,14 @@ func touched(s *State, v Payload) (places []string, national bool) {
 		return []string{x.Place}, false
 	case AEFIReported:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place()}, false
+			return []string{d.Place(s)}, false
 		}
 		return nil, false
 	case TallySubmitted:
 		return []string{x.Place}, false
 	case CertificateIssued:
 		if d := s.doses.get(x.Dose); d != nil {
-			return []string{d.Place()}, false
+			return []string{d.Place(s)}, false
 		}
 		return nil, false
 	}

@@ -189,7 +189,7 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		if !s.campaignDose(d) {
 			continue
 		}
-		day := DateOf(d.At())
+		day := DateOf(d.At(s))
 		base := contrib{
 			region:  s.regionIdx[d.Region()],
 			product: s.productIdx[d.lot.Product],

@@ -22,7 +22,7 @@ func TestDoseTimeKeepsItsZone(t *testing.T) {
 		at := base.In(loc)
 		var d DoseState
 		d.setAt(at)
-		got := d.At()
+		got := d.At(nil)
 		if !got.Equal(at) || got.Format(time.RFC3339Nano+" MST") != at.Format(time.RFC3339Nano+" MST") || got.Location().String() != loc.String() {
 			t.Fatalf("set %s (%s), read back %s (%s)", at.Format(time.RFC3339Nano+" MST"), loc, got.Format(time.RFC3339Nano+" MST"), got.Location())
 		}
@@ -36,16 +36,17 @@ func TestDoseClaimsSurviveALotCorrection(t *testing.T) {
 	b := &LotState{Lot: Lot{ID: "B", Product: "qazvac", Component: "1"}}
 	claimed := DoseState{lot: a, flags: claimProduct | claimComponent}
 	bare := DoseState{lot: a}
-	claimed.moveLot(b)
-	bare.moveLot(b)
-	if claimed.Product() != "sputnik-v" || claimed.Component() != "I" || claimed.Lot() != "B" {
-		t.Fatalf("claimed dose after the correction: product %q component %q lot %q", claimed.Product(), claimed.Component(), claimed.Lot())
+	s := NewState()
+	claimed.moveLot(s, b)
+	bare.moveLot(s, b)
+	if claimed.Product(s) != "sputnik-v" || claimed.Component(s) != "I" || claimed.Lot(s) != "B" {
+		t.Fatalf("claimed dose after the correction: product %q component %q lot %q", claimed.Product(s), claimed.Component(s), claimed.Lot(s))
 	}
-	if bare.Product() != "" || bare.Component() != "" {
-		t.Fatalf("a dose that claimed nothing reads product %q component %q", bare.Product(), bare.Component())
+	if bare.Product(s) != "" || bare.Component(s) != "" {
+		t.Fatalf("a dose that claimed nothing reads product %q component %q", bare.Product(s), bare.Component(s))
 	}
-	claimed.moveLot(a)
-	if claimed.Product() != "sputnik-v" || claimed.Component() != "I" {
-		t.Fatalf("claimed dose moved back: product %q component %q", claimed.Product(), claimed.Component())
+	claimed.moveLot(s, a)
+	if claimed.Product(s) != "sputnik-v" || claimed.Component(s) != "I" {
+		t.Fatalf("claimed dose moved back: product %q component %q", claimed.Product(s), claimed.Component(s))
 	}
 }

@@ -28,7 +28,7 @@ func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 		if d.Voided() || d.person == nil || d.lot == nil || d.place == nil {
 			continue
 		}
-		day := DateOf(d.At())
+		day := DateOf(d.At(s))
 		f := DoseFact{
 			Place:     d.place.ID,
 			Region:    d.Region(),

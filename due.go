@@ -76,7 +76,7 @@ func (s *State) dueOf(p *PersonState) *dueEntry {
 		return nil
 	}
 	return &dueEntry{person: p.ID, place: last.place.ID, region: last.Region(), product: s.productIdx[pr.Code],
-		number: uint8(last.Number() + 1), day: DateOf(last.At()).AddDays(max(pr.IntervalDays, 0))}
+		number: uint8(last.Number() + 1), day: DateOf(last.At(s)).AddDays(max(pr.IntervalDays, 0))}
 }
 
 // trackDue is the hook of personChange: it files p under its next dose.

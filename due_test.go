@@ -32,7 +32,7 @@ func TestDueIndexFollowsDoses(t *testing.T) {
 		var want, have, haveRegion []string
 		w.s.EachPerson(func(p *vt.PersonState) bool {
 			if ds := w.s.DosesOf(p); len(ds) == 1 {
-				want = append(want, fmt.Sprint(p.ID, vt.DateOf(ds[0].At()).AddDays(21)))
+				want = append(want, fmt.Sprint(p.ID, vt.DateOf(ds[0].At(w.s)).AddDays(21)))
 			}
 			return true
 		})

@@ -60,8 +60,8 @@ func (s *State) checkBirthBeforeDoses(p Person) error {
 		return nil
 	}
 	for d := s.FirstDose(cur); d != nil; d = s.nextDose(d) {
-		if DateOf(d.At()) < p.BirthDate {
-			return FieldError("birth_date", "is after the dose given on %s", DateOf(d.At()))
+		if DateOf(d.At(s)) < p.BirthDate {
+			return FieldError("birth_date", "is after the dose given on %s", DateOf(d.At(s)))
 		}
 	}
 	return nil
@@ -82,7 +82,7 @@ func (s *State) checkCorrectionArrived(v DoseCorrected) error {
 	if d == nil || v.At == nil && v.Place == "" && v.Lot == "" {
 		return nil
 	}
-	pl, l, at := d.place, d.lot, d.At()
+	pl, l, at := d.place, d.lot, d.At(s)
 	if v.Place != "" {
 		pl = s.places[v.Place]
 	}

@@ -72,7 +72,7 @@ func (s *State) appendDoses(buf []*DoseState, p *PersonState) []*DoseState {
 func (s *State) linkLast(p *PersonState, d *DoseState) {
 	pos, ok := s.doses.posOf(d)
 	if !ok {
-		panic("vaxtrace: dose " + d.ID + " is not in the dose table")
+		panic("vaxtrace: dose " + d.ID(s) + " is not in the dose table")
 	}
 	s.linkLastAt(p, d, pos)
 }
@@ -114,7 +114,7 @@ func (s *State) relink(p *PersonState, ds []*DoseState) {
 	for i := len(ds) - 1; i >= 0; i-- {
 		pos, ok := s.doses.posOf(ds[i])
 		if !ok {
-			panic("vaxtrace: dose " + ds[i].ID + " is not in the dose table")
+			panic("vaxtrace: dose " + ds[i].ID(s) + " is not in the dose table")
 		}
 		if i+1 < len(ds) {
 			ds[i].nextDose = p.firstDose

@@ -48,13 +48,13 @@ func TestPersonDosesStayInTimeOrder(t *testing.T) {
 			p := w.s.Person(c.id)
 			var got, iterated []string
 			for i, d := range w.s.DosesOf(p) {
-				got = append(got, d.ID)
+				got = append(got, d.ID(w.s))
 				if d.Number() != i+1 {
-					t.Errorf("%s: dose %s is number %d, want %d", step.name, d.ID, d.Number(), i+1)
+					t.Errorf("%s: dose %s is number %d, want %d", step.name, d.ID(w.s), d.Number(), i+1)
 				}
 			}
 			for d := range w.s.PersonDoses(p) {
-				iterated = append(iterated, d.ID)
+				iterated = append(iterated, d.ID(w.s))
 			}
 			if !slices.Equal(got, c.want) || !slices.Equal(iterated, c.want) {
 				t.Fatalf("%s: person %x doses %v, iterated %v, want %v", step.name, c.id[0], got, iterated, c.want)
@@ -69,7 +69,7 @@ func TestPersonDosesStayInTimeOrder(t *testing.T) {
 				}
 				continue
 			}
-			if first == nil || first.ID != c.want[0] || last == nil || last.ID != c.want[len(c.want)-1] {
+			if first == nil || first.ID(w.s) != c.want[0] || last == nil || last.ID(w.s) != c.want[len(c.want)-1] {
 				t.Errorf("%s: first %v last %v, want %s and %s", step.name, first, last, c.want[0], c.want[len(c.want)-1])
 			}
 		}

@@ -97,7 +97,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 	for i, d := range doses {
 		r := &res[i]
 		r.number = i + 1
-		day := DateOf(d.At())
+		day := DateOf(d.At(s))
 		prod := s.products[d.lot.Product]
 		gap := int(day - prev)
 		if i > 0 && gap == 0 {
@@ -116,7 +116,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			if want := prod.ComponentFor(n); d.lot.Component != want && r.err == nil {
 				r.err = FieldError("component", "dose %d of %s must be component %s, lot %q is component %s", n, prod.Name, want, d.lot.ID, d.lot.Component)
 			}
-			if i > 0 && gap < series.IntervalDays && d.Override() == "" && r.err == nil {
+			if i > 0 && gap < series.IntervalDays && d.Override(s) == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since dose %d; %s needs at least %d (a clinician may override with a reason)", gap, i, series.Name, series.IntervalDays)
 			}
 			primary = n
@@ -130,7 +130,7 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			if bi == 0 {
 				bi = DefaultBoosterIntervalDays
 			}
-			if gap < bi && d.Override() == "" && r.err == nil {
+			if gap < bi && d.Override(s) == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since the previous dose; a booster needs at least %d (a clinician may override with a reason)", gap, bi)
 			}
 			if want := prod.Components[0].Code; d.lot.Component != want && r.err == nil {
@@ -157,19 +157,19 @@ func mixAllowed(series, next *Product) bool {
 	return false
 }
 
-func sortDoses(ds []*DoseState) {
+func (s *State) sortDoses(ds []*DoseState) {
 	if len(ds) < 2 {
 		return
 	}
-	slices.SortStableFunc(ds, compareDoses)
+	slices.SortStableFunc(ds, s.compareDoses)
 }
 
 // compareDoses orders doses by time, then by id.
-func compareDoses(a, b *DoseState) int {
+func (s *State) compareDoses(a, b *DoseState) int {
 	if c := cmp.Compare(a.at, b.at); c != 0 {
 		return c
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(a.ID(s), b.ID(s))
 }
 
 // renumber sets derived fields of p's doses.
@@ -178,8 +178,8 @@ func (s *State) renumber(p *PersonState) {
 	ds := s.appendDoses(sc.list[:0], p)
 	sc.list = ds
 	defer clear(sc.list)
-	if !slices.IsSortedFunc(ds, compareDoses) {
-		sortDoses(ds)
+	if !slices.IsSortedFunc(ds, s.compareDoses) {
+		s.sortDoses(ds)
 		s.relink(p, ds)
 	}
 	sc.applyWalk = s.walk(p, ds, sc.applyWalk)
@@ -230,7 +230,7 @@ func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 	ds = append(ds, add)
 	sc.doses = ds
 	defer clear(sc.doses) // keep no pointers to candidates
-	sortDoses(ds)
+	s.sortDoses(ds)
 	res := s.walk(p, ds, sc.decideWalk)
 	sc.decideWalk = res
 	for i, r := range res {
@@ -311,7 +311,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 		return FieldError("lot", "lot %q %s", l.ID, why)
 	}
 	d, rare := &s.scratch.candidate, &s.scratch.candidateRare
-	*d = DoseState{ID: v.ID, person: p, lot: l, place: pl, rare: rare} // no vaccinator: the rules do not read it, and a rejected dose adds no symbol
+	*d = DoseState{id: v.ID, person: p, lot: l, place: pl, rare: rare} // no vaccinator: the rules do not read it, and a rejected dose adds no symbol
 	rare.override = v.Override
 	d.setAt(v.At)
 	err = s.checkSeries(p, d, nil)
@@ -323,7 +323,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 	p := s.people.get(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	d, pos := s.doses.add(v.ID)
-	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
+	*d = DoseState{id: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
 		vaccinator: symbolOf(v.Vaccinator)}
 	d.setAt(v.At)
 	if v.Product != "" {
@@ -354,7 +354,7 @@ func (s *State) intern(v string) string {
 
 // takeDose takes (n=1) or returns (n=-1) the dose's stock at its place and lot.
 func (s *State) takeDose(d *DoseState, n int64) {
-	day := DateOf(d.At())
+	day := DateOf(d.At(s))
 	s.moveStock(d.place, d.lot, -n, day)
 	d.lot.Administered += n
 	d.place.Doses += n
@@ -385,7 +385,7 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		return FieldError("at", "nothing to correct: give at, lot, place or person")
 	}
 	nd := *d
-	nd.rare = &doseRare{override: d.Override()} // the candidate shares no text with d
+	nd.rare = &doseRare{override: d.Override(s)} // the candidate shares no text with d
 	if d.atZone == zoneOther {
 		nd.rare.loc = d.rare.loc
 	}
@@ -416,11 +416,11 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		nd.lot = l
 	}
 	if nd.lot != d.lot || nd.place != d.place {
-		n, why := s.available(nd.place, nd.lot, DateOf(nd.At()))
-		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At()) || n == 0 {
+		n, why := s.available(nd.place, nd.lot, DateOf(nd.At(s)))
+		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At(s)) || n == 0 {
 			return FieldError("lot", "lot %q %s", nd.lot.ID, why)
 		}
-	} else if nd.lot.Expiry < DateOf(nd.At()) {
+	} else if nd.lot.Expiry < DateOf(nd.At(s)) {
 		return FieldError("at", "lot %q had expired on %s", nd.lot.ID, nd.lot.Expiry)
 	}
 	target := d.person
@@ -457,10 +457,10 @@ func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 		d.place = s.places[v.Place]
 	}
 	if v.Lot != "" {
-		d.moveLot(s.lots[v.Lot])
+		d.moveLot(s, s.lots[v.Lot])
 	}
 	d.person = target
-	d.region = symbolOf(d.place.RegionAt(d.Day()))
+	d.region = symbolOf(d.place.RegionAt(d.Day(s)))
 	rare := d.rareText()
 	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
@@ -524,7 +524,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 	}
 	var given int64
 	for d := range s.doses.recs.all() {
-		if !d.Voided() && d.place == pl && d.lot == l && DateOf(d.At()) == v.Date {
+		if !d.Voided() && d.place == pl && d.lot == l && DateOf(d.At(s)) == v.Date {
 			given++
 		}
 	}
@@ -561,10 +561,10 @@ func (s *State) decideAEFI(v AEFIReported, recorded time.Time) (Payload, error) 
 	if err := checkOccurred("onset", v.Onset, recorded); err != nil {
 		return nil, err
 	}
-	if v.Onset.Before(d.At().Add(-time.Hour)) {
+	if v.Onset.Before(d.At(s).Add(-time.Hour)) {
 		return nil, FieldError("onset", "is before the dose was given")
 	}
-	v.Lot = d.Lot()
+	v.Lot = d.Lot(s)
 	return v, nil
 }
 
@@ -575,13 +575,13 @@ func (s *State) Person(id PersonID) *PersonState { return s.people.get(id) }
 func (s *State) Dose(id string) *DoseState { return s.doses.get(id) }
 
 // LotOf returns the dose's lot.
-func (d *DoseState) LotOf() *LotState { return d.lot }
+func (d *DoseState) LotOf(s *State) *LotState { return d.lot }
 
 // PlaceOf returns the dose's place.
-func (d *DoseState) PlaceOf() *PlaceState { return d.place }
+func (d *DoseState) PlaceOf(s *State) *PlaceState { return d.place }
 
 // Region returns the region the dose was given in (at the time).
 func (d *DoseState) Region() string { return d.region.String() }
 
 // PersonOf returns the dose's person.
-func (d *DoseState) PersonOf() *PersonState { return d.person }
+func (d *DoseState) PersonOf(s *State) *PersonState { return d.person }

@@ -218,7 +218,7 @@ func (t *doseTable) getHashed(id string, h uint64) *DoseState {
 	}
 	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
 		if sl := part.slots[i]; sl.tag == uint32(h) {
-			if d := t.recs.at(sl.pos - 1); d.ID == id {
+			if d := t.recs.at(sl.pos - 1); d.id == id {
 				return d
 			}
 		}

@@ -52,7 +52,7 @@ func (p Principal) writesPerson(s *State, ps *PersonState) bool {
 		return true
 	}
 	for d := s.FirstDose(ps); d != nil; d = s.nextDose(d) {
-		pl := s.places[d.Place()]
+		pl := s.places[d.Place(s)]
 		if pl == nil {
 			continue
 		}

@@ -216,7 +216,7 @@ func (s *State) encodeDoses(e *snapEncoder) {
 	var blob []byte
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
-		blob = encodeBlob(e, &t.recs, from, to, blob, func(d *DoseState, b []byte) []byte { return append(b, d.ID...) })
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(d *DoseState, b []byte) []byte { return append(b, d.ID(s)...) })
 		for i := from; i < to && e.err == nil; i++ {
 			s.encodeDose(e, t.recs.at(uint32(i)), &prev)
 		}
@@ -225,30 +225,30 @@ func (s *State) encodeDoses(e *snapEncoder) {
 
 func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	if d.person == nil || d.place == nil || d.lot == nil {
-		e.fail("snapshot: dose %q lacks its person, place or lot record", d.ID)
+		e.fail("snapshot: dose %q lacks its person, place or lot record", d.id)
 		return
 	}
 	pp, ok := s.people.posOf(d.person)
 	if !ok {
-		e.fail("snapshot: dose %q refers to a person record not in the registry", d.ID)
+		e.fail("snapshot: dose %q refers to a person record not in the registry", d.id)
 		return
 	}
 	flags := flag(d.Voided(), doseVoided) | flag(d.Booster(), doseBooster) | flag(d.Complete(), doseComplete) |
 		flag(d.keyed(), doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy)
 	e.uvarint(flags)
-	e.uvarint(uint64(len(d.ID)))
+	e.uvarint(uint64(len(d.ID(s))))
 	e.uvarint(uint64(pp))
 	// the person's next valid dose, by position+1 as the record holds it
 	e.uvarint(uint64(d.nextDose))
 	// the compact record reads its person id, place and lot ids through its
 	// records, so they are not written
-	e.time(d.At())
+	e.time(d.At(s))
 	e.str(d.place.ID)
 	e.str(d.lot.ID)
-	e.str(d.Product())
-	e.str(d.Component())
+	e.str(d.Product(s))
+	e.str(d.Component(s))
 	e.str(d.Vaccinator())
-	e.raw(d.Override())
+	e.raw(d.Override(s))
 	e.varint(int64(d.recorded - *prev))
 	*prev = d.recorded
 	e.int(d.Number())
@@ -319,19 +319,19 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		d.fail("dose: unknown flags %#x", flags)
 		return
 	}
-	rec.ID = blob.take(d, d.count())
+	rec.id = blob.take(d, d.count())
 	pp := d.uvarint()
 	if d.err != nil {
 		return
 	}
 	if pp >= uint64(s.people.recs.n) {
-		d.fail("dose %q: person position %d of %d", rec.ID, pp, s.people.recs.n)
+		d.fail("dose %q: person position %d of %d", rec.id, pp, s.people.recs.n)
 		return
 	}
 	rec.person = s.people.recs.at(uint32(pp))
 	next := d.uvarint()
 	if next > uint64(refs.total) {
-		d.fail("dose %q: next dose %d of %d", rec.ID, next, refs.total)
+		d.fail("dose %q: next dose %d of %d", rec.id, next, refs.total)
 		return
 	}
 	rec.nextDose = uint32(next)
@@ -343,12 +343,12 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	}
 	pl, ok := refs.places.get(pi, placeID, func(id string) (*PlaceState, bool) { p := s.places[id]; return p, p != nil })
 	if !ok {
-		d.fail("dose %q: unknown place %q", rec.ID, placeID)
+		d.fail("dose %q: unknown place %q", rec.id, placeID)
 		return
 	}
 	l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
 	if !ok {
-		d.fail("dose %q: unknown lot %q", rec.ID, lotID)
+		d.fail("dose %q: unknown lot %q", rec.id, lotID)
 		return
 	}
 	rec.place, rec.lot = pl, l
@@ -360,7 +360,7 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	*prev = rec.recorded
 	number := d.int()
 	if number < 0 || number > maxDoseNumber {
-		d.fail("dose %q: number %d out of range", rec.ID, number)
+		d.fail("dose %q: number %d out of range", rec.id, number)
 		return
 	}
 	rec.number = uint16(number)
@@ -373,13 +373,13 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	if flags&doseHasRare != 0 {
 		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
-		d.fail("dose %q: a void reason without its record", rec.ID)
+		d.fail("dose %q: a void reason without its record", rec.id)
 	}
 	if d.err != nil {
 		return
 	}
 	if (product != "" || component != "") && rec.lot == nil {
-		d.fail("dose %q: a product or component claim without a lot", rec.ID)
+		d.fail("dose %q: a product or component claim without a lot", rec.id)
 		return
 	}
 	// after the rare part: these may add to it
@@ -453,7 +453,7 @@ func (s *State) checkDoseLists(d *snapDecoder) {
 		for pos := p.firstDose; pos != 0; {
 			x := s.doses.recs.at(pos - 1)
 			if x.person != p || x.Voided() || listed == valid {
-				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID)
+				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.id)
 				return
 			}
 			listed++
@@ -508,7 +508,7 @@ func (s *State) decodeCerts(d *snapDecoder) {
 			case dp == 0:
 				c.Dose = d.raw()
 			case dp <= nd:
-				c.Dose = s.doses.recs.at(uint32(dp - 1)).ID
+				c.Dose = s.doses.recs.at(uint32(dp - 1)).id
 			default:
 				d.fail("certificate %s: dose position %d of %d", c.UVCI, dp-1, nd)
 			}

@@ -27,7 +27,7 @@ var registryFields = []string{
 	"PersonState.lastCert uint32",
 	"PersonState.keyed bool",
 
-	"DoseState.ID string", // in the batch's blob
+	"DoseState.id string", // in the batch's blob
 	"DoseState.at int64",  // with atZone, as the time At() gives
 	"DoseState.recorded unixNanos",
 	"DoseState.hash uint64",

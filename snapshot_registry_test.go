@@ -158,11 +158,11 @@ func registryAnswers(t testing.TB, s *vt.State) string {
 		return true
 	})
 	s.EachDose(func(d *vt.DoseState) bool {
-		seen, same := s.KeySeen("dose:"+d.ID, 0)
-		add("dose", map[string]any{"record": d, "found": s.Dose(d.ID) == d, "recorded": d.Recorded(), "void": d.VoidWhy(),
-			"anomaly": d.Anomaly(), "history": d.History(), "region": d.Region(), "lot": d.LotOf().ID, "place": d.PlaceOf().ID,
-			"person": d.PersonOf().ID, "person_lists_it": slices.Contains(s.DosesOf(d.PersonOf()), d), "key": []bool{seen, same},
-			"number": d.Number(), "voided": d.Voided(), "booster": d.Booster(), "complete": d.Complete(), "administered": d.Administered(), "at": d.At().Format(time.RFC3339Nano) + " " + d.At().Location().String()})
+		seen, same := s.KeySeen("dose:"+d.ID(s), 0)
+		add("dose", map[string]any{"record": d, "found": s.Dose(d.ID(s)) == d, "recorded": d.Recorded(), "void": d.VoidWhy(s),
+			"anomaly": d.Anomaly(s), "history": d.History(s), "region": d.Region(), "lot": d.LotOf(s).ID, "place": d.PlaceOf(s).ID,
+			"person": d.PersonOf(s).ID, "person_lists_it": slices.Contains(s.DosesOf(d.PersonOf(s)), d), "key": []bool{seen, same},
+			"number": d.Number(), "voided": d.Voided(), "booster": d.Booster(), "complete": d.Complete(), "administered": d.Administered(s), "at": d.At(s).Format(time.RFC3339Nano) + " " + d.At(s).Location().String()})
 		return true
 	})
 	for _, uvci := range []string{"URN:UVCI:01:KZ:5A", "URN:UVCI:01:KZ:3A", "URN:UVCI:01:KZ:3B", "URN:UVCI:01:KZ:9A", "URN:UVCI:01:KZ:X"} {

@@ -143,7 +143,7 @@ type PersonState struct {
 // with the other rare text. The accessor methods give back exactly what the
 // DoseAdministered event said.
 type DoseState struct {
-	ID         string // client-generated id, unique
+	id         string // client-generated id, unique (ID)
 	at         int64  // At as Unix nanoseconds; its zone is zoneAt(atZone)
 	recorded   unixNanos
 	hash       uint64 // content hash of the submitted event (idempotency)
@@ -195,8 +195,11 @@ func (d *DoseState) Complete() bool { return d.flags&doseIsComplete != 0 }
 
 func (d *DoseState) keyed() bool { return d.flags&doseIsKeyed != 0 }
 
+// ID is the dose's client-generated id.
+func (d *DoseState) ID(s *State) string { return d.id }
+
 // At is when the dose was given, in the zone the event gave.
-func (d *DoseState) At() time.Time {
+func (d *DoseState) At(s *State) time.Time {
 	if d.atZone == zoneOther {
 		return time.Unix(0, d.at).In(d.rare.loc)
 	}
@@ -215,20 +218,20 @@ func (d *DoseState) setAt(t time.Time) {
 }
 
 // Day is the calendar day of At (in its zone).
-func (d *DoseState) Day() Date { return DateOf(d.At()) }
+func (d *DoseState) Day(s *State) Date { return DateOf(d.At(s)) }
 
 // Person is the id of the person the dose belongs to.
-func (d *DoseState) Person() PersonID { return d.person.ID }
+func (d *DoseState) Person(s *State) PersonID { return d.person.ID }
 
 // Place is the id of the place the dose was given at.
-func (d *DoseState) Place() string { return d.place.ID }
+func (d *DoseState) Place(s *State) string { return d.place.ID }
 
 // Lot is the id of the dose's lot.
-func (d *DoseState) Lot() string { return d.lot.ID }
+func (d *DoseState) Lot(s *State) string { return d.lot.ID }
 
 // Product is the product the event claimed ("" if it named none); a claim
 // is checked against the lot when the dose is recorded.
-func (d *DoseState) Product() string {
+func (d *DoseState) Product(s *State) string {
 	if d.flags&claimProduct == 0 {
 		return ""
 	}
@@ -239,7 +242,7 @@ func (d *DoseState) Product() string {
 }
 
 // Component is the component the event claimed ("" if it named none).
-func (d *DoseState) Component() string {
+func (d *DoseState) Component(s *State) string {
 	if d.flags&claimComponent == 0 {
 		return ""
 	}
@@ -253,7 +256,7 @@ func (d *DoseState) Component() string {
 func (d *DoseState) Vaccinator() string { return d.vaccinator.String() }
 
 // Override is the clinician's reason to accept a short interval ("" if none).
-func (d *DoseState) Override() string {
+func (d *DoseState) Override(s *State) string {
 	if d.rare == nil {
 		return ""
 	}
@@ -262,9 +265,9 @@ func (d *DoseState) Override() string {
 
 // Administered returns the dose as a DoseAdministered event (with the
 // current time, place, lot and person after any corrections).
-func (d *DoseState) Administered() DoseAdministered {
-	return DoseAdministered{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Lot: d.Lot(),
-		Product: d.Product(), Component: d.Component(), Vaccinator: d.Vaccinator(), Override: d.Override()}
+func (d *DoseState) Administered(s *State) DoseAdministered {
+	return DoseAdministered{ID: d.ID(s), Person: d.Person(s), At: d.At(s), Place: d.Place(s), Lot: d.Lot(s),
+		Product: d.Product(s), Component: d.Component(s), Vaccinator: d.Vaccinator(), Override: d.Override(s)}
 }
 
 // unixNanos is a recording time in 8 bytes instead of a time.Time's 24.
@@ -298,7 +301,7 @@ type doseRare struct {
 }
 
 // VoidWhy is the reason the dose was voided ("" if it was not).
-func (d *DoseState) VoidWhy() string {
+func (d *DoseState) VoidWhy(s *State) string {
 	if d.rare == nil {
 		return ""
 	}
@@ -307,7 +310,7 @@ func (d *DoseState) VoidWhy() string {
 
 // Anomaly is the schedule rule the dose breaks ("" if none), e.g. after a
 // void renumbered the person's doses.
-func (d *DoseState) Anomaly() string {
+func (d *DoseState) Anomaly(s *State) string {
 	if d.rare == nil {
 		return ""
 	}
@@ -315,7 +318,7 @@ func (d *DoseState) Anomaly() string {
 }
 
 // History lists the corrections applied to the dose, oldest first.
-func (d *DoseState) History() []DoseCorrected {
+func (d *DoseState) History(s *State) []DoseCorrected {
 	if d.rare == nil {
 		return nil
 	}
@@ -742,7 +745,7 @@ func (s *State) Apply(e Event) {
 	case DoseAdministered:
 		if p := s.people.get(v.Person); p != nil {
 			for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
-				if v.At.Before(x.At()) { // a late record renumbers later doses
+				if v.At.Before(x.At(s)) { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
 					break
 				}
@@ -753,12 +756,12 @@ func (s *State) Apply(e Event) {
 		d.setFlag(doseIsKeyed, e.Key == "dose:"+v.ID)
 	case DoseVoided:
 		if d := s.doses.get(v.Dose); d != nil {
-			s.revokePersonCerts(d.Person(), "dose voided: "+v.Reason)
+			s.revokePersonCerts(d.Person(s), "dose voided: "+v.Reason)
 		}
 		s.applyVoid(v, e.Recorded)
 	case DoseCorrected:
 		if d := s.doses.get(v.Dose); d != nil {
-			s.revokePersonCerts(d.Person(), "dose corrected: "+v.Reason)
+			s.revokePersonCerts(d.Person(s), "dose corrected: "+v.Reason)
 		}
 		if v.Person != nil {
 			s.revokePersonCerts(*v.Person, "dose corrected: "+v.Reason)
@@ -1374,12 +1377,12 @@ func (s *State) decideTarget(t Target) error {
 
 // moveLot moves the dose to lot l, keeping the product and component the
 // event claimed (they were the old lot's).
-func (d *DoseState) moveLot(l *LotState) {
-	if d.flags&claimProduct != 0 && d.Product() != l.Product {
-		d.rareText().product = d.Product()
+func (d *DoseState) moveLot(s *State, l *LotState) {
+	if d.flags&claimProduct != 0 && d.Product(s) != l.Product {
+		d.rareText().product = d.Product(s)
 	}
-	if d.flags&claimComponent != 0 && d.Component() != l.Component {
-		d.rareText().component = d.Component()
+	if d.flags&claimComponent != 0 && d.Component(s) != l.Component {
+		d.rareText().component = d.Component(s)
 	}
 	d.lot = l
 }

@@ -199,8 +199,8 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	if got := w.s.Lot("L-I-A").OnHand; got != onHand+1 {
 		t.Fatalf("stock after void = %d, want %d", got, onHand+1)
 	}
-	if d := w.s.Dose("b"); d.Number() != 1 || d.Anomaly() == "" {
-		t.Fatalf("after void dose b number %d anomaly %q", d.Number(), d.Anomaly())
+	if d := w.s.Dose("b"); d.Number() != 1 || d.Anomaly(w.s) == "" {
+		t.Fatalf("after void dose b number %d anomaly %q", d.Number(), d.Anomaly(w.s))
 	}
 	if got := w.s.Cumulative("", vt.MFull, vt.MkDate(2021, 12, 31)); got != 0 {
 		t.Fatalf("full after void = %d", got)
@@ -208,7 +208,7 @@ func TestDoseNumberDerivedAndCorrections(t *testing.T) {
 	// correct dose b's date: history kept
 	at := t0.AddDate(0, 0, 20)
 	w.must(vt.DoseCorrected{Dose: "b", At: &at, Reason: "typo"}, t0.AddDate(0, 0, 23))
-	if h := w.s.Dose("b").History(); len(h) != 1 || h[0].Reason != "typo" {
+	if h := w.s.Dose("b").History(w.s); len(h) != 1 || h[0].Reason != "typo" {
 		t.Fatalf("history %+v", h)
 	}
 	wantErr(t, w.do(vt.DoseVoided{Dose: "a", Reason: "again"}, t0.AddDate(0, 0, 24)), vt.ECONFLICT, "", "already voided")
@@ -450,7 +450,7 @@ func TestMergeKeepsAuditTrail(t *testing.T) {
 	if w.s.NumDoses(pa) != 2 || w.s.Dose("b2").Number() != 2 {
 		t.Fatalf("merged doses: %d, b2 number %d", w.s.NumDoses(pa), w.s.Dose("b2").Number())
 	}
-	if w.s.Dose("b2").Anomaly() == "" {
+	if w.s.Dose("b2").Anomaly(w.s) == "" {
 		t.Fatal("a second dose with component I after the merge must be flagged")
 	}
 	if w.s.Person(b).MergedInto == nil || *w.s.Person(b).MergedInto != a {

@@ -210,7 +210,7 @@ func (h *handler) recentFor(r *http.Request) (string, recentCert, error) {
 		}
 		place := ""
 		if d := st.Dose(c.Dose); d != nil {
-			place = d.Place()
+			place = d.Place(st)
 		}
 		if !p.CanReadPlace(st, place) {
 			cerr = vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "this certificate's dose is outside your scope")

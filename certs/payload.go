@@ -47,17 +47,17 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 		}
 	} else {
 		d = st.Dose(doseID)
-		if d == nil || d.Voided() || d.PersonOf() != p {
+		if d == nil || d.Voided() || d.PersonOf(st) != p {
 			return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q is no longer a valid dose of this person", doseID)
 		}
 	}
-	if d.Anomaly() != "" {
-		return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q has an unresolved schedule anomaly (%s); correct the record before issuing a certificate", d.ID, d.Anomaly())
+	if d.Anomaly(st) != "" {
+		return built{}, vaxtrace.Errorf(vaxtrace.ECONFLICT, "dose %q has an unresolved schedule anomaly (%s); correct the record before issuing a certificate", d.ID(st), d.Anomaly(st))
 	}
-	lot := d.LotOf()
+	lot := d.LotOf(st)
 	prod := st.Product(lot.Product)
 	if prod == nil {
-		return built{}, vaxtrace.Errorf(vaxtrace.EINTERNAL, "dose %q: product %q of lot %q is not in the catalog", d.ID, lot.Product, lot.ID)
+		return built{}, vaxtrace.Errorf(vaxtrace.EINTERNAL, "dose %q: product %q of lot %q is not in the catalog", d.ID(st), lot.Product, lot.ID)
 	}
 	if !isCOVID(prod.Disease) {
 		return built{}, vaxtrace.FieldError("person", "the latest dose is %s (%s), not a COVID-19 vaccine; EU DCC certificates cover COVID-19 only", prod.Name, prod.Disease)
@@ -75,7 +75,7 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 	if pl.Name.FamilyT == "" && pl.Name.GivenT == "" {
 		return built{}, vaxtrace.FieldError("person", "the name %q %q has no letter that transliterates to the ICAO 9303 alphabet; correct the record", p.Family, p.Given)
 	}
-	return built{payload: pl, dose: d.ID, productName: prod.Name}, nil
+	return built{payload: pl, dose: d.ID(st), productName: prod.Name}, nil
 }
 
 func isCOVID(disease string) bool {
@@ -90,7 +90,7 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 		Prophylaxis:  c.DCCProphylaxis,
 		Product:      c.DCCProduct,
 		Manufacturer: c.DCCManufacturer,
-		Date:         vaxtrace.DateOf(d.At()).String(),
+		Date:         vaxtrace.DateOf(d.At(st)).String(),
 		Country:      Country,
 		Issuer:       s.Issuer,
 	}
@@ -135,7 +135,7 @@ func (s *Service) vaccination(st *vaxtrace.State, p *vaxtrace.PersonState, d *va
 // it with another product, e.g. Hayat-Vax after Sinopharm BIBP).
 func seriesDoses(st *vaxtrace.State, p *vaxtrace.PersonState, d *vaxtrace.DoseState, prod *vaxtrace.Product) int {
 	if d0 := st.FirstDose(p); d0 != nil {
-		if first := st.Product(d0.LotOf().Product); first != nil {
+		if first := st.Product(d0.LotOf(st).Product); first != nil {
 			return first.SeriesDoses
 		}
 	}

@@ -125,7 +125,7 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 	}
 	im := ImmunizationOf(d, s)
 	if im.Meta == nil {
-		return Bundle{}, vaxtrace.Errorf(vaxtrace.EINVALID, "dose %q is not a COVID-19 vaccination with a place and a dose number; a DDCC:VS document describes one", d.ID)
+		return Bundle{}, vaxtrace.Errorf(vaxtrace.EINVALID, "dose %q is not a COVID-19 vaccination with a place and a dose number; a DDCC:VS document describes one", d.ID(s))
 	}
 	pt := PatientOf(p, "")
 	if iin != "" {
@@ -153,8 +153,8 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 		url string
 		v   any
 	}{{urn("Composition"), comp}, {urn("Patient"), pt}, {urn("Organization"), org}, {urn("Immunization"), im}}
-	if prod := s.Product(d.LotOf().Product); prod != nil && !d.Booster() && !d.Complete() && d.Number() < prod.SeriesDoses {
-		next := vaxtrace.DateOf(d.At()).AddDays(max(prod.IntervalDays, 1))
+	if prod := s.Product(d.LotOf(s).Product); prod != nil && !d.Booster() && !d.Complete() && d.Number() < prod.SeriesDoses {
+		next := vaxtrace.DateOf(d.At(s)).AddDays(max(prod.IntervalDays, 1))
 		rec := ImmunizationRecommendation{ResourceType: "ImmunizationRecommendation", Meta: &Meta{Profile: []string{DDCCRecommendationProfile}},
 			Patient: patRef, Date: issued, Authority: orgRef,
 			Recommendation: []Recommendation{{VaccineCode: []CodeableConcept{VaccineCode(prod)}, TargetDisease: &covidDisease[0],

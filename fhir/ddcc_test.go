@@ -333,7 +333,7 @@ func checkDDCCDocument(t *testing.T, doc jm, uvci string, wantNext bool) {
 func issueCert(t *testing.T, eng *engine.Engine, uvci string, dose string) {
 	t.Helper()
 	var pid vaxtrace.PersonID
-	eng.Read(func(s *vaxtrace.State) { pid = s.Dose(dose).Person() })
+	eng.Read(func(s *vaxtrace.State) { pid = s.Dose(dose).Person(s) })
 	issued := time.Date(2021, 5, 1, 9, 0, 0, 0, time.UTC)
 	submit(t, eng, []engine.Command{cmd("cert:"+uvci, vaxtrace.CertificateIssued{UVCI: uvci, Person: pid, Dose: dose, KID: "k1", Issued: issued, Expiry: issued.AddDate(1, 0, 0)})})
 }

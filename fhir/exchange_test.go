@@ -29,15 +29,15 @@ func otherKeys(t testing.TB) *pii.Keys {
 func doseFacts(t *testing.T, keys *pii.Keys, s *vaxtrace.State) []string {
 	var out []string
 	s.EachDose(func(d *vaxtrace.DoseState) bool {
-		who := d.Person().String()
-		if p := d.PersonOf(); p != nil && p.IINSealed() != "" {
+		who := d.Person(s).String()
+		if p := d.PersonOf(s); p != nil && p.IINSealed() != "" {
 			iin, err := keys.Open(p.IINSealed())
 			if err != nil {
 				t.Fatal(err)
 			}
 			who = iin
 		}
-		out = append(out, fmt.Sprintf("%s %s %s %s %s n=%d void=%v", who, d.ID, d.At().UTC().Format(time.RFC3339), d.Lot(), d.Place(), d.Number(), d.Voided()))
+		out = append(out, fmt.Sprintf("%s %s %s %s %s n=%d void=%v", who, d.ID(s), d.At(s).UTC().Format(time.RFC3339), d.Lot(s), d.Place(s), d.Number(), d.Voided()))
 		return true
 	})
 	sort.Strings(out)
@@ -78,7 +78,7 @@ func TestExportImportsWholeIntoAnotherInstallation(t *testing.T) {
 	}
 	var sameID bool
 	src.Read(func(s *vaxtrace.State) {
-		dst.Read(func(d *vaxtrace.State) { sameID = d.Person(s.Dose("d000005-1").Person()) != nil })
+		dst.Read(func(d *vaxtrace.State) { sameID = d.Person(s.Dose("d000005-1").Person(s)) != nil })
 	})
 	if sameID {
 		t.Fatal("the two installations share person ids; the test does not exercise different keys")
@@ -165,7 +165,7 @@ func TestSinopharmHayatVax(t *testing.T) {
 		}
 		if c.outcome == Accepted {
 			eng.Read(func(s *vaxtrace.State) {
-				if d := s.Dose(fmt.Sprintf("sp-%d", i)); d == nil || d.LotOf().Product != c.product {
+				if d := s.Dose(fmt.Sprintf("sp-%d", i)); d == nil || d.LotOf(s).Product != c.product {
 					t.Errorf("case %d: dose %v, want product %s", i, d, c.product)
 				}
 			})

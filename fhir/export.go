@@ -163,18 +163,18 @@ func (c productCache) get(p *vaxtrace.Product) *productParts {
 }
 
 func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache) Immunization {
-	im := Immunization{ResourceType: "Immunization", ID: ImmunizationID(d.ID), Status: "completed"}
-	im.Identifier = []Identifier{{System: DoseSystem, Value: d.ID}}
-	if d.Override() != "" {
-		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override()})
+	im := Immunization{ResourceType: "Immunization", ID: ImmunizationID(d.ID(s)), Status: "completed"}
+	im.Identifier = []Identifier{{System: DoseSystem, Value: d.ID(s)}}
+	if d.Override(s) != "" {
+		im.Extension = append(im.Extension, Extension{URL: OverrideExtension, ValueString: d.Override(s)})
 	}
 	if d.Voided() {
 		im.Status = "entered-in-error"
-		if d.VoidWhy() != "" {
-			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy()})
+		if d.VoidWhy(s) != "" {
+			im.Extension = append(im.Extension, Extension{URL: VoidExtension, ValueString: d.VoidWhy(s)})
 		}
 	}
-	l := d.LotOf()
+	l := d.LotOf(s)
 	var prod *vaxtrace.Product
 	if l != nil {
 		prod = s.Product(l.Product)
@@ -186,17 +186,17 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	} else {
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
-	im.Patient = patientReference(d)
-	im.OccurrenceDateTime = fhirTime(d.At())
+	im.Patient = patientReference(s, d)
+	im.OccurrenceDateTime = fhirTime(d.At(s))
 	if rec := d.Recorded(); !rec.IsZero() {
 		im.Recorded = fhirTime(rec)
 	}
 	t := true
 	im.PrimarySource = &t
-	if pl := d.PlaceOf(); pl != nil {
+	if pl := d.PlaceOf(s); pl != nil {
 		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: pl.ID}, Display: pl.Name}
-	} else if d.Place() != "" {
-		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place()}}
+	} else if d.Place(s) != "" {
+		im.Location = &Reference{Identifier: &Identifier{System: PlaceSystem, Value: d.Place(s)}}
 	}
 	if l != nil {
 		if l.Manufacturer != "" {
@@ -230,10 +230,10 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 // an IIN gets the IIN identifier from withPatientIIN once it is opened. An
 // importer with other keys resolves the reference by that business
 // identifier (the resource id is a keyed hash of this installation).
-func patientReference(d *vaxtrace.DoseState) *Reference {
-	r := &Reference{Reference: "Patient/" + d.Person().String()}
-	if p := d.PersonOf(); p != nil && p.IINSealed() == "" {
-		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person().String()}
+func patientReference(s *vaxtrace.State, d *vaxtrace.DoseState) *Reference {
+	r := &Reference{Reference: "Patient/" + d.Person(s).String()}
+	if p := d.PersonOf(s); p != nil && p.IINSealed() == "" {
+		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person(s).String()}
 	}
 	return r
 }
@@ -299,7 +299,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		})
 		s.EachDose(func(d *vaxtrace.DoseState) bool {
 			if d.Voided() {
-				pid := d.Person()
+				pid := d.Person(s)
 				for i := 0; i < 8; i++ { // follow merges
 					p := s.Person(pid)
 					if p == nil || p.MergedInto == nil {
@@ -307,7 +307,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					}
 					pid = *p.MergedInto
 				}
-				voided[pid] = append(voided[pid], d.ID)
+				voided[pid] = append(voided[pid], d.ID(s))
 			}
 			return true
 		})
@@ -348,10 +348,10 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 					}
 				}
 				sort.Slice(ds, func(i, j int) bool {
-					if !ds[i].At().Equal(ds[j].At()) {
-						return ds[i].At().Before(ds[j].At())
+					if !ds[i].At(s).Equal(ds[j].At(s)) {
+						return ds[i].At(s).Before(ds[j].At(s))
 					}
-					return ds[i].ID < ds[j].ID
+					return ds[i].ID(s) < ds[j].ID(s)
 				})
 				for _, d := range ds {
 					if region == "" || d.Region() == region {

@@ -169,7 +169,7 @@ func (sv *server) readPatient(w http.ResponseWriter, p vaxtrace.Principal, id st
 
 // findDose looks a dose up by its FHIR id; hashed ids (rare) need a scan.
 func findDose(s *vaxtrace.State, id string) *vaxtrace.DoseState {
-	if d := s.Dose(id); d != nil && ImmunizationID(d.ID) == id {
+	if d := s.Dose(id); d != nil && ImmunizationID(d.ID(s)) == id {
 		return d
 	}
 	if !strings.HasPrefix(id, hashedIDPrefix) {
@@ -177,7 +177,7 @@ func findDose(s *vaxtrace.State, id string) *vaxtrace.DoseState {
 	}
 	var found *vaxtrace.DoseState
 	s.EachDose(func(d *vaxtrace.DoseState) bool {
-		if ImmunizationID(d.ID) == id {
+		if ImmunizationID(d.ID(s)) == id {
 			found = d
 			return false
 		}
@@ -301,7 +301,7 @@ func (sv *server) searchImmunization(w http.ResponseWriter, r *http.Request, p v
 				continue
 			}
 			for _, f := range dates {
-				if !f.match(d.At()) {
+				if !f.match(d.At(s)) {
 					continue next
 				}
 			}

@@ -111,7 +111,7 @@ func canSeePerson(p vaxtrace.Principal, s *vaxtrace.State, ps *vaxtrace.PersonSt
 		return true
 	}
 	for d := range s.PersonDoses(ps) {
-		if p.CanReadPlace(s, d.Place()) {
+		if p.CanReadPlace(s, d.Place(s)) {
 			return true
 		}
 	}

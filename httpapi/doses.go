@@ -30,18 +30,18 @@ type doseView struct {
 	History    []vaxtrace.DoseCorrected `json:"history,omitempty"`
 }
 
-func viewDose(d *vaxtrace.DoseState, history bool) doseView {
-	v := doseView{ID: d.ID, Person: d.Person(), At: d.At(), Place: d.Place(), Region: d.Region(), Lot: d.Lot(),
-		Vaccinator: d.Vaccinator(), Override: d.Override(), Number: d.Number(), Booster: d.Booster(), Complete: d.Complete(),
-		Voided: d.Voided(), VoidReason: d.VoidWhy(), Anomaly: d.Anomaly(), Recorded: d.Recorded()}
-	if l := d.LotOf(); l != nil {
+func viewDose(st *vaxtrace.State, d *vaxtrace.DoseState, history bool) doseView {
+	v := doseView{ID: d.ID(st), Person: d.Person(st), At: d.At(st), Place: d.Place(st), Region: d.Region(), Lot: d.Lot(st),
+		Vaccinator: d.Vaccinator(), Override: d.Override(st), Number: d.Number(), Booster: d.Booster(), Complete: d.Complete(),
+		Voided: d.Voided(), VoidReason: d.VoidWhy(st), Anomaly: d.Anomaly(st), Recorded: d.Recorded()}
+	if l := d.LotOf(st); l != nil {
 		v.Product, v.Component = l.Product, l.Component
 	}
 	if d.Voided() {
 		v.Number = 0
 	}
 	if history {
-		v.History = append([]vaxtrace.DoseCorrected(nil), d.History()...)
+		v.History = append([]vaxtrace.DoseCorrected(nil), d.History(st)...)
 	}
 	return v
 }
@@ -49,7 +49,7 @@ func viewDose(d *vaxtrace.DoseState, history bool) doseView {
 // canSeeDose: admin and auditor, the point where it was given, the region
 // it was given in.
 func canSeeDose(p vaxtrace.Principal, st *vaxtrace.State, d *vaxtrace.DoseState) bool {
-	if p.CanReadPlace(st, d.Place()) {
+	if p.CanReadPlace(st, d.Place(st)) {
 		return true
 	}
 	return p.Role == vaxtrace.RoleRegion && p.CanReadRegion(st, d.Region())
@@ -114,7 +114,7 @@ func (s *Server) recordDose(w http.ResponseWriter, r *http.Request) error {
 	res := s.eng.Submit(r.Context(), engine.Command{Key: "dose:" + q.ID, Actor: principal(r), Data: q.payload(person),
 		View: func(st *vaxtrace.State) any {
 			if d := st.Dose(q.ID); d != nil {
-				return viewDose(d, false)
+				return viewDose(st, d, false)
 			}
 			return nil
 		}})
@@ -136,7 +136,7 @@ func (s *Server) getDose(w http.ResponseWriter, r *http.Request) error {
 		if d == nil || !canSeeDose(principal(r), st, d) {
 			return vaxtrace.NotFound("id", "no such dose in your scope")
 		}
-		v = viewDose(d, true)
+		v = viewDose(st, d, true)
 		return nil
 	})
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Server) doseWrite(w http.ResponseWriter, r *http.Request, natural strin
 	out := doseResult{Seq: res.Seq, Duplicate: res.Duplicate}
 	_ = s.read(func(st *vaxtrace.State) error {
 		if d := st.Dose(id); d != nil {
-			out.Dose = viewDose(d, true)
+			out.Dose = viewDose(st, d, true)
 		}
 		return nil
 	})

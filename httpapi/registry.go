@@ -43,7 +43,7 @@ func (s *Server) viewPerson(p vaxtrace.Principal, st *vaxtrace.State, ps *vaxtra
 		}
 	}
 	for d := range st.PersonDoses(ps) {
-		v.Doses = append(v.Doses, viewDose(d, false))
+		v.Doses = append(v.Doses, viewDose(st, d, false))
 	}
 	return v
 }

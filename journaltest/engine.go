@@ -485,8 +485,8 @@ func checkRace(t *testing.T, newEngine func() *engine.Engine, a, b *engine.Engin
 		}
 		given := map[vaxtrace.PersonID]int{}
 		st.EachDose(func(d *vaxtrace.DoseState) bool {
-			if d.Place() == "pt-2" && !d.Voided() {
-				given[d.Person()]++
+			if d.Place(st) == "pt-2" && !d.Voided() {
+				given[d.Person(st)]++
 			}
 			return true
 		})

@@ -51,8 +51,8 @@ func TestDueListMatchesPlannerReserve(t *testing.T) {
 				return true
 			}
 			d := ds[0]
-			pr := s.Product(s.Lot(d.Lot()).Product)
-			if pr == nil || pr.SeriesDoses < 2 || vaxtrace.DateOf(d.At()).AddDays(pr.IntervalDays) > limit {
+			pr := s.Product(s.Lot(d.Lot(s)).Product)
+			if pr == nil || pr.SeriesDoses < 2 || vaxtrace.DateOf(d.At(s)).AddDays(pr.IntervalDays) > limit {
 				return true
 			}
 			walked[plan.Key(pr.Code, pr.Components[min(1, len(pr.Components)-1)].Code)]++

@@ -64,13 +64,15 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 	t.Helper()
 	ctx := context.Background()
 	var doses []*vaxtrace.DoseState
+	var st *vaxtrace.State
 	eng.Read(func(s *vaxtrace.State) {
+		st = s
 		s.EachDose(func(d *vaxtrace.DoseState) bool {
 			doses = append(doses, d)
 			return true
 		})
 	})
-	sort.Slice(doses, func(i, j int) bool { return doses[i].ID < doses[j].ID })
+	sort.Slice(doses, func(i, j int) bool { return doses[i].ID(st) < doses[j].ID(st) })
 	admin := vaxtrace.Principal{Name: "golden", Role: vaxtrace.RoleAdmin}
 	var cmds []engine.Command
 	for i, d := range doses {
@@ -80,12 +82,12 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 		switch i % 4 {
 		case 0:
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateIssued{
-				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i), Person: d.Person(), Dose: d.ID, KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
+				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i), Person: d.Person(st), Dose: d.ID(st), KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
 		case 1:
-			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("void:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: d.ID, Reason: "entered in error"}})
+			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("void:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: d.ID(st), Reason: "entered in error"}})
 		case 2:
-			at := d.At().Add(-24 * time.Hour)
-			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("correct:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseCorrected{Dose: d.ID, At: &at, Reason: "wrong day"}})
+			at := d.At(st).Add(-24 * time.Hour)
+			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("correct:%d", i), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseCorrected{Dose: d.ID(st), At: &at, Reason: "wrong day"}})
 		case 3:
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert:%d", i-3), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateRevoked{UVCI: fmt.Sprintf("URN:UVCI:01:KZ:GOLDEN%05d", i-3), Reason: "test"}})
 		}
@@ -98,10 +100,10 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 		if d.Voided() {
 			continue
 		}
-		if byPerson[d.Person()] == nil {
-			order = append(order, d.Person())
+		if byPerson[d.Person(st)] == nil {
+			order = append(order, d.Person(st))
 		}
-		byPerson[d.Person()] = append(byPerson[d.Person()], d)
+		byPerson[d.Person(st)] = append(byPerson[d.Person(st)], d)
 	}
 	sort.Slice(order, func(i, j int) bool { return bytes.Compare(order[i][:], order[j][:]) < 0 })
 	var voids []engine.Command
@@ -113,10 +115,10 @@ func goldenExtras(t testing.TB, eng *engine.Engine) []string {
 		}
 		for k, d := range ds[:2] {
 			cmds = append(cmds, engine.Command{Key: fmt.Sprintf("cert2:%d:%d", n, k), Actor: admin, Recorded: goldenClock, Data: vaxtrace.CertificateIssued{
-				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:TWO%03d%d", n, k), Person: pid, Dose: d.ID, KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
+				UVCI: fmt.Sprintf("URN:UVCI:01:KZ:TWO%03d%d", n, k), Person: pid, Dose: d.ID(st), KID: "k1", Issued: goldenClock, Expiry: goldenClock.AddDate(1, 0, 0)}})
 		}
 		if n%2 == 0 {
-			voids = append(voids, engine.Command{Key: fmt.Sprintf("void2:%d", n), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: ds[0].ID, Reason: "entered twice"}})
+			voids = append(voids, engine.Command{Key: fmt.Sprintf("void2:%d", n), Actor: admin, Recorded: goldenClock, Data: vaxtrace.DoseVoided{Dose: ds[0].ID(st), Reason: "entered twice"}})
 		}
 		n++
 	}
@@ -271,7 +273,7 @@ func stateDump(s *vaxtrace.State) string {
 		}
 		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed(), p.Family(), p.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
 		for d := range s.PersonDoses(p) {
-			fmt.Fprintf(&b, "  d %s\n", d.ID)
+			fmt.Fprintf(&b, "  d %s\n", d.ID(s))
 		}
 		for _, c := range s.PersonCertificates(p.ID) {
 			fmt.Fprintf(&b, "  c %s %s %s %v %q\n", c.UVCI, c.Dose, c.KID, c.Revoked, c.RevokedBy)
@@ -282,13 +284,13 @@ func stateDump(s *vaxtrace.State) string {
 	}
 	var doses []*vaxtrace.DoseState
 	s.EachDose(func(d *vaxtrace.DoseState) bool { doses = append(doses, d); return true })
-	sort.Slice(doses, func(i, j int) bool { return doses[i].ID < doses[j].ID })
+	sort.Slice(doses, func(i, j int) bool { return doses[i].ID(s) < doses[j].ID(s) })
 	for _, d := range doses {
-		h, _ := json.Marshal(d.History())
-		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID, d.Person(), d.At().UTC().Format(time.RFC3339Nano), d.Place(), d.Lot(), d.Product(), d.Component(), d.Vaccinator(), d.Override(),
-			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided(), d.VoidWhy(), d.Number(), d.Booster(), d.Complete(), d.Anomaly(), h)
-		if got := s.Dose(d.ID); got == nil || got.ID != d.ID {
-			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID)
+		h, _ := json.Marshal(d.History(s))
+		fmt.Fprintf(&b, "D %s %s %s %s %s %s %s %s %q rec=%s v=%v %q n=%d b=%v c=%v %q h=%s\n", d.ID(s), d.Person(s), d.At(s).UTC().Format(time.RFC3339Nano), d.Place(s), d.Lot(s), d.Product(s), d.Component(s), d.Vaccinator(), d.Override(s),
+			d.Recorded().UTC().Format(time.RFC3339Nano), d.Voided(), d.VoidWhy(s), d.Number(), d.Booster(), d.Complete(), d.Anomaly(s), h)
+		if got := s.Dose(d.ID(s)); got == nil || got.ID(s) != d.ID(s) {
+			fmt.Fprintf(&b, "  lookup-missing %s\n", d.ID(s))
 		}
 	}
 	return b.String()
