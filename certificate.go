@@ -54,7 +54,7 @@ func (s *State) decideCertificate(v CertificateIssued) error {
 		return NotFound("person", "unknown person")
 	}
 	d := s.doses.get(v.Dose)
-	if d == nil || d.Voided() || d.person != p {
+	if d == nil || d.Voided() || d.PersonOf(s) != p {
 		return FieldError("dose", "dose %q is not a valid dose of this person", v.Dose)
 	}
 	// one live certificate per dose: issuing again returns the existing one

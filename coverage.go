@@ -192,12 +192,12 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		day := DateOf(d.At(s))
 		base := contrib{
 			region:  s.regionIdx[d.Region()],
-			product: s.productIdx[d.lot.Product],
+			product: s.productIdx[d.LotOf(s).Product],
 			age:     ageBand(p.BirthDate, day),
 			sex:     sexIdx(p.Sex()),
 			group:   groupIdx(p.Group()),
 			day:     day,
-			place:   d.place,
+			place:   d.PlaceOf(s),
 			number:  d.Number(),
 		}
 		x := base
@@ -233,7 +233,7 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 const CampaignDisease = "COVID-19"
 
 func (s *State) campaignDose(d *DoseState) bool {
-	dis := s.products[d.lot.Product].Disease
+	dis := s.products[d.LotOf(s).Product].Disease
 	return dis == "" || dis == CampaignDisease
 }
 

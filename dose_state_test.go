@@ -18,11 +18,12 @@ func TestDoseTimeKeepsItsZone(t *testing.T) {
 	for i := range 300 { // more named zones than the table has codes
 		zonesToTry = append(zonesToTry, time.FixedZone(fmt.Sprintf("Z%03d", i), (i%24-12)*3600))
 	}
+	s := NewState()
 	for _, loc := range zonesToTry {
 		at := base.In(loc)
 		var d DoseState
-		d.setAt(at)
-		got := d.At(nil)
+		d.setAt(s, at)
+		got := d.At(s)
 		if !got.Equal(at) || got.Format(time.RFC3339Nano+" MST") != at.Format(time.RFC3339Nano+" MST") || got.Location().String() != loc.String() {
 			t.Fatalf("set %s (%s), read back %s (%s)", at.Format(time.RFC3339Nano+" MST"), loc, got.Format(time.RFC3339Nano+" MST"), got.Location())
 		}
@@ -32,11 +33,13 @@ func TestDoseTimeKeepsItsZone(t *testing.T) {
 // A correction to a lot of another product or component keeps the claim
 // the event made; a dose that claimed nothing still reads "".
 func TestDoseClaimsSurviveALotCorrection(t *testing.T) {
+	s := NewState()
 	a := &LotState{Lot: Lot{ID: "A", Product: "sputnik-v", Component: "I"}}
 	b := &LotState{Lot: Lot{ID: "B", Product: "qazvac", Component: "1"}}
-	claimed := DoseState{lot: a, flags: claimProduct | claimComponent}
-	bare := DoseState{lot: a}
-	s := NewState()
+	s.addLot(a)
+	s.addLot(b)
+	claimed := DoseState{lot: a.pos, flags: claimProduct | claimComponent}
+	bare := DoseState{lot: a.pos}
 	claimed.moveLot(s, b)
 	bare.moveLot(s, b)
 	if claimed.Product(s) != "sputnik-v" || claimed.Component(s) != "I" || claimed.Lot(s) != "B" {

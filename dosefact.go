@@ -25,22 +25,23 @@ type DoseFact struct {
 // without them.
 func (s *State) EachDoseFact(fn func(DoseFact) bool) {
 	for d := range s.doses.recs.all() {
-		if d.Voided() || d.person == nil || d.lot == nil || d.place == nil {
+		if d.Voided() {
 			continue
 		}
 		day := DateOf(d.At(s))
+		l, p := d.LotOf(s), d.PersonOf(s)
 		f := DoseFact{
-			Place:     d.place.ID,
+			Place:     d.Place(s),
 			Region:    d.Region(),
 			Day:       day,
 			Known:     DateOf(d.Recorded()),
-			Product:   d.lot.Product,
-			Component: d.lot.Component,
+			Product:   l.Product,
+			Component: l.Component,
 			Number:    d.Number(),
 			Booster:   d.Booster(),
 			Complete:  d.Complete(),
-			AgeBand:   ageBand(d.person.BirthDate, day),
-			Sex:       d.person.Sex(),
+			AgeBand:   ageBand(p.BirthDate, day),
+			Sex:       p.Sex(),
 		}
 		if !fn(f) {
 			return

@@ -68,14 +68,14 @@ func (s *State) dueOf(p *PersonState) *dueEntry {
 		return nil
 	}
 	last := s.LastDose(p)
-	if last.Complete() || last.Booster() || last.lot == nil || last.place == nil {
+	if last.Complete() || last.Booster() {
 		return nil
 	}
-	pr := s.products[last.lot.Product]
+	pr := s.products[last.LotOf(s).Product]
 	if pr == nil || last.Number() >= pr.SeriesDoses || last.Number() < 1 {
 		return nil
 	}
-	return &dueEntry{person: p.ID, place: last.place.ID, region: last.Region(), product: s.productIdx[pr.Code],
+	return &dueEntry{person: p.ID, place: last.Place(s), region: last.Region(), product: s.productIdx[pr.Code],
 		number: uint8(last.Number() + 1), day: DateOf(last.At(s)).AddDays(max(pr.IntervalDays, 0))}
 }
 

@@ -82,7 +82,7 @@ func (s *State) checkCorrectionArrived(v DoseCorrected) error {
 	if d == nil || v.At == nil && v.Place == "" && v.Lot == "" {
 		return nil
 	}
-	pl, l, at := d.place, d.lot, d.At(s)
+	pl, l, at := d.PlaceOf(s), d.LotOf(s), d.At(s)
 	if v.Place != "" {
 		pl = s.places[v.Place]
 	}

@@ -28,10 +28,10 @@ func (s *State) walk(p *PersonState, doses []*DoseState, res []walkResult) []wal
 	if len(doses) == 0 {
 		return res
 	}
-	first := s.products[doses[0].lot.Product]
+	first := s.products[doses[0].LotOf(s).Product]
 	single := true
 	for _, d := range doses[1:] {
-		if !sameSeries(s.products[d.lot.Product], first) {
+		if !sameSeries(s.products[d.LotOf(s).Product], first) {
 			single = false
 			break
 		}
@@ -43,7 +43,7 @@ func (s *State) walk(p *PersonState, doses []*DoseState, res []walkResult) []wal
 	groups := map[string][]int{}
 	var order []string
 	for i, d := range doses {
-		k := diseaseOf(s.products[d.lot.Product])
+		k := diseaseOf(s.products[d.LotOf(s).Product])
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -97,11 +97,12 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 	for i, d := range doses {
 		r := &res[i]
 		r.number = i + 1
-		day := DateOf(d.At(s))
-		prod := s.products[d.lot.Product]
+		day := d.Day(s)
+		l := d.LotOf(s)
+		prod := s.products[l.Product]
 		gap := int(day - prev)
 		if i > 0 && gap == 0 {
-			r.err = Errorf(ECONFLICT, "duplicate: the person already has a %s dose on %s (dose %q)", diseaseName(prod), day, doses[i-1].ID)
+			r.err = Errorf(ECONFLICT, "duplicate: the person already has a %s dose on %s (dose %q)", diseaseName(prod), day, doses[i-1].ID(s))
 		}
 		if day < p.BirthDate {
 			r.err = FieldError("at", "dose date %s is before the person's birth date", day)
@@ -113,8 +114,8 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			} else if prod != series && !mixAllowed(series, prod) {
 				r.err = FieldError("lot", "dose %d would continue a %s series with %s; no mix rule allows it", n, series.Name, prod.Name)
 			}
-			if want := prod.ComponentFor(n); d.lot.Component != want && r.err == nil {
-				r.err = FieldError("component", "dose %d of %s must be component %s, lot %q is component %s", n, prod.Name, want, d.lot.ID, d.lot.Component)
+			if want := prod.ComponentFor(n); l.Component != want && r.err == nil {
+				r.err = FieldError("component", "dose %d of %s must be component %s, lot %q is component %s", n, prod.Name, want, l.ID, l.Component)
 			}
 			if i > 0 && gap < series.IntervalDays && d.Override(s) == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since dose %d; %s needs at least %d (a clinician may override with a reason)", gap, i, series.Name, series.IntervalDays)
@@ -133,8 +134,8 @@ func (s *State) walkSeries(p *PersonState, doses []*DoseState, res []walkResult)
 			if gap < bi && d.Override(s) == "" && r.err == nil {
 				r.err = FieldError("at", "only %d days since the previous dose; a booster needs at least %d (a clinician may override with a reason)", gap, bi)
 			}
-			if want := prod.Components[0].Code; d.lot.Component != want && r.err == nil {
-				r.err = FieldError("component", "a booster of %s uses component %s, lot %q is component %s", prod.Name, want, d.lot.ID, d.lot.Component)
+			if want := prod.Components[0].Code; l.Component != want && r.err == nil {
+				r.err = FieldError("component", "a booster of %s uses component %s, lot %q is component %s", prod.Name, want, l.ID, l.Component)
 			}
 		}
 		prev = day
@@ -190,9 +191,9 @@ func (s *State) renumber(p *PersonState) {
 		d.setFlag(doseIsComplete, r.complete)
 		switch {
 		case r.err != nil:
-			d.rareText().anomaly = ErrorMessage(r.err)
-		case d.rare != nil:
-			d.rare.anomaly = ""
+			s.rareText(d).anomaly = ErrorMessage(r.err)
+		case d.rare != 0:
+			s.doseRare(d).anomaly = ""
 		}
 	}
 }
@@ -242,7 +243,7 @@ func (s *State) checkSeries(p *PersonState, add, remove *DoseState) error {
 	}
 	for i, r := range res {
 		if r.err != nil && ds[i] != add && !broke(ds[i]) {
-			return Errorf(ECONFLICT, "this dose would make dose %q of the same person invalid: %s", ds[i].ID, ErrorMessage(r.err))
+			return Errorf(ECONFLICT, "this dose would make dose %q of the same person invalid: %s", ds[i].ID(s), ErrorMessage(r.err))
 		}
 	}
 	return nil
@@ -255,22 +256,32 @@ type walkScratch struct {
 	decideWalk, applyWalk []walkResult
 	one                   [1]*DoseState
 	before, doses, list   []*DoseState
-	candidate             DoseState
-	candidateRare         doseRare
+	// the dose being decided: a new dose (its id in candidateID, not in
+	// the table's arena) or a corrected one; its rare text is
+	// candidateRare (DoseState.rare is rareScratch)
+	candidate     DoseState
+	candidateID   string
+	candidateRare doseRare
 }
 
 func (s *State) person(field string, id PersonID) (*PersonState, error) {
+	p, _, err := s.personAt(field, id)
+	return p, err
+}
+
+// personAt is person with the person's position in the people table.
+func (s *State) personAt(field string, id PersonID) (*PersonState, uint32, error) {
 	if id.IsZero() {
-		return nil, FieldError(field, "required")
+		return nil, 0, FieldError(field, "required")
 	}
-	p := s.people.get(id)
+	p, pos := s.people.getPos(id)
 	if p == nil {
-		return nil, NotFound(field, "unknown person")
+		return nil, 0, NotFound(field, "unknown person")
 	}
 	if p.MergedInto != nil {
-		return nil, FieldError(field, "this person record was merged into %s; use that record", p.MergedInto.String())
+		return nil, 0, FieldError(field, "this person record was merged into %s; use that record", p.MergedInto.String())
 	}
-	return p, nil
+	return p, pos, nil
 }
 
 func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
@@ -280,7 +291,7 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	if s.doses.get(v.ID) != nil {
 		return Errorf(ECONFLICT, "dose id %q is already used by a different record", v.ID)
 	}
-	p, err := s.person("person", v.Person)
+	p, pp, err := s.personAt("person", v.Person)
 	if err != nil {
 		return err
 	}
@@ -311,21 +322,22 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 		return FieldError("lot", "lot %q %s", l.ID, why)
 	}
 	d, rare := &s.scratch.candidate, &s.scratch.candidateRare
-	*d = DoseState{id: v.ID, person: p, lot: l, place: pl, rare: rare} // no vaccinator: the rules do not read it, and a rejected dose adds no symbol
+	*d = DoseState{person: pp, lot: l.pos, place: pl.pos, rare: rareScratch} // no vaccinator: the rules do not read it, and a rejected dose adds no symbol
+	s.scratch.candidateID = v.ID
 	rare.override = v.Override
-	d.setAt(v.At)
+	d.setAt(s, v.At)
 	err = s.checkSeries(p, d, nil)
-	*d, *rare = DoseState{}, doseRare{}
+	*d, *rare, s.scratch.candidateID = DoseState{}, doseRare{}, ""
 	return err
 }
 
 func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
-	p := s.people.get(v.Person)
+	p, pp := s.people.getPos(v.Person)
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	d, pos := s.doses.add(v.ID)
-	*d = DoseState{id: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
+	*d = DoseState{id: d.id, recorded: nanosOf(recorded), person: pp, lot: l.pos, place: pl.pos, region: symbolOf(pl.RegionAt(DateOf(v.At))),
 		vaccinator: symbolOf(v.Vaccinator)}
-	d.setAt(v.At)
+	d.setAt(s, v.At)
 	if v.Product != "" {
 		d.flags |= claimProduct
 	}
@@ -333,7 +345,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		d.flags |= claimComponent
 	}
 	if v.Override != "" {
-		d.rareText().override = v.Override
+		s.rareText(d).override = v.Override
 	}
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, p, DateOf(recorded), func() { s.linkLastAt(p, d, pos) })
@@ -354,19 +366,20 @@ func (s *State) intern(v string) string {
 
 // takeDose takes (n=1) or returns (n=-1) the dose's stock at its place and lot.
 func (s *State) takeDose(d *DoseState, n int64) {
-	day := DateOf(d.At(s))
-	s.moveStock(d.place, d.lot, -n, day)
-	d.lot.Administered += n
-	d.place.Doses += n
-	s.Flows.add(flowRegion(d.place), d.lot, FlowAdministered, day, n)
+	day := d.Day(s)
+	pl, l := d.PlaceOf(s), d.LotOf(s)
+	s.moveStock(pl, l, -n, day)
+	l.Administered += n
+	pl.Doses += n
+	s.Flows.add(flowRegion(pl), l, FlowAdministered, day, n)
 }
 
 func (s *State) applyVoid(v DoseVoided, recorded time.Time) {
 	d := s.doses.get(v.Dose)
-	p := d.person
+	p := d.PersonOf(s)
 	s.Cov.personChange(s, p, DateOf(recorded), func() { s.unlink(p, d) })
 	d.flags |= doseIsVoided
-	d.rareText().voidWhy = v.Reason
+	s.rareText(d).voidWhy = v.Reason
 	s.takeDose(d, -1)
 }
 
@@ -384,19 +397,23 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 	if v.At == nil && v.Lot == "" && v.Place == "" && v.Person == nil {
 		return FieldError("at", "nothing to correct: give at, lot, place or person")
 	}
+	// the candidate shares no text with d: its rare text is the scratch's
+	rare := &s.scratch.candidateRare
+	defer func() { *rare = doseRare{} }()
 	nd := *d
-	nd.rare = &doseRare{override: d.Override(s)} // the candidate shares no text with d
+	nd.rare = rareScratch
+	*rare = doseRare{override: d.Override(s)}
 	if d.atZone == zoneOther {
-		nd.rare.loc = d.rare.loc
+		rare.loc = s.doseRare(d).loc
 	}
 	if v.At != nil {
 		if err := checkOccurred("at", *v.At, recorded); err != nil {
 			return err
 		}
-		nd.setAt(*v.At)
+		nd.setAt(s, *v.At)
 	}
 	if v.Override != "" {
-		nd.rare.override = v.Override
+		rare.override = v.Override
 	}
 	if v.Place != "" {
 		pl, err := s.place("place", v.Place)
@@ -406,32 +423,33 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 		if pl.Kind != PlacePoint {
 			return FieldError("place", "%q is not a vaccination point", pl.ID)
 		}
-		nd.place = pl
+		nd.place = pl.pos
 	}
 	if v.Lot != "" {
 		l, err := s.lot("lot", v.Lot)
 		if err != nil {
 			return err
 		}
-		nd.lot = l
+		nd.lot = l.pos
 	}
+	ndLot, ndDay := nd.LotOf(s), nd.Day(s)
 	if nd.lot != d.lot || nd.place != d.place {
-		n, why := s.available(nd.place, nd.lot, DateOf(nd.At(s)))
-		if nd.lot.Suspended || !nd.lot.Released || nd.lot.Expiry < DateOf(nd.At(s)) || n == 0 {
-			return FieldError("lot", "lot %q %s", nd.lot.ID, why)
+		n, why := s.available(nd.PlaceOf(s), ndLot, ndDay)
+		if ndLot.Suspended || !ndLot.Released || ndLot.Expiry < ndDay || n == 0 {
+			return FieldError("lot", "lot %q %s", ndLot.ID, why)
 		}
-	} else if nd.lot.Expiry < DateOf(nd.At(s)) {
-		return FieldError("at", "lot %q had expired on %s", nd.lot.ID, nd.lot.Expiry)
+	} else if ndLot.Expiry < ndDay {
+		return FieldError("at", "lot %q had expired on %s", ndLot.ID, ndLot.Expiry)
 	}
-	target := d.person
+	target := d.PersonOf(s)
 	if v.Person != nil {
-		p, err := s.person("person", *v.Person)
+		p, pos, err := s.personAt("person", *v.Person)
 		if err != nil {
 			return err
 		}
-		target = p
+		target, nd.person = p, pos
 	}
-	if target == d.person {
+	if target == d.PersonOf(s) {
 		return s.checkSeries(target, &nd, d)
 	}
 	return s.checkSeries(target, &nd, nil)
@@ -440,28 +458,28 @@ func (s *State) decideCorrection(v DoseCorrected, recorded time.Time) error {
 func (s *State) applyCorrection(v DoseCorrected, recorded time.Time) {
 	d := s.doses.get(v.Dose)
 	known := DateOf(recorded)
-	old := d.person
-	target := old
+	old := d.PersonOf(s)
+	target, targetPos := old, d.person
 	if v.Person != nil {
-		target = s.people.get(*v.Person)
+		target, targetPos = s.people.getPos(*v.Person)
 	}
 	s.Cov.personChange(s, old, known, func() { s.unlink(old, d) })
 	s.takeDose(d, -1)
 	if v.At != nil {
-		d.setAt(*v.At)
+		d.setAt(s, *v.At)
 	}
 	if v.Override != "" {
-		d.rareText().override = v.Override
+		s.rareText(d).override = v.Override
 	}
 	if v.Place != "" {
-		d.place = s.places[v.Place]
+		d.place = s.places[v.Place].pos
 	}
 	if v.Lot != "" {
 		d.moveLot(s, s.lots[v.Lot])
 	}
-	d.person = target
-	d.region = symbolOf(d.place.RegionAt(d.Day(s)))
-	rare := d.rareText()
+	d.person = targetPos
+	d.region = symbolOf(d.PlaceOf(s).RegionAt(d.Day(s)))
+	rare := s.rareText(d)
 	rare.history = append(rare.history, v)
 	s.takeDose(d, 1)
 	s.Cov.personChange(s, target, known, func() { s.linkLast(target, d) })
@@ -484,14 +502,15 @@ func (s *State) decideMerge(v PersonsMerged) error {
 }
 
 func (s *State) applyMerge(v PersonsMerged, known Date) {
-	into, from := s.people.get(v.Into), s.people.get(v.From)
+	into, intoPos := s.people.getPos(v.Into)
+	from := s.people.get(v.From)
 	moved := s.DosesOf(from)
 	s.Cov.personChange(s, from, known, func() { s.relink(from, nil) })
 	id := v.Into
 	from.MergedInto = &id
 	s.Cov.personChange(s, into, known, func() {
 		for _, d := range moved {
-			d.person = into
+			d.person = intoPos
 			s.linkLast(into, d)
 		}
 	})
@@ -524,7 +543,7 @@ func (s *State) decideSession(v SessionClosed, recorded time.Time) (Payload, err
 	}
 	var given int64
 	for d := range s.doses.recs.all() {
-		if !d.Voided() && d.place == pl && d.lot == l && DateOf(d.At(s)) == v.Date {
+		if !d.Voided() && d.place == pl.pos && d.lot == l.pos && d.Day(s) == v.Date {
 			given++
 		}
 	}
@@ -573,15 +592,3 @@ func (s *State) Person(id PersonID) *PersonState { return s.people.get(id) }
 
 // Dose returns a dose by client id.
 func (s *State) Dose(id string) *DoseState { return s.doses.get(id) }
-
-// LotOf returns the dose's lot.
-func (d *DoseState) LotOf(s *State) *LotState { return d.lot }
-
-// PlaceOf returns the dose's place.
-func (d *DoseState) PlaceOf(s *State) *PlaceState { return d.place }
-
-// Region returns the region the dose was given in (at the time).
-func (d *DoseState) Region() string { return d.region.String() }
-
-// PersonOf returns the dose's person.
-func (d *DoseState) PersonOf(s *State) *PersonState { return d.person }

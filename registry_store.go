@@ -203,10 +203,13 @@ func (t *personTable) removeLast(id PersonID) bool {
 	return true
 }
 
-// doseTable holds the registry's doses (voided ones too).
+// doseTable holds the registry's doses (voided ones too). The records hold
+// no pointers: their ids are in ids, their rare text in rares.
 type doseTable struct {
-	recs slab[DoseState]
-	idx  hashIndex
+	recs  slab[DoseState]
+	idx   hashIndex
+	ids   textArena   // the dose ids (DoseState.id)
+	rares []*doseRare // by DoseState.rare-1
 }
 
 func (t *doseTable) get(id string) *DoseState { return t.getHashed(id, maphash.String(idSeed, id)) }
@@ -218,7 +221,7 @@ func (t *doseTable) getHashed(id string, h uint64) *DoseState {
 	}
 	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
 		if sl := part.slots[i]; sl.tag == uint32(h) {
-			if d := t.recs.at(sl.pos - 1); d.id == id {
+			if d := t.recs.at(sl.pos - 1); t.ids.get(d.id) == id {
 				return d
 			}
 		}
@@ -227,9 +230,11 @@ func (t *doseTable) getHashed(id string, h uint64) *DoseState {
 }
 
 // add stores a new dose (the caller checked the id is new) and returns the
-// stored record, which the caller fills, and its position.
+// stored record, which holds the id and which the caller fills, and its
+// position.
 func (t *doseTable) add(id string) (*DoseState, uint32) {
 	rec, pos := t.recs.add()
+	rec.id = t.ids.add(id)
 	t.idx.insert(maphash.String(idSeed, id), pos)
 	return rec, pos
 }

@@ -14,18 +14,18 @@ func TestSlabKeepsRecordsInPlace(t *testing.T) {
 		if int(pos) != i {
 			t.Fatalf("position %d, want %d", pos, i)
 		}
-		d.id = strconv.Itoa(i)
+		d.at = int64(i)
 		ptrs[i] = d
 	}
 	for i, p := range ptrs {
-		if s.at(uint32(i)) != p || p.id != strconv.Itoa(i) {
-			t.Fatalf("record %d moved or changed: %q", i, p.id)
+		if s.at(uint32(i)) != p || p.at != int64(i) {
+			t.Fatalf("record %d moved or changed: %d", i, p.at)
 		}
 	}
 	i := 0
 	for d := range s.all() {
-		if d.id != strconv.Itoa(i) {
-			t.Fatalf("iteration %d gave %q", i, d.id)
+		if d.at != int64(i) {
+			t.Fatalf("iteration %d gave %d", i, d.at)
 		}
 		i++
 	}
@@ -43,7 +43,7 @@ func TestIndexCollisionsAnswerByID(t *testing.T) {
 	for i := range 200 {
 		id := "dose-" + strconv.Itoa(i)
 		rec, pos := dt.recs.add()
-		rec.id = id
+		rec.id = dt.ids.add(id)
 		dt.idx.insert(h, pos)
 		var pid PersonID
 		pid[0], pid[1] = byte(i), byte(i>>8)
@@ -53,7 +53,7 @@ func TestIndexCollisionsAnswerByID(t *testing.T) {
 	}
 	for i := range 200 {
 		id := "dose-" + strconv.Itoa(i)
-		if d := dt.getHashed(id, h); d == nil || d.id != id {
+		if d := dt.getHashed(id, h); d == nil || dt.ids.get(d.id) != id {
 			t.Fatalf("%s: got %v", id, d)
 		}
 		var pid PersonID
@@ -63,7 +63,7 @@ func TestIndexCollisionsAnswerByID(t *testing.T) {
 		}
 	}
 	if d := dt.getHashed("dose-200", h); d != nil {
-		t.Fatalf("absent id found as %q", d.id)
+		t.Fatalf("absent id found as %q", dt.ids.get(d.id))
 	}
 }
 
@@ -77,7 +77,6 @@ func TestIndexAgreesWithMap(t *testing.T) {
 			t.Fatalf("%s found before it was added", id)
 		}
 		d, _ := dt.add(id)
-		d.id = id
 		want[id] = d
 	}
 	if dt.len() != len(want) {
@@ -90,7 +89,7 @@ func TestIndexAgreesWithMap(t *testing.T) {
 	}
 	for i := range 1000 {
 		if d := dt.get("x" + strconv.Itoa(i)); d != nil {
-			t.Fatalf("absent id found as %q", d.id)
+			t.Fatalf("absent id found as %q", dt.ids.get(d.id))
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (t *personTable) posOfID(id PersonID) (uint32, bool) {
 
 // posOf returns the position of the dose record d in the table.
 func (t *doseTable) posOf(d *DoseState) (uint32, bool) {
-	h := maphash.String(idSeed, d.id)
+	h := maphash.String(idSeed, t.ids.get(d.id))
 	part, i, mask, ok := t.idx.first(h)
 	if !ok {
 		return 0, false
@@ -143,10 +143,11 @@ func (t *personTable) reindex() (PersonID, bool) {
 // have the same id.
 func (t *doseTable) reindex() (string, bool) {
 	t.idx = hashIndex{}
-	dup, ok := t.idx.build(t.recs.n, func(pos uint32) uint64 { return maphash.String(idSeed, t.recs.at(pos).id) },
-		func(a, b uint32) bool { return t.recs.at(a).id == t.recs.at(b).id })
+	id := func(pos uint32) string { return t.ids.get(t.recs.at(pos).id) }
+	dup, ok := t.idx.build(t.recs.n, func(pos uint32) uint64 { return maphash.String(idSeed, id(pos)) },
+		func(a, b uint32) bool { return id(a) == id(b) })
 	if !ok {
-		return t.recs.at(dup).id, false
+		return id(dup), false
 	}
 	return "", true
 }

@@ -224,27 +224,24 @@ func (s *State) encodeDoses(e *snapEncoder) {
 }
 
 func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
-	if d.person == nil || d.place == nil || d.lot == nil {
-		e.fail("snapshot: dose %q lacks its person, place or lot record", d.id)
+	id := d.ID(s)
+	if int(d.place) >= len(s.placeList) || int(d.lot) >= len(s.lotList) {
+		e.fail("snapshot: dose %q refers to a place or lot position out of range", id)
 		return
 	}
-	pp, ok := s.people.posOf(d.person)
-	if !ok {
-		e.fail("snapshot: dose %q refers to a person record not in the registry", d.id)
-		return
-	}
+	rare := s.doseRare(d)
 	flags := flag(d.Voided(), doseVoided) | flag(d.Booster(), doseBooster) | flag(d.Complete(), doseComplete) |
-		flag(d.keyed(), doseKeyed) | flag(d.rare != nil, doseHasRare) | flag(d.rare != nil && d.rare.voidWhy != "", doseHasVoidWhy)
+		flag(d.keyed(), doseKeyed) | flag(rare != nil, doseHasRare) | flag(rare != nil && rare.voidWhy != "", doseHasVoidWhy)
 	e.uvarint(flags)
-	e.uvarint(uint64(len(d.ID(s))))
-	e.uvarint(uint64(pp))
+	e.uvarint(uint64(len(id)))
+	e.uvarint(uint64(d.person))
 	// the person's next valid dose, by position+1 as the record holds it
 	e.uvarint(uint64(d.nextDose))
 	// the compact record reads its person id, place and lot ids through its
 	// records, so they are not written
 	e.time(d.At(s))
-	e.str(d.place.ID)
-	e.str(d.lot.ID)
+	e.str(d.Place(s))
+	e.str(d.Lot(s))
 	e.str(d.Product(s))
 	e.str(d.Component(s))
 	e.str(d.Vaccinator())
@@ -254,8 +251,8 @@ func (s *State) encodeDose(e *snapEncoder, d *DoseState, prev *unixNanos) {
 	e.int(d.Number())
 	e.str(d.Region())
 	e.u64(d.hash)
-	if d.rare != nil {
-		encodeDoseRare(e, d.rare)
+	if rare != nil {
+		encodeDoseRare(e, rare)
 	}
 }
 
@@ -282,10 +279,11 @@ func encodeDoseRare(e *snapEncoder, r *doseRare) {
 	}
 }
 
-// doseRefs resolves a dose's place, lot and vaccinator once per string.
+// doseRefs resolves a dose's place, lot (to their positions) and
+// vaccinator once per string.
 type doseRefs struct {
-	places strCache[*PlaceState]
-	lots   strCache[*LotState]
+	places strCache[uint32]
+	lots   strCache[uint32]
 	vacc   strCache[symbol]
 	total  int // doses in the snapshot
 }
@@ -319,19 +317,24 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		d.fail("dose: unknown flags %#x", flags)
 		return
 	}
-	rec.id = blob.take(d, d.count())
+	id := blob.take(d, d.count())
+	if len(id) > maxArenaText {
+		d.fail("dose %.40q: id of %d bytes", id, len(id))
+		return
+	}
+	rec.id = s.doses.ids.add(id)
 	pp := d.uvarint()
 	if d.err != nil {
 		return
 	}
 	if pp >= uint64(s.people.recs.n) {
-		d.fail("dose %q: person position %d of %d", rec.id, pp, s.people.recs.n)
+		d.fail("dose %q: person position %d of %d", id, pp, s.people.recs.n)
 		return
 	}
-	rec.person = s.people.recs.at(uint32(pp))
+	rec.person = uint32(pp)
 	next := d.uvarint()
 	if next > uint64(refs.total) {
-		d.fail("dose %q: next dose %d of %d", rec.id, next, refs.total)
+		d.fail("dose %q: next dose %d of %d", id, next, refs.total)
 		return
 	}
 	rec.nextDose = uint32(next)
@@ -341,14 +344,24 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	if d.err != nil {
 		return
 	}
-	pl, ok := refs.places.get(pi, placeID, func(id string) (*PlaceState, bool) { p := s.places[id]; return p, p != nil })
+	pl, ok := refs.places.get(pi, placeID, func(id string) (uint32, bool) {
+		if p := s.places[id]; p != nil {
+			return p.pos, true
+		}
+		return 0, false
+	})
 	if !ok {
-		d.fail("dose %q: unknown place %q", rec.id, placeID)
+		d.fail("dose %q: unknown place %q", id, placeID)
 		return
 	}
-	l, ok := refs.lots.get(li, lotID, func(id string) (*LotState, bool) { l := s.lots[id]; return l, l != nil })
+	l, ok := refs.lots.get(li, lotID, func(id string) (uint32, bool) {
+		if l := s.lots[id]; l != nil {
+			return l.pos, true
+		}
+		return 0, false
+	})
 	if !ok {
-		d.fail("dose %q: unknown lot %q", rec.id, lotID)
+		d.fail("dose %q: unknown lot %q", id, lotID)
 		return
 	}
 	rec.place, rec.lot = pl, l
@@ -360,7 +373,7 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	*prev = rec.recorded
 	number := d.int()
 	if number < 0 || number > maxDoseNumber {
-		d.fail("dose %q: number %d out of range", rec.id, number)
+		d.fail("dose %q: number %d out of range", id, number)
 		return
 	}
 	rec.number = uint16(number)
@@ -371,32 +384,30 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	rec.setFlag(doseIsComplete, flags&doseComplete != 0)
 	rec.setFlag(doseIsKeyed, flags&doseKeyed != 0)
 	if flags&doseHasRare != 0 {
-		rec.rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
+		s.doses.rares = append(s.doses.rares, decodeDoseRare(d, flags&doseHasVoidWhy != 0))
+		rec.rare = uint32(len(s.doses.rares))
 	} else if flags&doseHasVoidWhy != 0 {
-		d.fail("dose %q: a void reason without its record", rec.id)
+		d.fail("dose %q: a void reason without its record", id)
 	}
 	if d.err != nil {
 		return
 	}
-	if (product != "" || component != "") && rec.lot == nil {
-		d.fail("dose %q: a product or component claim without a lot", rec.id)
-		return
-	}
 	// after the rare part: these may add to it
-	rec.setAt(at)
+	rec.setAt(s, at)
 	if override != "" {
-		rec.rareText().override = override
+		s.rareText(rec).override = override
 	}
+	lot := rec.LotOf(s)
 	if product != "" {
 		rec.flags |= claimProduct
-		if product != rec.lot.Product {
-			rec.rareText().product = product
+		if product != lot.Product {
+			s.rareText(rec).product = product
 		}
 	}
 	if component != "" {
 		rec.flags |= claimComponent
-		if component != rec.lot.Component {
-			rec.rareText().component = component
+		if component != lot.Component {
+			s.rareText(rec).component = component
 		}
 	}
 }
@@ -452,8 +463,8 @@ func (s *State) checkDoseLists(d *snapDecoder) {
 	for p := range s.people.recs.all() {
 		for pos := p.firstDose; pos != 0; {
 			x := s.doses.recs.at(pos - 1)
-			if x.person != p || x.Voided() || listed == valid {
-				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.id)
+			if x.PersonOf(s) != p || x.Voided() || listed == valid {
+				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID(s))
 				return
 			}
 			listed++
@@ -508,7 +519,7 @@ func (s *State) decodeCerts(d *snapDecoder) {
 			case dp == 0:
 				c.Dose = d.raw()
 			case dp <= nd:
-				c.Dose = s.doses.recs.at(uint32(dp - 1)).id
+				c.Dose = s.doses.recs.at(uint32(dp - 1)).ID(s)
 			default:
 				d.fail("certificate %s: dose position %d of %d", c.UVCI, dp-1, nd)
 			}

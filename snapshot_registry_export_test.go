@@ -32,3 +32,19 @@ func ChainDose(s *State, from, to string) {
 	pos, _ := s.doses.posOf(s.doses.get(to))
 	s.doses.get(from).nextDose = pos + 1
 }
+
+// MoveDoseRefs sets the positions dose id's record holds for its person,
+// place and lot, where each is not negative (to break a registry on
+// purpose: a position past the end of its table).
+func MoveDoseRefs(s *State, id string, person, place, lot int) {
+	d := s.doses.get(id)
+	if person >= 0 {
+		d.person = uint32(person)
+	}
+	if place >= 0 {
+		d.place = uint32(place)
+	}
+	if lot >= 0 {
+		d.lot = uint32(lot)
+	}
+}

@@ -27,14 +27,14 @@ var registryFields = []string{
 	"PersonState.lastCert uint32",
 	"PersonState.keyed bool",
 
-	"DoseState.id string", // in the batch's blob
-	"DoseState.at int64",  // with atZone, as the time At() gives
+	"DoseState.id textRef", // its text in the batch's blob, added to the arena again on decode
+	"DoseState.at int64",   // with atZone, as the time At() gives
 	"DoseState.recorded unixNanos",
 	"DoseState.hash uint64",
-	"DoseState.person *PersonState", // by position
-	"DoseState.lot *LotState",       // by id, through the string table
-	"DoseState.place *PlaceState",
-	"DoseState.rare *doseRare",
+	"DoseState.person uint32", // by position
+	"DoseState.lot uint32",    // by id, through the string table
+	"DoseState.place uint32",
+	"DoseState.rare uint32",       // its text follows the record (doseHasRare)
 	"DoseState.vaccinator symbol", // by its text, through the string table
 	"DoseState.region symbol",
 	"DoseState.number uint16",
@@ -104,6 +104,8 @@ var registryFields = []string{
 	"personTable.idx hashIndex",
 	"doseTable.recs slab[vaxtrace.DoseState]",
 	"doseTable.idx hashIndex",
+	"doseTable.ids textArena",     // the ids of the records, added again in record order on decode
+	"doseTable.rares []*doseRare", // the records' rare text, appended again in record order on decode
 	"certTable.recs slab[vaxtrace.CertificateState]",
 	"certTable.idx hashIndex",
 }

@@ -381,6 +381,47 @@ func TestSnapshotRegistryRefusesBadRecords(t *testing.T) {
 	}
 }
 
+// A dose record whose person position lies past the people table is
+// refused by the decoder; one whose place or lot position lies past its
+// table is never written (the snapshot names places and lots by id, and
+// an unknown id is refused above).
+func TestSnapshotRegistryRefusesDosePositionsOutOfRange(t *testing.T) {
+	people, _ := registryWorld(t).s.Counts()
+	for _, tc := range []struct {
+		name                 string
+		person, place, lot   int
+		encodeErr, decodeErr string
+	}{
+		{"person", people, -1, -1, "", "person position"},
+		{"person far out", 1<<32 - 1, -1, -1, "", "person position"},
+		{"place", -1, 1 << 20, -1, "position out of range", ""},
+		{"lot", -1, -1, 1 << 20, "position out of range", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := registryWorld(t)
+			vt.MoveDoseRefs(w.s, "d1-2", tc.person, tc.place, tc.lot)
+			b, err := vt.EncodeRegistrySnapshot(w.s)
+			if tc.encodeErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.encodeErr) {
+					t.Fatalf("encoding: error %v, want %s", err, tc.encodeErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rooms := vt.NewState()
+			for _, ev := range w.log {
+				rooms.Apply(ev)
+			}
+			err = vt.DecodeRegistrySnapshot(rooms, b)
+			if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), tc.decodeErr) {
+				t.Fatalf("error %v, want corrupt: %s", err, tc.decodeErr)
+			}
+		})
+	}
+}
+
 // A person's chain of doses that loops back is refused, not followed
 // forever.
 func TestSnapshotRegistryRefusesDoseCycle(t *testing.T) {

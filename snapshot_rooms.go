@@ -287,8 +287,7 @@ func (s *State) decodeStock(d *snapDecoder) {
 			d.fail("lot %.40q of unknown product %.40q", l.ID, l.Product)
 			return
 		}
-		s.lots[l.ID] = l
-		s.lotList = append(s.lotList, l)
+		s.addLot(l)
 	}
 	n = d.count()
 	prev := ""
@@ -310,7 +309,7 @@ func (s *State) decodeStock(d *snapDecoder) {
 			}
 		}
 		pl.Doses = d.varint()
-		s.places[pl.ID] = pl
+		s.addPlace(pl)
 	}
 	for _, pl := range s.places {
 		if pl.Parent != "" {

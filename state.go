@@ -28,6 +28,7 @@ type State struct {
 	regionList  []*Region
 	regionIdx   map[string]uint16
 	places      map[string]*PlaceState
+	placeList   []*PlaceState // by position (PlaceState.pos), in the order defined
 	agreements  map[string]*AgreementState
 	lots        map[string]*LotState
 	lotList     []*LotState
@@ -61,6 +62,7 @@ type PlaceState struct {
 	Stock map[*LotState]int64  // on hand by lot
 	Hold  map[*LotState]string // lots quarantined here by an excursion id
 	Doses int64                // doses administered here (not voided)
+	pos   uint32               // position in State.placeList (dose records refer to it)
 }
 
 // LotState is a lot with its conservation counters.
@@ -77,6 +79,7 @@ type LotState struct {
 	AEFI         int64
 	AEFISerious  int64
 	cells        []*flowCell // flow cells this lot has touched, by region
+	pos          uint32      // position in State.lotList (dose records refer to it)
 }
 
 // WrittenOffTotal sums write-offs over all reasons.
@@ -137,26 +140,30 @@ type PersonState struct {
 }
 
 // DoseState is a dose with its derived fields. It is kept compact (one
-// record per dose, tens of millions of them): the place, lot, product and
-// component are read through the place and lot it points to, the time is
-// held as nanoseconds and a zone code, and the rarely set override lives
-// with the other rare text. The accessor methods give back exactly what the
-// DoseAdministered event said.
+// record per dose, tens of millions of them) and holds no pointers, so the
+// collector never scans the dose table: the id is a ref into the table's
+// text arena, the person, place and lot are positions (in the people
+// table, State.placeList and State.lotList), the product and component are
+// read through the lot, the time is held as nanoseconds and a zone code,
+// and the rarely set text (override, void reason, anomaly, corrections)
+// lives out of the record. The accessors that read outside the record take
+// the State that holds it (d.ID(s), d.LotOf(s), ...); they give back exactly
+// what the DoseAdministered event said.
 type DoseState struct {
-	id         string // client-generated id, unique (ID)
-	at         int64  // At as Unix nanoseconds; its zone is zoneAt(atZone)
+	id         textRef // client-generated id, unique (in doseTable.ids)
+	at         int64   // At as Unix nanoseconds; its zone is zoneAt(atZone)
 	recorded   unixNanos
 	hash       uint64 // content hash of the submitted event (idempotency)
-	person     *PersonState
-	lot        *LotState
-	place      *PlaceState
-	rare       *doseRare // void reason, anomaly, corrections, override: nil for most doses
+	person     uint32 // position in the people table
+	lot        uint32 // position in State.lotList
+	place      uint32 // position in State.placeList
+	rare       uint32 // position+1 in doseTable.rares (0: none, as for most doses)
+	nextDose   uint32 // position+1 of the person's next valid dose (0: last; person_doses.go)
 	vaccinator symbol
 	region     symbol // the region the dose was given in (at the time)
 	number     uint16 // 1-based position among the person's valid doses (saturates at maxDoseNumber)
 	flags      uint8  // doseIsVoided, ...
 	atZone     uint8
-	nextDose   uint32 // position+1 of the person's next valid dose (0: last; person_doses.go)
 }
 
 // maxDoseNumber is the largest dose number a DoseState holds: a person's
@@ -196,24 +203,24 @@ func (d *DoseState) Complete() bool { return d.flags&doseIsComplete != 0 }
 func (d *DoseState) keyed() bool { return d.flags&doseIsKeyed != 0 }
 
 // ID is the dose's client-generated id.
-func (d *DoseState) ID(s *State) string { return d.id }
+func (d *DoseState) ID(s *State) string { return s.doseID(d) }
 
 // At is when the dose was given, in the zone the event gave.
 func (d *DoseState) At(s *State) time.Time {
 	if d.atZone == zoneOther {
-		return time.Unix(0, d.at).In(d.rare.loc)
+		return time.Unix(0, d.at).In(s.doseRare(d).loc)
 	}
 	return time.Unix(0, d.at).In(zoneAt(d.atZone))
 }
 
 // setAt stores t as the dose's time.
-func (d *DoseState) setAt(t time.Time) {
+func (d *DoseState) setAt(s *State, t time.Time) {
 	d.at = t.UnixNano()
 	d.atZone = zoneCode(t)
 	if d.atZone == zoneOther {
-		d.rareText().loc = t.Location()
-	} else if d.rare != nil {
-		d.rare.loc = nil
+		s.rareText(d).loc = t.Location()
+	} else if d.rare != 0 {
+		s.doseRare(d).loc = nil
 	}
 }
 
@@ -221,13 +228,13 @@ func (d *DoseState) setAt(t time.Time) {
 func (d *DoseState) Day(s *State) Date { return DateOf(d.At(s)) }
 
 // Person is the id of the person the dose belongs to.
-func (d *DoseState) Person(s *State) PersonID { return d.person.ID }
+func (d *DoseState) Person(s *State) PersonID { return d.PersonOf(s).ID }
 
 // Place is the id of the place the dose was given at.
-func (d *DoseState) Place(s *State) string { return d.place.ID }
+func (d *DoseState) Place(s *State) string { return d.PlaceOf(s).ID }
 
 // Lot is the id of the dose's lot.
-func (d *DoseState) Lot(s *State) string { return d.lot.ID }
+func (d *DoseState) Lot(s *State) string { return d.LotOf(s).ID }
 
 // Product is the product the event claimed ("" if it named none); a claim
 // is checked against the lot when the dose is recorded.
@@ -235,10 +242,10 @@ func (d *DoseState) Product(s *State) string {
 	if d.flags&claimProduct == 0 {
 		return ""
 	}
-	if d.rare != nil && d.rare.product != "" {
-		return d.rare.product
+	if r := s.doseRare(d); r != nil && r.product != "" {
+		return r.product
 	}
-	return d.lot.Product
+	return d.LotOf(s).Product
 }
 
 // Component is the component the event claimed ("" if it named none).
@@ -246,10 +253,10 @@ func (d *DoseState) Component(s *State) string {
 	if d.flags&claimComponent == 0 {
 		return ""
 	}
-	if d.rare != nil && d.rare.component != "" {
-		return d.rare.component
+	if r := s.doseRare(d); r != nil && r.component != "" {
+		return r.component
 	}
-	return d.lot.Component
+	return d.LotOf(s).Component
 }
 
 // Vaccinator is who gave the dose.
@@ -257,10 +264,10 @@ func (d *DoseState) Vaccinator() string { return d.vaccinator.String() }
 
 // Override is the clinician's reason to accept a short interval ("" if none).
 func (d *DoseState) Override(s *State) string {
-	if d.rare == nil {
-		return ""
+	if r := s.doseRare(d); r != nil {
+		return r.override
 	}
-	return d.rare.override
+	return ""
 }
 
 // Administered returns the dose as a DoseAdministered event (with the
@@ -302,34 +309,27 @@ type doseRare struct {
 
 // VoidWhy is the reason the dose was voided ("" if it was not).
 func (d *DoseState) VoidWhy(s *State) string {
-	if d.rare == nil {
-		return ""
+	if r := s.doseRare(d); r != nil {
+		return r.voidWhy
 	}
-	return d.rare.voidWhy
+	return ""
 }
 
 // Anomaly is the schedule rule the dose breaks ("" if none), e.g. after a
 // void renumbered the person's doses.
 func (d *DoseState) Anomaly(s *State) string {
-	if d.rare == nil {
-		return ""
+	if r := s.doseRare(d); r != nil {
+		return r.anomaly
 	}
-	return d.rare.anomaly
+	return ""
 }
 
 // History lists the corrections applied to the dose, oldest first.
 func (d *DoseState) History(s *State) []DoseCorrected {
-	if d.rare == nil {
-		return nil
+	if r := s.doseRare(d); r != nil {
+		return r.history
 	}
-	return d.rare.history
-}
-
-func (d *DoseState) rareText() *doseRare {
-	if d.rare == nil {
-		d.rare = &doseRare{}
-	}
-	return d.rare
+	return nil
 }
 
 // NewState returns an empty state.
@@ -627,7 +627,7 @@ func (s *State) Apply(e Event) {
 	case PlaceDefined:
 		p := v.Place
 		p.History = []RegionSpan{{From: MkDate(2000, 1, 1), Region: p.Region}}
-		s.places[p.ID] = &PlaceState{Place: p, Stock: map[*LotState]int64{}, Hold: map[*LotState]string{}}
+		s.addPlace(&PlaceState{Place: p, Stock: map[*LotState]int64{}, Hold: map[*LotState]string{}})
 	case PlaceMoved:
 		pl := s.places[v.Place]
 		for l, n := range pl.Stock {
@@ -646,9 +646,7 @@ func (s *State) Apply(e Event) {
 	case AgreementSigned:
 		s.agreements[v.Agreement.ID] = &AgreementState{Agreement: v.Agreement, Delivered: map[string]int64{}}
 	case LotRegistered:
-		l := &LotState{Lot: v.Lot, WrittenOff: map[string]int64{}}
-		s.lots[l.ID] = l
-		s.lotList = append(s.lotList, l)
+		s.addLot(&LotState{Lot: v.Lot, WrittenOff: map[string]int64{}})
 	case LotReleased:
 		s.lots[v.Lot].Released = true
 	case LotSuspended:
@@ -1379,10 +1377,10 @@ func (s *State) decideTarget(t Target) error {
 // event claimed (they were the old lot's).
 func (d *DoseState) moveLot(s *State, l *LotState) {
 	if d.flags&claimProduct != 0 && d.Product(s) != l.Product {
-		d.rareText().product = d.Product(s)
+		s.rareText(d).product = d.Product(s)
 	}
 	if d.flags&claimComponent != 0 && d.Component(s) != l.Component {
-		d.rareText().component = d.Component(s)
+		s.rareText(d).component = d.Component(s)
 	}
-	d.lot = l
+	d.lot = l.pos
 }

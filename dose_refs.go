@@ -1,0 +1,85 @@
+package vaxtrace
+
+// A dose record holds no pointers (state.go, DoseState): it refers to its
+// id text, person, place, lot and rare text by position. These read them
+// through the State that holds the record.
+
+// rareScratch is the rare position of a candidate dose being decided: its
+// rare text is walkScratch.candidateRare, never a table entry.
+const rareScratch = ^uint32(0)
+
+// doseID returns d's id. The candidate of a new dose being decided is not
+// in the table yet: its id is kept beside it, not added to the arena.
+func (s *State) doseID(d *DoseState) string {
+	if d == &s.scratch.candidate {
+		return s.scratch.candidateID
+	}
+	return s.doses.ids.get(d.id)
+}
+
+// doseRare returns d's rare text, nil when it has none.
+func (s *State) doseRare(d *DoseState) *doseRare {
+	switch d.rare {
+	case 0:
+		return nil
+	case rareScratch:
+		return &s.scratch.candidateRare
+	}
+	return s.doses.rares[d.rare-1]
+}
+
+// rareText returns d's rare text, adding an empty one when it has none.
+func (s *State) rareText(d *DoseState) *doseRare {
+	if r := s.doseRare(d); r != nil {
+		return r
+	}
+	r := &doseRare{}
+	s.doses.rares = append(s.doses.rares, r)
+	d.rare = uint32(len(s.doses.rares))
+	return r
+}
+
+// PersonOf returns the dose's person.
+func (d *DoseState) PersonOf(s *State) *PersonState { return s.people.recs.at(d.person) }
+
+// LotOf returns the dose's lot.
+func (d *DoseState) LotOf(s *State) *LotState { return s.lotList[d.lot] }
+
+// PlaceOf returns the dose's place.
+func (d *DoseState) PlaceOf(s *State) *PlaceState { return s.placeList[d.place] }
+
+// Region returns the region the dose was given in (at the time).
+func (d *DoseState) Region() string { return d.region.String() }
+
+// addLot adds a new lot to the state, at the next position of lotList.
+func (s *State) addLot(l *LotState) {
+	l.pos = uint32(len(s.lotList))
+	s.lots[l.ID] = l
+	s.lotList = append(s.lotList, l)
+}
+
+// addPlace adds a new place to the state, at the next position of
+// placeList.
+func (s *State) addPlace(pl *PlaceState) {
+	pl.pos = uint32(len(s.placeList))
+	s.places[pl.ID] = pl
+	s.placeList = append(s.placeList, pl)
+}
+
+// getPos is get with the person's position in the table (nil, 0 when
+// there is no such person).
+func (t *personTable) getPos(id PersonID) (*PersonState, uint32) {
+	h := personHash(id)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return nil, 0
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) {
+			if p := t.recs.at(sl.pos - 1); p.ID == id {
+				return p, sl.pos - 1
+			}
+		}
+	}
+	return nil, 0
+}
