@@ -69,17 +69,10 @@ func (s *State) addPlace(pl *PlaceState) {
 // getPos is get with the person's position in the table (nil, 0 when
 // there is no such person).
 func (t *personTable) getPos(id PersonID) (*PersonState, uint32) {
-	h := personHash(id)
-	part, i, mask, ok := t.idx.first(h)
-	if !ok {
+	p := t.get(id)
+	if p == nil {
 		return nil, 0
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
-		if sl := part.slots[i]; sl.tag == uint32(h) {
-			if p := t.recs.at(sl.pos - 1); p.ID == id {
-				return p, sl.pos - 1
-			}
-		}
-	}
-	return nil, 0
+	pos, _ := t.posOf(p)
+	return p, pos
 }
