@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,6 +35,7 @@ func BenchmarkRegistryMemory(b *testing.B) {
 		runtime.GC()
 		var m0 runtime.MemStats
 		runtime.ReadMemStats(&m0)
+		scan0 := scannableHeap()
 		almaty := time.FixedZone("", 6*3600)
 		seq := uint64(1 << 20)
 		apply := func(key string, p vt.Payload, at time.Time) {
@@ -69,11 +71,24 @@ func BenchmarkRegistryMemory(b *testing.B) {
 		var m1 runtime.MemStats
 		runtime.ReadMemStats(&m1)
 		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/float64(n), "B/person")
+		// of which the collector must scan (records with pointers)
+		b.ReportMetric(float64(int64(scannableHeap())-int64(scan0))/float64(n), "scan-B/person")
 		if p, d := w.s.Counts(); p != n || d != 2*n {
 			b.Fatalf("%d people, %d doses, want %d, %d", p, d, n, 2*n)
 		}
 		memKept = w.s // so that -memprofile, written after the run, sees it live
 	}
+}
+
+// scannableHeap is the heap the collector scans (runtime/metrics
+// /gc/scan/heap:bytes): objects without pointers are not counted.
+func scannableHeap() uint64 {
+	m := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(m)
+	if m[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return m[0].Value.Uint64()
 }
 
 // memKept holds the last measured state.
