@@ -39,6 +39,35 @@ func (s *State) rareText(d *DoseState) *doseRare {
 	return r
 }
 
+// maxDoseID is the longest dose id (decideDose refuses longer ones).
+const maxDoseID = 64
+
+// addIDs adds the ids of a batch of decoded doses as one chunk of the id
+// arena and returns its number. It may be called from batches decoded in
+// parallel.
+func (t *doseTable) addIDs(text string) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ids.addChunk(text)
+}
+
+// addRare adds a decoded dose's rare text and returns its DoseState.rare.
+// It may be called from batches decoded in parallel.
+func (t *doseTable) addRare(r *doseRare) uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rares = append(t.rares, r)
+	return uint32(len(t.rares))
+}
+
+// orNewRare returns *r, first making it an empty rare text if it is nil.
+func orNewRare(r **doseRare) *doseRare {
+	if *r == nil {
+		*r = &doseRare{}
+	}
+	return *r
+}
+
 // PersonOf returns the dose's person.
 func (d *DoseState) PersonOf(s *State) *PersonState { return s.people.recs.at(d.person) }
 

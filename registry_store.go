@@ -3,6 +3,7 @@ package vaxtrace
 import (
 	"hash/maphash"
 	"iter"
+	"sync"
 )
 
 // The registry's people and doses are the part of the state that scales
@@ -210,6 +211,7 @@ type doseTable struct {
 	idx   hashIndex
 	ids   textArena   // the dose ids (DoseState.id)
 	rares []*doseRare // by DoseState.rare-1
+	mu    sync.Mutex  // guards ids and rares while a snapshot's batches are decoded
 }
 
 func (t *doseTable) get(id string) *DoseState { return t.getHashed(id, maphash.String(idSeed, id)) }

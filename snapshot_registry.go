@@ -280,12 +280,13 @@ func encodeDoseRare(e *snapEncoder, r *doseRare) {
 }
 
 // doseRefs resolves a dose's place, lot (to their positions) and
-// vaccinator once per string.
+// vaccinator once per string, and holds the arena chunk of the batch's ids.
 type doseRefs struct {
-	places strCache[uint32]
-	lots   strCache[uint32]
-	vacc   strCache[symbol]
-	total  int // doses in the snapshot
+	idChunk uint32
+	places  strCache[uint32]
+	lots    strCache[uint32]
+	vacc    strCache[symbol]
+	total   int // doses in the snapshot
 }
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
@@ -317,12 +318,29 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		d.fail("dose: unknown flags %#x", flags)
 		return
 	}
-	id := blob.take(d, d.count())
-	if len(id) > maxArenaText {
-		d.fail("dose %.40q: id of %d bytes", id, len(id))
+	n := d.count()
+	if d.err != nil {
 		return
 	}
-	rec.id = s.doses.ids.add(id)
+	if n == 0 || n > maxDoseID {
+		d.fail("dose: id of %d bytes", n)
+		return
+	}
+	if blob.off == 0 {
+		// the batch's first dose (ids are not empty): the batch's ids
+		// become one chunk of the arena, which each record refers into
+		if len(blob.s) > arenaChunk {
+			d.fail("doses: %d bytes of ids in a batch", len(blob.s))
+			return
+		}
+		refs.idChunk = s.doses.addIDs(blob.s)
+	}
+	off := blob.off
+	id := blob.take(d, n)
+	if d.err != nil {
+		return
+	}
+	rec.id = arenaRef(refs.idChunk, off, n)
 	pp := d.uvarint()
 	if d.err != nil {
 		return
@@ -383,32 +401,40 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 	rec.setFlag(doseIsBooster, flags&doseBooster != 0)
 	rec.setFlag(doseIsComplete, flags&doseComplete != 0)
 	rec.setFlag(doseIsKeyed, flags&doseKeyed != 0)
+	// the rare text is built here and added to the table once (batches
+	// may be decoded in parallel: the table is touched only under its lock)
+	var rare *doseRare
 	if flags&doseHasRare != 0 {
-		s.doses.rares = append(s.doses.rares, decodeDoseRare(d, flags&doseHasVoidWhy != 0))
-		rec.rare = uint32(len(s.doses.rares))
+		rare = decodeDoseRare(d, flags&doseHasVoidWhy != 0)
 	} else if flags&doseHasVoidWhy != 0 {
 		d.fail("dose %q: a void reason without its record", id)
 	}
 	if d.err != nil {
 		return
 	}
-	// after the rare part: these may add to it
-	rec.setAt(s, at)
-	if override != "" {
-		s.rareText(rec).override = override
+	// after the rare part: these may add to it (as setAt and rareText do)
+	rec.at, rec.atZone = at.UnixNano(), zoneCode(at)
+	if rec.atZone == zoneOther {
+		orNewRare(&rare).loc = at.Location()
 	}
-	lot := rec.LotOf(s)
+	if override != "" {
+		orNewRare(&rare).override = override
+	}
+	lot := s.lotList[rec.lot]
 	if product != "" {
 		rec.flags |= claimProduct
 		if product != lot.Product {
-			s.rareText(rec).product = product
+			orNewRare(&rare).product = product
 		}
 	}
 	if component != "" {
 		rec.flags |= claimComponent
 		if component != lot.Component {
-			s.rareText(rec).component = component
+			orNewRare(&rare).component = component
 		}
+	}
+	if rare != nil {
+		rec.rare = s.doses.addRare(rare)
 	}
 }
 

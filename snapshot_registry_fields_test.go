@@ -104,8 +104,9 @@ var registryFields = []string{
 	"personTable.idx hashIndex",
 	"doseTable.recs slab[vaxtrace.DoseState]",
 	"doseTable.idx hashIndex",
-	"doseTable.ids textArena",     // the ids of the records, added again in record order on decode
-	"doseTable.rares []*doseRare", // the records' rare text, appended again in record order on decode
+	"doseTable.ids textArena",     // the ids of the records, a batch's as one chunk again on decode
+	"doseTable.rares []*doseRare", // the records' rare text, added again on decode
+	"doseTable.mu Mutex",          // a lock for decoding batches in parallel, not state
 	"certTable.recs slab[vaxtrace.CertificateState]",
 	"certTable.idx hashIndex",
 }

@@ -422,6 +422,27 @@ func TestSnapshotRegistryRefusesDosePositionsOutOfRange(t *testing.T) {
 	}
 }
 
+// A dose id the live state refuses (empty, longer than 64 bytes) is
+// refused in a snapshot too.
+func TestSnapshotRegistryRefusesBadDoseIDs(t *testing.T) {
+	for _, id := range []string{"", strings.Repeat("x", 65)} {
+		w := registryWorld(t)
+		vt.RenameDose(w.s, "d1-2", id)
+		b, err := vt.EncodeRegistrySnapshot(w.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rooms := vt.NewState()
+		for _, ev := range w.log {
+			rooms.Apply(ev)
+		}
+		err = vt.DecodeRegistrySnapshot(rooms, b)
+		if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "id of") {
+			t.Fatalf("id of %d bytes: error %v, want corrupt: id of", len(id), err)
+		}
+	}
+}
+
 // A person's chain of doses that loops back is refused, not followed
 // forever.
 func TestSnapshotRegistryRefusesDoseCycle(t *testing.T) {

@@ -59,6 +59,30 @@ func (a *textArena) add(s string) textRef {
 	return textRef(uint64(last)<<40 | uint64(off)<<16 | uint64(n))
 }
 
+// addChunk copies text, at most arenaChunk bytes, into a chunk of its own
+// (later adds go on in it only while it has room) and returns the
+// chunk's number; arenaRef then makes refs into it. A snapshot's decoder
+// adds a batch of ids this way at once.
+func (a *textArena) addChunk(text string) uint32 {
+	if len(text) > arenaChunk {
+		panic("vaxtrace: arena chunk of " + strconv.Itoa(len(text)) + " bytes exceeds the limit")
+	}
+	if len(a.chunks) >= 1<<24 {
+		panic("vaxtrace: text arena full")
+	}
+	a.chunks = append(a.chunks, []byte(text))
+	a.bytes += int64(len(text))
+	return uint32(len(a.chunks) - 1)
+}
+
+// arenaRef is the ref of the n bytes at offset off of chunk c.
+func arenaRef(c uint32, off, n int) textRef {
+	if n == 0 {
+		return 0
+	}
+	return textRef(uint64(c)<<40 | uint64(off)<<16 | uint64(n))
+}
+
 // get returns the string r refers to, without copying it.
 func (a *textArena) get(r textRef) string {
 	n := int(r & 0xffff)
