@@ -161,6 +161,21 @@ func personHash(id PersonID) uint64 { return maphash.Comparable(idSeed, id) }
 
 func (t *personTable) get(id PersonID) *PersonState { return t.getHashed(id, personHash(id)) }
 
+// find returns the position of the person with id.
+func (t *personTable) find(id PersonID) (uint32, bool) {
+	h := personHash(id)
+	part, i, mask, ok := t.idx.first(h)
+	if !ok {
+		return 0, false
+	}
+	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1).ID == id {
+			return sl.pos - 1, true
+		}
+	}
+	return 0, false
+}
+
 func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
 	part, i, mask, ok := t.idx.first(h)
 	if !ok {

@@ -68,16 +68,22 @@ var registryFields = []string{
 	"CertificateState.RevokedBy string",
 	"CertificateState.older uint32",
 
-	"dueIndex.byPerson map[PersonID]*dueEntry", // rebuilt from the entries
+	"dueIndex.people *personTable", // the state's
+	"dueIndex.recs [][]dueRec",     // from the lists: a person's bucket and position in it
+	"dueIndex.inRecs []int32",      // counted from the lists
+	"dueIndex.n int",
+	"dueIndex.placeCodes []string", // the codes of the lists
+	"dueIndex.placeNum map[string]uint32",
+	"dueIndex.regionCodes []string",
+	"dueIndex.regionNum map[string]uint16",
 	"dueIndex.places map[string]dueScope",
 	"dueIndex.regions map[string]dueScope",
-	"dueEntry.person PersonID", // by person position
-	"dueEntry.place string",    // its place bucket's
-	"dueEntry.region string",   // its region bucket's
-	"dueEntry.product uint16",  // its buckets' slot
-	"dueEntry.number uint8",
-	"dueEntry.day Date",
-	"dueEntry.pos [2]int32", // its places in the two buckets, which keep their order
+	"dueRec.day Date", // its buckets' slot
+	"dueRec.place uint32",
+	"dueRec.pos [2]uint32", // its places in the two buckets, which keep their order
+	"dueRec.product uint16",
+	"dueRec.region uint16",
+	"dueRec.number uint8",
 	"dueSlot.product uint16",
 	"dueSlot.number uint8",
 	"dueSlot.day Date",
@@ -144,7 +150,7 @@ func typeName(t reflect.Type) string {
 // restored state differ from a replayed one; this test names the field.
 func TestRegistrySnapshotFieldInventory(t *testing.T) {
 	var got []string
-	for _, v := range []any{PersonState{}, DoseState{}, doseRare{}, DoseCorrected{}, CertificateState{}, dueIndex{}, dueEntry{},
+	for _, v := range []any{PersonState{}, DoseState{}, doseRare{}, DoseCorrected{}, CertificateState{}, dueIndex{}, dueRec{},
 		dueSlot{}, reminderBook{}, ReminderState{}, personTable{}, doseTable{}, certTable{}} {
 		rt := reflect.TypeOf(v)
 		got = append(got, fieldInventory(rt, rt.Name()+".")...)
