@@ -93,7 +93,7 @@ func newDueIndex(people *personTable) *dueIndex {
 // dueOf is p's next-dose entry from its doses, nil when no primary-series
 // dose is pending (no dose, series complete, booster given, merged away).
 func (s *State) dueOf(p *PersonState) *dueEntry {
-	if p == nil || p.firstDose == 0 || p.MergedInto != nil {
+	if p == nil || p.firstDose == 0 || p.Merged() {
 		return nil
 	}
 	last := s.LastDose(p)

@@ -153,8 +153,10 @@ var idSeed = maphash.MakeSeed()
 
 // personTable holds the registry's people.
 type personTable struct {
-	recs slab[PersonState]
-	idx  hashIndex
+	recs    slab[PersonState]
+	idx     hashIndex
+	text    textArena // the records' packed text (person_text.go)
+	scratch []byte    // a text being packed
 }
 
 func personHash(id PersonID) uint64 { return maphash.Comparable(idSeed, id) }
@@ -194,6 +196,9 @@ func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
 // add stores a new person (the caller checked the id is new) and returns
 // the stored record.
 func (t *personTable) add(p PersonState) *PersonState {
+	if t.recs.n >= personMergeMax {
+		panic("vaxtrace: person table full") // a record's link holds positions below it
+	}
 	rec, pos := t.recs.add()
 	*rec = p
 	t.idx.insert(personHash(p.ID), pos)

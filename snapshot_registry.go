@@ -29,7 +29,7 @@ package vaxtrace
 // Bits of a person record's flags.
 const (
 	personKeyed  = 1 << iota // registered under the key "person:"+id
-	personMerged             // MergedInto follows
+	personMerged             // the merged-into position+1 follows
 )
 
 // Bits of a dose record's flags; the common ones first (one byte).
@@ -123,21 +123,21 @@ func (s *State) encodePeople(e *snapEncoder) {
 	var blob []byte
 	var prev unixNanos
 	batches(t.recs.n, func(from, to int) {
-		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, p.text...) })
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, t.text.get(p.text)...) })
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
 			e.fixed(p.ID[:])
 			// the packed text (names, sealed IIN and phone) as it is
-			e.uvarint(uint64(len(p.text)))
+			e.uvarint(uint64(len(t.text.get(p.text))))
 			e.varint(int64(p.BirthDate))
 			e.str(p.Sex())
 			e.str(p.Region())
 			e.str(p.Group())
 			e.str(p.Lang())
-			flags := flag(p.keyed, personKeyed) | flag(p.MergedInto != nil, personMerged)
+			flags := flag(p.keyed(), personKeyed) | flag(p.Merged(), personMerged)
 			e.uvarint(flags)
-			if p.MergedInto != nil {
-				e.fixed(p.MergedInto[:])
+			if p.Merged() {
+				e.uvarint(uint64(p.mergedPos()))
 			}
 			e.varint(int64(p.recorded - prev))
 			prev = p.recorded
@@ -151,6 +151,10 @@ func (s *State) encodePeople(e *snapEncoder) {
 
 func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
+	if n > personMergeMax {
+		d.fail("%d people: more than a person table holds", n)
+		return
+	}
 	preChunks(&t.recs, n)
 	var symbols strCache[symbol]
 	sym := func() symbol {
@@ -164,9 +168,11 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
 			p, _ := t.recs.add()
 			d.fixed(p.ID[:])
-			p.text = blob.take(d, d.count())
-			if !validPackedText(p.text) {
+			text := blob.take(d, d.count())
+			if len(text) > maxArenaText || !validPackedText(text) {
 				d.fail("person %s: bad packed text", p.ID)
+			} else {
+				p.text = t.text.add(text)
 			}
 			p.BirthDate = Date(d.varint())
 			p.sex, p.region, p.group, p.lang = sym(), sym(), sym(), sym()
@@ -174,11 +180,13 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
 			}
-			p.keyed = flags&personKeyed != 0
+			p.setKeyed(flags&personKeyed != 0)
 			if flags&personMerged != 0 {
-				into := new(PersonID)
-				d.fixed(into[:])
-				p.MergedInto = into
+				into := d.uvarint()
+				if into == 0 || into > uint64(n) {
+					d.fail("person %s: merged into position %d of %d", p.ID, into, n)
+				}
+				p.setMergedPos(uint32(into))
 			}
 			p.recorded = prev + unixNanos(d.varint())
 			prev = p.recorded
@@ -202,12 +210,6 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	if id, ok := t.reindex(); !ok {
 		d.fail("person %s registered twice", id)
 		return
-	}
-	for p := range t.recs.all() {
-		if p.MergedInto != nil && t.get(*p.MergedInto) == nil {
-			d.fail("person %s merged into an unknown person", p.ID)
-			return
-		}
 	}
 }
 

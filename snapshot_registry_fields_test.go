@@ -14,9 +14,8 @@ import (
 // as is.
 var registryFields = []string{
 	"PersonState.ID PersonID",
-	"PersonState.text string",      // names, sealed IIN and phone: written as fields, packed again by setDetails
-	"PersonState.firstDose uint32", // as the record holds it, the chain checked on decode
-	"PersonState.MergedInto *PersonID",
+	"PersonState.text textRef",       // names, sealed IIN and phone: the packed text in the batch's blob, added to the arena again
+	"PersonState.firstDose uint32",   // as the record holds it, the chain checked on decode
 	"PersonState.recorded unixNanos", // delta from the previous person's
 	"PersonState.hash uint64",
 	"PersonState.BirthDate Date",
@@ -25,7 +24,7 @@ var registryFields = []string{
 	"PersonState.group symbol",
 	"PersonState.lang symbol",
 	"PersonState.lastCert uint32",
-	"PersonState.keyed bool",
+	"PersonState.link uint32", // keyed as a flag, the merged-into position+1 as it is
 
 	"DoseState.ID string", // in the batch's blob
 	"DoseState.at int64",  // with atZone, as the time At() gives
@@ -108,6 +107,8 @@ var registryFields = []string{
 	// the tables: records by position; the indexes are rebuilt on decode
 	"personTable.recs slab[vaxtrace.PersonState]",
 	"personTable.idx hashIndex",
+	"personTable.text textArena",  // the records' text, added again in position order
+	"personTable.scratch []uint8", // scratch
 	"doseTable.recs slab[vaxtrace.DoseState]",
 	"doseTable.idx hashIndex",
 	"certTable.recs slab[vaxtrace.CertificateState]",

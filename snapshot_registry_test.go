@@ -153,7 +153,7 @@ func registryAnswers(t testing.TB, s *vt.State) string {
 		certs := s.PersonCertificates(p.ID)
 		due, isDue := s.DueOf(p.ID)
 		seen, same := s.KeySeen("person:"+p.ID.String(), 0)
-		add("person", map[string]any{"record": p, "details": p.Details(), "found": s.Person(p.ID) == p, "recorded": p.Recorded(), "certs": certs,
+		add("person", map[string]any{"record": p, "details": s.PersonDetails(p), "found": s.Person(p.ID) == p, "recorded": p.Recorded(), "certs": certs,
 			"due": due, "is_due": isDue, "reminders": s.Reminders(p.ID), "opted_out": s.OptedOut(p.ID), "key": []bool{seen, same}, "doses": s.DosesOf(p)})
 		return true
 	})
