@@ -392,6 +392,22 @@ func TestSnapshotRegistryRefusesDoseCycle(t *testing.T) {
 	}
 }
 
+// A merged person whose merged-into position is past the last record (or
+// the last record itself, which is fine) decodes only when it is a record.
+func TestSnapshotRegistryRefusesMergedIntoOutOfRange(t *testing.T) {
+	w := registryWorld(t)
+	n := uint32(vt.PeopleCount(w.s))
+	vt.MergeAt(w.s, pid(8), n) // the last record: in range
+	if _, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s))); err != nil {
+		t.Fatalf("merged into the last record: %v", err)
+	}
+	vt.MergeAt(w.s, pid(8), n+1) // one past it
+	_, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s)))
+	if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "merged into position") {
+		t.Fatalf("error %v, want corrupt: merged into position", err)
+	}
+}
+
 // FuzzDecodeRegistrySnapshot: arbitrary bytes, seeded with a registry of
 // every kind of record, never panic; a state that decodes answers.
 func FuzzDecodeRegistrySnapshot(f *testing.F) {
