@@ -125,17 +125,8 @@ func (t PersonText) IINSealed() string { return sealedText(t.t, 2, textIINRaw) }
 // PhoneSealed is the sealed phone number for reminders ("" if none).
 func (t PersonText) PhoneSealed() string { return sealedText(t.t, 3, textPhoneRaw) }
 
-// Sex is M, F or U.
-func (p *PersonState) Sex() string { return p.sex.String() }
-
 // Region is the code of the person's region.
 func (p *PersonState) Region() string { return p.region.String() }
-
-// Group is the person's priority group ("" if none).
-func (p *PersonState) Group() string { return p.group.String() }
-
-// Lang is the language of the person's reminders ("", "kk" or "ru").
-func (p *PersonState) Lang() string { return p.lang.String() }
 
 // PersonDetails returns p's registered details as a Person.
 func (s *State) PersonDetails(p *PersonState) Person {
@@ -150,7 +141,7 @@ func (t *personTable) setDetails(p *PersonState, v *Person) {
 	p.BirthDate = v.BirthDate
 	t.scratch = appendPersonText(t.scratch[:0], v)
 	p.text = t.text.add(unsafe.String(unsafe.SliceData(t.scratch), len(t.scratch))) // add copies it
-	p.sex, p.region, p.group, p.lang = symbolOf(v.Sex), symbolOf(v.Region), symbolOf(v.Group), symbolOf(v.Lang)
+	p.region, p.attrs = symbolOf(v.Region), attrsOf(v.Sex, v.Group, v.Lang)
 }
 
 // appendIINSealed appends IINSealed() to b without a string of its own.

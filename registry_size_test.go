@@ -19,7 +19,7 @@ func TestRegistryRecordSizes(t *testing.T) {
 		got, want uintptr
 	}{
 		{"DoseState", unsafe.Sizeof(vt.DoseState{}), 88},
-		{"PersonState", unsafe.Sizeof(vt.PersonState{}), 72},
+		{"PersonState", unsafe.Sizeof(vt.PersonState{}), 64},
 	} {
 		if c.got > c.want {
 			t.Errorf("%s is %d bytes, more than the %d the registry's memory budget allows", c.name, c.got, c.want)

@@ -157,11 +157,7 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	}
 	preChunks(&t.recs, n)
 	var symbols strCache[symbol]
-	sym := func() symbol {
-		str, i := d.strRef()
-		v, _ := symbols.get(i, str, func(x string) (symbol, bool) { return symbolOf(x), true })
-		return v
-	}
+	attrs := map[[3]int]symbol{}
 	var prev unixNanos
 	for from := 0; from < n && d.err == nil; from += chunkSize {
 		blob := blobReader{s: d.raw()}
@@ -175,7 +171,7 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 				p.text = t.text.add(text)
 			}
 			p.BirthDate = Date(d.varint())
-			p.sex, p.region, p.group, p.lang = sym(), sym(), sym(), sym()
+			p.region, p.attrs = d.personAttrs(&symbols, attrs)
 			flags := d.uvarint()
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
@@ -211,6 +207,28 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		d.fail("person %s registered twice", id)
 		return
 	}
+}
+
+// personAttrs reads a person's sex, region, group and language (each by
+// the string table) as the record's region and attrs symbols; symbols
+// caches the region's by table entry, attrs the three others' by their
+// entries.
+func (d *snapDecoder) personAttrs(symbols *strCache[symbol], attrs map[[3]int]symbol) (symbol, symbol) {
+	sex, si := d.strRef()
+	region, ri := d.strRef()
+	group, gi := d.strRef()
+	lang, li := d.strRef()
+	if d.err != nil {
+		return 0, 0
+	}
+	r, _ := symbols.get(ri, region, func(x string) (symbol, bool) { return symbolOf(x), true })
+	k := [3]int{si, gi, li}
+	a, ok := attrs[k]
+	if !ok {
+		a = attrsOf(sex, group, lang)
+		attrs[k] = a
+	}
+	return r, a
 }
 
 func (s *State) encodeDoses(e *snapEncoder) {

@@ -19,10 +19,8 @@ var registryFields = []string{
 	"PersonState.recorded unixNanos", // delta from the previous person's
 	"PersonState.hash uint64",
 	"PersonState.BirthDate Date",
-	"PersonState.sex symbol", // by its text, through the string table
-	"PersonState.region symbol",
-	"PersonState.group symbol",
-	"PersonState.lang symbol",
+	"PersonState.region symbol", // by its text, through the string table
+	"PersonState.attrs symbol",  // as sex, group and language, each through the string table
 	"PersonState.lastCert uint32",
 	"PersonState.link uint32", // keyed as a flag, the merged-into position+1 as it is
 

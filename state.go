@@ -129,10 +129,8 @@ type PersonState struct {
 	recorded  unixNanos
 	hash      uint64 // content hash of the registration (idempotency)
 	BirthDate Date
-	sex       symbol
 	region    symbol
-	group     symbol
-	lang      symbol
+	attrs     symbol // sex, priority group and language together (person_attrs.go)
 	lastCert  uint32 // position+1 of the person's newest certificate (0: none)
 	firstDose uint32 // position+1 of the first valid dose (person_doses.go; 0: none)
 	// bits 0-30: position+1 of the record this one was merged into (0:
