@@ -27,7 +27,7 @@ func TestDueIndexDropsEmptyChunks(t *testing.T) {
 		t.Fatalf("region list of %d, want %d in order of filing", len(b), n)
 	}
 	x.set(ids[0], nil) // the last moves to the front
-	if b := x.regions["KZ-AKM"][k]; b[0] != uint32(n-1) || x.at(uint32(n-1)).pos[1] != 0 {
+	if b := x.regions["KZ-AKM"][k]; b[0] != uint32(n-1) || x.at(uint32(n - 1)).pos[1] != 0 {
 		t.Fatalf("after the first left, the list starts with %d, want %d", b[0], n-1)
 	}
 	for _, id := range ids[chunkSize:] {
