@@ -98,10 +98,9 @@ func (s *State) addPlace(pl *PlaceState) {
 // getPos is get with the person's position in the table (nil, 0 when
 // there is no such person).
 func (t *personTable) getPos(id PersonID) (*PersonState, uint32) {
-	p := t.get(id)
-	if p == nil {
+	pos, ok := t.find(id)
+	if !ok {
 		return nil, 0
 	}
-	pos, _ := t.posOf(p)
-	return p, pos
+	return t.recs.at(pos), pos
 }

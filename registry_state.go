@@ -278,8 +278,8 @@ func (s *State) personAt(field string, id PersonID) (*PersonState, uint32, error
 	if p == nil {
 		return nil, 0, NotFound(field, "unknown person")
 	}
-	if p.MergedInto != nil {
-		return nil, 0, FieldError(field, "this person record was merged into %s; use that record", p.MergedInto.String())
+	if into, ok := s.MergedInto(p); ok {
+		return nil, 0, FieldError(field, "this person record was merged into %s; use that record", into.String())
 	}
 	return p, pos, nil
 }
@@ -506,8 +506,8 @@ func (s *State) applyMerge(v PersonsMerged, known Date) {
 	from := s.people.get(v.From)
 	moved := s.DosesOf(from)
 	s.Cov.personChange(s, from, known, func() { s.relink(from, nil) })
-	id := v.Into
-	from.MergedInto = &id
+	pos, _ := s.people.find(v.Into)
+	from.setMergedPos(pos + 1)
 	s.Cov.personChange(s, into, known, func() {
 		for _, d := range moved {
 			d.person = intoPos

@@ -54,3 +54,12 @@ func MoveDoseRefs(s *State, id string, person, place, lot int) {
 func RenameDose(s *State, id, to string) {
 	s.doses.get(id).id = s.doses.ids.add(to)
 }
+
+// MergeAt makes person id's record merged into the record at position+1
+// into (to break a registry on purpose: a position past the last record).
+func MergeAt(s *State, id PersonID, into uint32) {
+	s.people.get(id).setMergedPos(into)
+}
+
+// PeopleCount is the number of person records.
+func PeopleCount(s *State) int { return s.people.recs.n }
