@@ -336,7 +336,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		d.rareText().override = v.Override
 	}
 	s.takeDose(d, 1)
-	s.Cov.personChange(s, p, DateOf(recorded), func() { s.linkLastAt(p, d, pos) })
+	s.Cov.personAppend(s, p, d, pos, DateOf(recorded))
 	return d
 }
 

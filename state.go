@@ -508,7 +508,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if s.people.get(v.Person.ID) != nil {
 			return nil, Errorf(ECONFLICT, "a person with this IIN is already registered")
 		}
-		return v, nil
+		return p, nil // p is v, boxed already
 	case PersonUpdated:
 		if err := v.Person.Validate(); err != nil {
 			return nil, err
@@ -526,7 +526,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case PersonsMerged:
 		return v, s.decideMerge(v)
 	case DoseAdministered:
-		return v, s.decideDose(v, recorded)
+		return p, s.decideDose(v, recorded) // p is v, boxed already
 	case DoseVoided:
 		d := s.doses.get(v.Dose)
 		if d == nil {
@@ -591,11 +591,11 @@ func (s *State) Apply(e Event) {
 		// tens of millions of doses need no separate key index
 		switch v := e.Data.(type) {
 		case DoseAdministered:
-			if e.Key != "dose:"+v.ID {
+			if !isDoseKey(e.Key, v.ID) {
 				s.keys[e.Key] = e.Hash
 			}
 		case PersonRegistered:
-			if e.Key != "person:"+v.Person.ID.String() {
+			if !isPersonKey(e.Key, v.Person.ID) {
 				s.keys[e.Key] = e.Hash
 			}
 		default:
@@ -727,7 +727,7 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()}
+		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: isPersonKey(e.Key, v.Person.ID)}
 		p.setDetails(&v.Person)
 		s.people.add(p)
 	case PersonUpdated:
@@ -741,8 +741,9 @@ func (s *State) Apply(e Event) {
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
 		if p := s.people.get(v.Person); p != nil {
+			at := v.At.UnixNano() // x.at is x.At() in Unix nanoseconds
 			for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
-				if v.At.Before(x.At()) { // a late record renumbers later doses
+				if at < x.at { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
 					break
 				}
@@ -750,7 +751,7 @@ func (s *State) Apply(e Event) {
 		}
 		d := s.applyDose(v, e.Recorded)
 		d.hash = e.Hash
-		d.setFlag(doseIsKeyed, e.Key == "dose:"+v.ID)
+		d.setFlag(doseIsKeyed, isDoseKey(e.Key, v.ID))
 	case DoseVoided:
 		if d := s.doses.get(v.Dose); d != nil {
 			s.revokePersonCerts(d.Person(), "dose voided: "+v.Reason)
