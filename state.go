@@ -396,8 +396,15 @@ func checkOccurred(field string, t, recorded time.Time) error {
 // Decide validates p against the state at recording time recorded and
 // returns it with derived fields filled. It changes nothing.
 func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
-	if err := CheckPayloadText(p); err != nil {
-		return nil, err
+	return s.DecideChecked(p, recorded, CheckPayloadText(p))
+}
+
+// DecideChecked is Decide given textErr, what CheckPayloadText(p) returned:
+// the engine checks a command's text in its caller's goroutine, off the
+// single writer's path.
+func (s *State) DecideChecked(p Payload, recorded time.Time, textErr error) (Payload, error) {
+	if textErr != nil {
+		return nil, textErr
 	}
 	switch v := p.(type) {
 	case ProductDefined:
