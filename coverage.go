@@ -302,7 +302,11 @@ func (c *Coverage) personAppend(s *State, p *PersonState, d *DoseState, pos uint
 		p.firstDose = pos + 1
 	}
 	s.renumber(p)
-	s.trackDue(p)
+	if last == nil {
+		s.trackDueFirst(p)
+	} else {
+		s.trackDue(p)
+	}
 	if !s.campaignDose(d) {
 		return
 	}

@@ -87,6 +87,19 @@ func (s *State) trackDue(p *PersonState) {
 	s.due.set(p.ID, s.dueOf(p))
 }
 
+// trackDueFirst is trackDue for a person who had no valid dose before the
+// one just linked, so no entry yet (an entry exists only while a dose is
+// pending): nothing to look up or take out.
+func (s *State) trackDueFirst(p *PersonState) {
+	if s.due == nil {
+		s.due = newDueIndex()
+	}
+	if e := s.dueOf(p); e != nil {
+		s.due.add(e)
+		s.due.byPerson[p.ID] = e
+	}
+}
+
 func (x *dueIndex) set(id PersonID, e *dueEntry) {
 	old := x.byPerson[id]
 	if old != nil && e != nil && old.place == e.place && old.region == e.region && old.product == e.product && old.number == e.number && old.day == e.day {
