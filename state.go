@@ -747,7 +747,8 @@ func (s *State) Apply(e Event) {
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
-		if p := s.people.get(v.Person); p != nil {
+		p := s.people.get(v.Person)
+		if p != nil {
 			at := v.At.UnixNano() // x.at is x.At() in Unix nanoseconds
 			for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
 				if at < x.at { // a late record renumbers later doses
@@ -756,7 +757,7 @@ func (s *State) Apply(e Event) {
 				}
 			}
 		}
-		d := s.applyDose(v, e.Recorded)
+		d := s.applyDose(p, v, e.Recorded)
 		d.hash = e.Hash
 		d.setFlag(doseIsKeyed, isDoseKey(e.Key, v.ID))
 	case DoseVoided:
