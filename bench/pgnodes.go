@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"vaxtrace"
@@ -80,6 +81,9 @@ func PGNodes(ctx context.Context, c NodesConfig, emit func(Result)) error {
 	if err != nil {
 		return err
 	}
+	// the fill's state is garbage now: give its memory back before three
+	// nodes load the same state beside this process
+	debug.FreeOSMemory()
 	nodes, err := startNodes(ctx, c, c.People+httpPeople, emit)
 	defer func() {
 		for _, n := range nodes {
