@@ -331,8 +331,9 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	return err
 }
 
-func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
-	p, pp := s.people.getPos(v.Person)
+// applyDose applies v given to p (the person v names, at position pp of
+// the people table).
+func (s *State) applyDose(p *PersonState, pp uint32, v DoseAdministered, recorded time.Time) *DoseState {
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	d, pos := s.doses.add(v.ID)
 	*d = DoseState{id: d.id, recorded: nanosOf(recorded), person: pp, lot: l.pos, place: pl.pos, region: symbolOf(pl.RegionAt(DateOf(v.At))),
@@ -348,7 +349,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		s.rareText(d).override = v.Override
 	}
 	s.takeDose(d, 1)
-	s.Cov.personChange(s, p, DateOf(recorded), func() { s.linkLastAt(p, d, pos) })
+	s.Cov.personAppend(s, p, d, pos, DateOf(recorded))
 	return d
 }
 
