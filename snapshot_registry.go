@@ -121,8 +121,8 @@ func preChunks[T any](sl *slab[T], n int) {
 func (s *State) encodePeople(e *snapEncoder) {
 	t := &s.people
 	var blob []byte
-	var prev unixNanos
-	batches(t.recs.n, func(from, to int) {
+	encodeBlocks(e, t.recs.n, func(e *snapEncoder, from, to int) {
+		var prev unixNanos
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, p.text...) })
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
@@ -151,18 +151,17 @@ func (s *State) encodePeople(e *snapEncoder) {
 
 func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
-	preChunks(&t.recs, n)
-	var symbols strCache[symbol]
-	sym := func() symbol {
-		str, i := d.strRef()
-		v, _ := symbols.get(i, str, func(x string) (symbol, bool) { return symbolOf(x), true })
-		return v
-	}
-	var prev unixNanos
-	for from := 0; from < n && d.err == nil; from += chunkSize {
+	decodeBlocks(d, &t.recs, n, "people", func(d *snapDecoder, chunk []PersonState, from, to int) {
+		var symbols strCache[symbol]
+		sym := func() symbol {
+			str, i := d.strRef()
+			v, _ := symbols.get(i, str, func(x string) (symbol, bool) { return symbolOf(x), true })
+			return v
+		}
+		var prev unixNanos
 		blob := blobReader{s: d.raw()}
-		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
-			p, _ := t.recs.add()
+		for i := from; i < to && d.err == nil; i++ {
+			p := &chunk[i-from]
 			d.fixed(p.ID[:])
 			p.text = blob.take(d, d.count())
 			if !validPackedText(p.text) {
@@ -195,7 +194,7 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 			p.firstDose = uint32(first)
 		}
 		blob.done(d)
-	}
+	})
 	if d.err != nil {
 		return
 	}
@@ -214,8 +213,8 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 func (s *State) encodeDoses(e *snapEncoder) {
 	t := &s.doses
 	var blob []byte
-	var prev unixNanos
-	batches(t.recs.n, func(from, to int) {
+	encodeBlocks(e, t.recs.n, func(e *snapEncoder, from, to int) {
+		var prev unixNanos
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(d *DoseState, b []byte) []byte { return append(b, d.ID...) })
 		for i := from; i < to && e.err == nil; i++ {
 			s.encodeDose(e, t.recs.at(uint32(i)), &prev)
@@ -292,17 +291,15 @@ type doseRefs struct {
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
 	t := &s.doses
-	preChunks(&t.recs, n)
-	refs := doseRefs{total: n}
-	var prev unixNanos
-	for from := 0; from < n && d.err == nil; from += chunkSize {
+	decodeBlocks(d, &t.recs, n, "doses", func(d *snapDecoder, chunk []DoseState, from, to int) {
+		refs := doseRefs{total: n}
+		var prev unixNanos
 		blob := blobReader{s: d.raw()}
-		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
-			rec, _ := t.recs.add()
-			s.decodeDose(d, rec, &blob, &refs, &prev)
+		for i := from; i < to && d.err == nil; i++ {
+			s.decodeDose(d, &chunk[i-from], &blob, &refs, &prev)
 		}
 		blob.done(d)
-	}
+	})
 	if d.err != nil {
 		return
 	}
