@@ -286,6 +286,7 @@ type doseRefs struct {
 	places strCache[*PlaceState]
 	lots   strCache[*LotState]
 	vacc   strCache[symbol]
+	region strCache[symbol]
 	total  int // doses in the snapshot
 }
 
@@ -361,7 +362,8 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.number = uint16(number)
-	rec.region = symbolOf(d.str())
+	rs, ri := d.strRef()
+	rec.region, _ = refs.region.get(ri, rs, func(x string) (symbol, bool) { return symbolOf(x), true })
 	rec.hash = d.u64()
 	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
 	rec.setFlag(doseIsBooster, flags&doseBooster != 0)
