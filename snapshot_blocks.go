@@ -115,6 +115,12 @@ func decodeBlocks[T any](d *snapDecoder, sl *slab[T], n int, what string, decode
 		if d.err != nil {
 			break
 		}
+		// every record takes a byte at least: the chunk is not allocated
+		// for a block too short to fill it
+		if records := min(n-k*chunkSize, chunkSize); len(buf) < records {
+			d.fail("%s block %d: %d bytes for %d records", what, k, len(buf), records)
+			break
+		}
 		sl.chunks = append(sl.chunks, make([]T, chunkSize))
 		jobs <- blockJob[T]{k: k, from: k * chunkSize, data: buf, chunk: sl.chunks[k]}
 	}

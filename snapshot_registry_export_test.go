@@ -32,3 +32,7 @@ func ChainDose(s *State, from, to string) {
 	pos, _ := s.doses.posOf(s.doses.get(to))
 	s.doses.get(from).nextDose = pos + 1
 }
+
+// SnapshotBlockRecords is how many records a block of a registry snapshot
+// holds (the last one fewer).
+const SnapshotBlockRecords = chunkSize
