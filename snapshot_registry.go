@@ -7,12 +7,13 @@ package vaxtrace
 // look-up or an allocation per record:
 //
 //	counts  people, doses
-//	people  batches of up to chunkSize: the batch's packed texts (names,
+//	people  blocks of up to chunkSize, each decodable on its own
+//	        (snapshot_blocks.go): the block's packed texts (names,
 //	        sealed IINs and phones) as one blob, then the records (with
 //	        the first of the person's valid doses, by position+1)
-//	doses   batches: the dose ids as one blob, then the records
+//	doses   blocks: the dose ids as one blob, then the records
 //	        (person by position, the person's next valid dose by
-//	        position+1, place and lot by id in the string table)
+//	        position+1, place and lot by id in the block's string table)
 //	certs   count, then batches: the UVCIs as one blob, then the records
 //	        (chained by position, as in the live state)
 //	due     snapshot_due.go       reminders  snapshot_reminders.go
@@ -20,8 +21,8 @@ package vaxtrace
 // Positions are kept exactly (indexes, certificate chains and Unapply
 // depend on them); the hash indexes are rebuilt after the records are
 // read. Repeated strings (places, lots, regions, products, vaccinators,
-// names) go through the codec's string table; the decoded records share
-// one copy of each. Every reference is checked while decoding: a position
+// names) go through the codec's string table (a block's own, for people
+// and doses); the decoded records share one copy of each. Every reference is checked while decoding: a position
 // out of range, an unknown place or lot, a dose listed for a person it
 // does not belong to, a duplicate id or a broken certificate chain is
 // ErrSnapshotCorrupt, never a nil pointer met later.
