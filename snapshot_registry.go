@@ -1,5 +1,10 @@
 package vaxtrace
 
+import (
+	"fmt"
+	"sync"
+)
+
 // The registry's part of a snapshot: people, doses, certificates, the due
 // index and the reminder outbox. It is the part that scales with the
 // nation, so it is written as flat records in slab (insertion) order,
@@ -437,30 +442,56 @@ func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
 // checkDoseLists checks the chains of valid doses: each dose in a
 // person's chain is valid and theirs, no chain runs longer than there are
 // valid doses (a cycle), and together they hold every valid dose (each once:
-// a dose has one successor and one person).
+// a dose has one successor and one person). The people are shared out
+// among GOMAXPROCS workers (the records are only read).
 func (s *State) checkDoseLists(d *snapDecoder) {
 	if d.err != nil {
 		return
 	}
-	valid := 0
-	for x := range s.doses.recs.all() {
-		if !x.Voided() {
-			valid++
-		}
-	}
-	listed := 0
-	for p := range s.people.recs.all() {
-		for pos := p.firstDose; pos != 0; {
-			x := s.doses.recs.at(pos - 1)
-			if x.person != p || x.Voided() || listed == valid {
-				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID)
-				return
+	var (
+		mu     sync.Mutex
+		valid  int
+		listed int
+		bad    = -1 // the first person (by position) whose chain is wrong
+		badMsg string
+	)
+	parallel(s.doses.recs.n, func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			if !s.doses.recs.at(uint32(i)).Voided() {
+				n++
 			}
-			listed++
-			pos = x.nextDose
 		}
-	}
-	if listed != valid {
+		mu.Lock()
+		valid += n
+		mu.Unlock()
+	})
+	parallel(s.people.recs.n, func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			p := s.people.recs.at(uint32(i))
+			for pos := p.firstDose; pos != 0; {
+				x := s.doses.recs.at(pos - 1)
+				if x.person != p || x.Voided() || n == valid {
+					mu.Lock()
+					if bad < 0 || i < bad {
+						bad, badMsg = i, fmt.Sprintf("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID)
+					}
+					mu.Unlock()
+					return
+				}
+				n++
+				pos = x.nextDose
+			}
+		}
+		mu.Lock()
+		listed += n
+		mu.Unlock()
+	})
+	switch {
+	case bad >= 0:
+		d.fail("%s", badMsg)
+	case listed != valid:
 		d.fail("%d valid doses, %d chained to their people", valid, listed)
 	}
 }
