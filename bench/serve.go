@@ -19,6 +19,7 @@ import (
 	"vaxtrace/engine"
 	"vaxtrace/httpapi"
 	"vaxtrace/pii"
+	"vaxtrace/postgres"
 	"vaxtrace/scenario"
 	"vaxtrace/snapshot"
 	"vaxtrace/sqlite"
@@ -27,7 +28,14 @@ import (
 // ServeConfig configures the serving process the bench starts on the store
 // its dose run wrote (`vaxtrace bench --serve-store`).
 type ServeConfig struct {
-	Path string // the SQLite store
+	// Path is the store: a SQLite file, or a postgres:// URL (an API node
+	// sharing the journal: it catches up by polling and validates inside
+	// the write transaction, as serve does there; its token is made by the
+	// bench beforehand, so the report's Token is empty).
+	Path string
+	// ReadOnly opens the store read-only (serve --read-only): writes are
+	// refused and the node only catches up with the writers.
+	ReadOnly bool
 	// MemoryLimit, when positive, is passed to debug.SetMemoryLimit before
 	// the state is loaded (as serve --memory-limit does).
 	MemoryLimit int64
@@ -102,11 +110,15 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 	var m0 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	j, err := sqlite.Open(c.Path)
+	j, pg, err := openStore(ctx, c.Path, c.ReadOnly)
 	if err != nil {
 		return rep, nil, nil, err
 	}
-	eng, err := engine.Open(ctx, j, engine.Options{Logger: discardLogger(), Snapshots: c.Snapshots})
+	o := engine.Options{Logger: discardLogger(), Snapshots: c.Snapshots, ReadOnly: c.ReadOnly}
+	if pg {
+		o.Poll, o.Serial = nodePoll, true
+	}
+	eng, err := engine.Open(ctx, j, o)
 	if err != nil {
 		j.Close()
 		return rep, nil, nil, err
@@ -148,10 +160,13 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 		closeFn()
 		return rep, nil, nil, err
 	}
-	tok, hash := httpapi.NewToken()
-	if err := j.PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: fmt.Sprint("bench-", time.Now().UnixNano()), Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
-		closeFn()
-		return rep, nil, nil, err
+	if !pg {
+		tok, hash := httpapi.NewToken()
+		if err := j.PutToken(ctx, vaxtrace.Token{Hash: hash, Principal: vaxtrace.Principal{Name: fmt.Sprint("bench-", time.Now().UnixNano()), Role: vaxtrace.RoleAdmin}, Created: time.Now().Unix()}); err != nil {
+			closeFn()
+			return rep, nil, nil, err
+		}
+		rep.Token = tok
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -160,13 +175,34 @@ func serveStore(ctx context.Context, c ServeConfig) (serveReport, *http.Server, 
 	}
 	srv := httpapi.New(eng, keys, httpapi.Options{Logger: discardLogger()}).HTTPServer()
 	go srv.Serve(ln)
-	rep.Addr, rep.Token = ln.Addr().String(), tok
+	rep.Addr = ln.Addr().String()
 	return rep, srv, closeFn, nil
+}
+
+// nodePoll is how often a node on PostgreSQL catches up with the others
+// (serve's default there).
+const nodePoll = 200 * time.Millisecond
+
+// openStore opens a SQLite file or, for a postgres:// URL, a PostgreSQL
+// journal (pg true); readOnly opens it as a read-only node does.
+func openStore(ctx context.Context, path string, readOnly bool) (j vaxtrace.Journal, pg bool, err error) {
+	pg = strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://")
+	switch {
+	case pg && readOnly:
+		j, err = postgres.OpenReadOnly(ctx, path)
+	case pg:
+		j, err = postgres.Open(ctx, path)
+	case readOnly:
+		j, err = sqlite.OpenReadOnly(path)
+	default:
+		j, err = sqlite.Open(path)
+	}
+	return j, pg, err
 }
 
 // writeSnapshot writes a snapshot of the engine's state into dir (the only
 // one kept) and returns its path.
-func writeSnapshot(ctx context.Context, j *sqlite.DB, eng *engine.Engine, dir string) (string, error) {
+func writeSnapshot(ctx context.Context, j vaxtrace.Journal, eng *engine.Engine, dir string) (string, error) {
 	t, err := snapshot.TargetOf(ctx, j, true)
 	if err != nil {
 		return "", err

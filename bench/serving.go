@@ -32,6 +32,7 @@ type server struct {
 	snapshots     string // the snapshot directory it starts from ("": full replay)
 	writeSnapshot string // where it writes a snapshot of what it loaded
 	profile       bool   // profile it (Config.CPUProfile)
+	readOnly      bool   // a read-only node (ServeConfig.ReadOnly)
 }
 
 // startServer starts Exe as the serving process on the store at path (see
@@ -49,6 +50,9 @@ func startServer(ctx context.Context, c Config, path string, o server) (*child, 
 	}
 	if o.writeSnapshot != "" {
 		args = append(args, "--write-snapshot", o.writeSnapshot)
+	}
+	if o.readOnly {
+		args = append(args, "--read-only")
 	}
 	cmd := exec.CommandContext(ctx, c.Exe, args...)
 	cmd.Stderr = os.Stderr
@@ -165,11 +169,25 @@ func emitServerMemory(people int, rep serveReport, note string, emit func(Result
 	emit(Result{fmt.Sprintf("serving process: resident memory (RSS) per person%s", note), rep.RSS * (1 << 20) / float64(people), "B", fmt.Sprintf("RSS %.0f MiB, start-up peak %.0f MiB; goal ≤ 4 GiB at 20 M people", rep.RSS, rep.HWM)})
 }
 
+// doseRequest is the single first dose of HTTP person k, sent to the node
+// at base (http://host:port) with token.
+func doseRequest(base, token string, k int) (*http.Request, error) {
+	const points = 100 // scenario.Minimal's points in the dose runs
+	body, _ := json.Marshal(map[string]any{"id": fmt.Sprint("h", k), "person": httpPID(k).String(), "at": at.Format(time.RFC3339),
+		"place": scenario.PointID(1 + k%points), "lot": "FIX-I", "vaccinator": "nurse"})
+	req, err := http.NewRequest("POST", base+"/api/v1/doses", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
 // httpLoad sends single doses at each rate, then measures the coverage and
 // overview APIs, against the serving process.
 func httpLoad(ctx context.Context, c Config, ch *child, emit func(Result)) error {
 	base := "http://" + ch.rep.Addr
-	const points = 100 // scenario.Minimal's points in the dose run
 	conns := max(64, c.HTTPConns)
 	client := newClient(conns)
 	defer client.CloseIdleConnections()
@@ -182,16 +200,7 @@ func httpLoad(ctx context.Context, c Config, ch *child, emit func(Result)) error
 		first := next
 		next += n
 		res := openLoop(ctx, client, n, rate, conns, func(i int) (*http.Request, error) {
-			k := first + i
-			body, _ := json.Marshal(map[string]any{"id": fmt.Sprint("h", k), "person": httpPID(k).String(), "at": at.Format(time.RFC3339),
-				"place": scenario.PointID(1 + k%points), "lot": "FIX-I", "vaccinator": "nurse"})
-			req, err := http.NewRequest("POST", base+"/api/v1/doses", bytes.NewReader(body))
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+ch.rep.Token)
-			req.Header.Set("Content-Type", "application/json")
-			return req, nil
+			return doseRequest(base, ch.rep.Token, first+i)
 		})
 		goal := ""
 		if rate >= 10000 {

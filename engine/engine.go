@@ -97,7 +97,15 @@ type Engine struct {
 	readOnly bool
 	// snapshots is Options.Snapshots: rebuilds start from a snapshot too.
 	snapshots string
+	// loadedFrom is the seq of the snapshot the state was loaded from at
+	// open (0: the whole journal was replayed).
+	loadedFrom uint64
 }
+
+// LoadedFrom returns the sequence number of the snapshot the state was
+// loaded from when the engine opened, or 0 when no snapshot was usable and
+// the whole journal was replayed.
+func (e *Engine) LoadedFrom() uint64 { return e.loadedFrom }
 
 // Options configure an engine.
 type Options struct {
@@ -143,7 +151,7 @@ func Open(ctx context.Context, j vaxtrace.Journal, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rebuild state: %w", err)
 	}
-	e.st = st
+	e.st, e.loadedFrom = st, start.From
 	if o.Snapshots != "" {
 		if start.Path != "" {
 			e.log.Info("state loaded from a snapshot and the journal's tail", "snapshot", start.Path, "snapshot_seq", start.From, "tail_events", start.Tail, "seq", st.Seq, "took", start.Took.Round(time.Millisecond))

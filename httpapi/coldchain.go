@@ -146,6 +146,15 @@ func (s *Server) changeEquipment(w http.ResponseWriter, r *http.Request) error {
 		return vaxtrace.FieldError("equipment.id", "is %q, the URL says %q", q.Equipment.ID, r.PathValue("id"))
 	}
 	q.Occurred = orNow(q.Occurred, s.now())
+	// equipment of another scope is answered as Decide answers an unknown id
+	if err := s.read(func(st *vaxtrace.State) error {
+		if e := st.Equipment(q.Equipment.ID); e != nil && !principal(r).CanReadPlace(st, e.Place) {
+			return vaxtrace.NotFound("equipment.id", "unknown equipment %q", q.Equipment.ID)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	return s.write(w, r, http.StatusOK, "", q)
 }
 
@@ -164,12 +173,11 @@ type readingPoint struct {
 }
 
 func (s *Server) equipmentFor(r *http.Request, st *vaxtrace.State) (*vaxtrace.EquipmentState, error) {
+	// equipment out of the caller's scope is answered as unknown: the
+	// answer does not tell whether an id exists elsewhere
 	e := st.Equipment(r.PathValue("id"))
-	if e == nil {
+	if e == nil || !principal(r).CanReadPlace(st, e.Place) {
 		return nil, vaxtrace.NotFound("id", "unknown equipment %q", r.PathValue("id"))
-	}
-	if !principal(r).CanReadPlace(st, e.Place) {
-		return nil, vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "equipment %s is outside your scope", e.ID)
 	}
 	return e, nil
 }

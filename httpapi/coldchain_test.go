@@ -71,7 +71,7 @@ func TestRequisitionThroughTheAPI(t *testing.T) {
 
 	// approval belongs to the Akmola region (or the nation), never the point or Almaty
 	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/approve", "p1", nil), http.StatusForbidden, "")
-	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/approve", "ala", nil), http.StatusForbidden, "")
+	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/approve", "ala", nil), http.StatusNotFound, "id") // out of scope: as unknown
 	f.refused(f.do("POST", "/api/v1/requisitions/RQ-2/edit", "akm", map[string]any{"lines": []map[string]any{{"product": "sputnik-v", "component": "II", "doses": 150}}}), http.StatusBadRequest, "reason")
 	f.ok(f.do("POST", "/api/v1/requisitions/RQ-2/edit", "akm", map[string]any{"lines": []map[string]any{{"product": "sputnik-v", "component": "II", "doses": 150}}, "reason": "half this week"}), http.StatusOK)
 	approved := f.ok(f.do("POST", "/api/v1/requisitions/RQ-2/approve", "akm", map[string]any{"note": "ok"}), http.StatusOK)

@@ -149,12 +149,9 @@ func (s *Server) createRequisition(w http.ResponseWriter, r *http.Request) error
 func (s *Server) getRequisition(w http.ResponseWriter, r *http.Request) error {
 	var v requisitionView
 	err := s.read(func(st *vaxtrace.State) error {
-		rq := st.Requisition(r.PathValue("id"))
-		if rq == nil {
-			return vaxtrace.NotFound("id", "unknown requisition %q", r.PathValue("id"))
-		}
-		if !canSeeRequisition(principal(r), st, rq) {
-			return vaxtrace.Errorf(vaxtrace.EFORBIDDEN, "requisition %s is outside your scope", rq.Requisition)
+		rq, err := visibleRequisition(r, st, r.PathValue("id"))
+		if err != nil {
+			return err
 		}
 		v = viewRequisition(st, rq, reqDay(rq), true)
 		return nil
@@ -175,8 +172,22 @@ type approveRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// visibleRequisition returns the requisition id if the caller can see it;
+// one out of scope is answered as unknown, so that the answer does not tell
+// whether an id exists elsewhere.
+func visibleRequisition(r *http.Request, st *vaxtrace.State, id string) (*vaxtrace.RequisitionState, error) {
+	rq := st.Requisition(id)
+	if rq == nil || !canSeeRequisition(principal(r), st, rq) {
+		return nil, vaxtrace.NotFound("id", "unknown requisition %q", id)
+	}
+	return rq, nil
+}
+
 func (s *Server) decideRequisition(w http.ResponseWriter, r *http.Request, p vaxtrace.Payload) error {
 	id := r.PathValue("id")
+	if err := s.read(func(st *vaxtrace.State) error { _, err := visibleRequisition(r, st, id); return err }); err != nil {
+		return err
+	}
 	key := idemKey(r, "", p)
 	res, err := s.submit(r, key, p)
 	if err != nil {
@@ -238,9 +249,9 @@ func (s *Server) fulfilRequisition(w http.ResponseWriter, r *http.Request) error
 	occurred := orNow(q.Occurred, s.now())
 	var ship vaxtrace.ShipmentDispatched
 	err := s.read(func(st *vaxtrace.State) error {
-		rq := st.Requisition(id)
-		if rq == nil || !canSeeRequisition(principal(r), st, rq) { // nothing of it shown out of scope
-			return vaxtrace.NotFound("id", "unknown requisition %q", id)
+		rq, err := visibleRequisition(r, st, id)
+		if err != nil {
+			return err
 		}
 		if rq.Status != vaxtrace.ReqApproved && rq.Status != vaxtrace.ReqPartlyFulfilled {
 			return vaxtrace.Errorf(vaxtrace.ECONFLICT, "requisition %s is %s; only an approved one is fulfilled", id, st.RequisitionStatus(rq))

@@ -13,6 +13,14 @@
 # server on the same store; e.g. 3GiB) also starts the bench's serving process under that memory
 # limit to report its resident memory. SKIP_BENCH=1 runs only the generated
 # store's part.
+#
+# With PG_URL (a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test)
+# it also runs the PostgreSQL part: a scratch database filled with PG_PEOPLE
+# people (default 5000000) and two doses each, two writer nodes and one
+# read-only node on it (start-up by full replay and from a snapshot, memory,
+# single doses over HTTP at PG_HTTP_RATES across both writers, the reader's
+# lag, all three agreeing); the database is dropped afterwards. SKIP_GENERATE=1
+# skips the generated store's part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_PEOPLE=${1:-20000000}
@@ -29,6 +37,22 @@ if [ -z "${SKIP_BENCH:-}" ]; then
 	"$BIN" bench --people "$BENCH_PEOPLE" --places 0 --lots 0 --dir "$DIR" \
 		--memory-limit "${MEMORY_LIMIT:-auto}" ${PER_ROW_PEOPLE:+--per-row-people "$PER_ROW_PEOPLE"}
 fi
+
+if [ -n "${PG_URL:-}" ]; then
+	PG_PEOPLE=${PG_PEOPLE:-5000000}
+	PG_DB="vaxtrace_national_nodes_$$"
+	PG_NODES_URL=$(echo "$PG_URL" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$PG_DB#")
+	[ "$PG_NODES_URL" != "$PG_URL" ] || { echo "PG_URL must name a database (postgres://host:port/db)" >&2; exit 2; }
+	echo "== vaxtrace bench --postgres (database $PG_DB) --nodes --people $PG_PEOPLE"
+	psql "$PG_URL" -qc "CREATE DATABASE $PG_DB"
+	# start-up (full replay, snapshot), live heap and RSS per person of two
+	# writers and a read-only node, HTTP doses across the writers, reader lag
+	"$BIN" bench --postgres "$PG_NODES_URL" --nodes --people "$PG_PEOPLE" --snapshot-dir "$DIR/pg-nodes.snapshots" \
+		--http-rates "${PG_HTTP_RATES:-500,1000}" --http-seconds 10 || status=$?
+	psql "$PG_URL" -qc "DROP DATABASE $PG_DB WITH (FORCE)"
+	[ -z "${status:-}" ] || exit "$status"
+fi
+[ -z "${SKIP_GENERATE:-}" ] || { echo "== done; remove $DIR when finished"; exit 0; }
 
 echo "== vaxtrace generate --people $GEN_PEOPLE"
 DB="$DIR/national.db"

@@ -32,9 +32,11 @@ func runBench(ctx context.Context, args []string) error {
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the CPU profile of the dose phase (batch path) to this file, and the stock movements' and the serving process's next to it (name-movements.ext, name-server.ext)")
 	memLimit := fs.String("memory-limit", "", "also start a serving process under this memory limit (e.g. 3GiB, or auto: 1.25 × the live heap of a server on the same store) and report its memory")
 	pg := fs.String("postgres", "", "also measure dose ingest on this EMPTY PostgreSQL database (postgres:// URL)")
+	nodes := fs.Bool("nodes", false, "with --postgres: fill the database with --people people and two doses each, start two writer nodes and one read-only node on it and report their start-up, memory, HTTP doses across both writers, the reader's lag and that all three agree (with --snapshot-dir: also their start from a snapshot written there)")
+	readOnly := fs.Bool("read-only", false, "internal: the serving process is a read-only node")
 	serveStore := fs.String("serve-store", "", "internal: be the serving process the bench measures, on this store")
 	httpPeople := fs.Int("http-people", 0, "internal: people the serving process registers for the HTTP measurement")
-	snapDir := fs.String("snapshot-dir", "", "internal: the serving process starts from the newest snapshot here")
+	snapDir := fs.String("snapshot-dir", "", "with --nodes: where the first writer writes a snapshot the nodes are started again from; internal: the serving process starts from the newest snapshot here")
 	writeSnap := fs.String("write-snapshot", "", "internal: the serving process writes a snapshot of what it loaded here")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,9 +50,12 @@ func runBench(ctx context.Context, args []string) error {
 	if *serveStore != "" {
 		raiseOpenFiles()
 		return bench.ServeStore(ctx, bench.ServeConfig{Path: *serveStore, MemoryLimit: c.MemoryLimit, HTTPPeople: *httpPeople, CPUProfile: c.CPUProfile,
-			Snapshots: *snapDir, WriteSnapshot: *writeSnap, In: os.Stdin, Out: os.Stdout})
+			Snapshots: *snapDir, WriteSnapshot: *writeSnap, ReadOnly: *readOnly, In: os.Stdin, Out: os.Stdout})
 	}
-	if *pg != "" {
+	if *nodes && *pg == "" {
+		return vaxtrace.FieldError("postgres", "required") // --nodes runs on an empty PostgreSQL database
+	}
+	if *pg != "" && !*nodes {
 		return bench.PostgresDoses(ctx, *pg, c.People, c.Batch, func(r bench.Result) { fmt.Println(r) })
 	}
 	for _, r := range strings.Split(*rates, ",") {
@@ -62,6 +67,11 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	if c.Exe, err = os.Executable(); err != nil {
 		return err
+	}
+	if *nodes {
+		raiseOpenFiles()
+		return bench.PGNodes(ctx, bench.NodesConfig{URL: *pg, People: c.People, Batch: c.Batch, Snapshots: *snapDir, HTTPRates: c.HTTPRates,
+			HTTPSeconds: c.HTTPSeconds, HTTPConns: c.HTTPConns, Exe: c.Exe}, func(r bench.Result) { fmt.Println(r) })
 	}
 	_, err = bench.Run(ctx, c)
 	return err

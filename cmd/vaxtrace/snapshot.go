@@ -123,18 +123,6 @@ func ensureStoreID(ctx context.Context, sf storeFlags) error {
 	return err
 }
 
-// newestSeq is the sequence number of the newest snapshot file in dir (0
-// when none), read from its name.
-func newestSeq(dir string) uint64 {
-	paths, err := snapshot.List(dir)
-	if err != nil || len(paths) == 0 {
-		return 0
-	}
-	name := paths[0][strings.LastIndexByte(paths[0], '/')+1:]
-	n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, "snapshot-"), ".vxs"), 10, 64)
-	return n
-}
-
 // snapshotter runs `vaxtrace snapshot` as a child process for serve: Go
 // cannot fork, so the child opens the store read-only, builds the state
 // from the newest snapshot and the tail, writes the new snapshot and
@@ -161,7 +149,10 @@ func (s *snapshotter) start(ctx context.Context) (wait func()) {
 }
 
 func (s *snapshotter) loop(ctx context.Context) {
-	s.lastSeq, s.lastTime = newestSeq(s.dir), time.Now()
+	// count from the snapshot the server actually started from: a newest
+	// file that was refused at start covers nothing, and a full replay
+	// wants a snapshot at the first due check
+	s.lastSeq, s.lastTime = s.eng.LoadedFrom(), time.Now()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {

@@ -185,22 +185,7 @@ func TestCheckSnapshot(t *testing.T) {
 func TestServeWritesSnapshotsInTheBackground(t *testing.T) {
 	db := seedSQLite(t, t.TempDir())
 	dir := filepath.Join(t.TempDir(), "snaps")
-	cmd := exec.Command(binary(t), "serve", "--db", db, "--addr", "127.0.0.1:0", "--snapshot-dir", dir, "--snapshot-every", "1", "--snapshot-interval", "0")
-	var logs tailBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(logs.String(), "background snapshot done") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no background snapshot within 2 minutes:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	logs := serveUntilSnapshot(t, db, dir)
 	paths, err := snapshot.List(dir)
 	if err != nil || len(paths) != 1 {
 		t.Fatalf("snapshots %v, %v\n%s", paths, err, logs.String())
@@ -228,6 +213,54 @@ func TestServeWritesSnapshotsInTheBackground(t *testing.T) {
 	out := mustRun(t, nil, "check", "--db", db, "--snapshot-dir", dir, "--snapshot")
 	if !strings.Contains(out, "OK") {
 		t.Fatalf("check --snapshot:\n%s", out)
+	}
+}
+
+// serveUntilSnapshot runs serve on db with a snapshot due after every
+// event until it logs a finished background snapshot, then stops it and
+// returns its log.
+func serveUntilSnapshot(t *testing.T, db, dir string) *tailBuffer {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve", "--db", db, "--addr", "127.0.0.1:0", "--snapshot-dir", dir, "--snapshot-every", "1", "--snapshot-interval", "0")
+	logs := &tailBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(logs.String(), "background snapshot done") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no background snapshot within 2 minutes:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	return logs
+}
+
+// TestServeSnapshotsAfterARefusedNewest: the newest file in the directory
+// is refused at start (here it claims a seq far past the journal), so the
+// server replayed the whole journal; its background snapshots must count
+// from what it loaded, not from the refused file's name, and write one.
+func TestServeSnapshotsAfterARefusedNewest(t *testing.T) {
+	db := seedSQLite(t, t.TempDir())
+	dir := filepath.Join(t.TempDir(), "snaps")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	bogus := filepath.Join(dir, snapshot.FileName(1<<40))
+	if err := os.WriteFile(bogus, []byte("not a snapshot"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	logs := serveUntilSnapshot(t, db, dir)
+	paths, err := snapshot.List(dir)
+	if err != nil || len(paths) != 2 || paths[0] != bogus {
+		t.Fatalf("snapshots %v, %v\n%s", paths, err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "wrote "+paths[1]) {
+		t.Fatalf("the child's outcome is not in the log:\n%s", logs.String())
 	}
 }
 
