@@ -39,6 +39,8 @@ type dueSlot struct {
 	day     Date  // the first day it is due
 }
 
+// dueEntry is a person's next-dose entry as dueOf computes it; the index
+// keeps it in the compact form of a dueRec.
 type dueEntry struct {
 	person  PersonID
 	place   string
@@ -46,25 +48,52 @@ type dueEntry struct {
 	product uint16
 	number  uint8
 	day     Date
-	pos     [2]int32 // position in the place bucket and the region bucket
 }
 
-type dueScope map[dueSlot][]*dueEntry
+// dueScope holds the people of one place or region by bucket, each bucket
+// a list of person positions (the order a due list page walks).
+type dueScope map[dueSlot][]uint32
 
+// dueRec is a due person's entry in the index: 24 bytes, no pointers. The
+// place and region are numbers in the index's code lists; pos is where
+// the person stands in the place bucket and the region bucket (removal
+// moves the bucket's last person there, as the lists' order requires).
+type dueRec struct {
+	day     Date      // the first day the dose is due
+	place   uint32    // place number+1; 0: not due
+	pos     [2]uint32 // position in the place bucket and the region bucket
+	product uint16
+	region  uint16 // region number
+	number  uint8  // the dose number that is due
+}
+
+// dueIndex files the people due a dose. Their records are kept by person
+// position in chunks of chunkSize, a chunk allocated when one of its
+// people falls due and dropped when none of them is due any more (a
+// nation that has completed its series holds no records).
 type dueIndex struct {
-	byPerson map[PersonID]*dueEntry
-	places   map[string]dueScope
-	regions  map[string]dueScope
+	people *personTable // person positions to ids
+	recs   [][]dueRec   // by person position in chunks; nil: none due
+	inRecs []int32      // people due in each chunk
+	n      int          // people due
+
+	placeCodes  []string
+	placeNum    map[string]uint32
+	regionCodes []string
+	regionNum   map[string]uint16
+	places      map[string]dueScope
+	regions     map[string]dueScope
 }
 
-func newDueIndex() *dueIndex {
-	return &dueIndex{byPerson: map[PersonID]*dueEntry{}, places: map[string]dueScope{}, regions: map[string]dueScope{}}
+func newDueIndex(people *personTable) *dueIndex {
+	return &dueIndex{people: people, placeNum: map[string]uint32{}, regionNum: map[string]uint16{},
+		places: map[string]dueScope{}, regions: map[string]dueScope{}}
 }
 
 // dueOf is p's next-dose entry from its doses, nil when no primary-series
 // dose is pending (no dose, series complete, booster given, merged away).
 func (s *State) dueOf(p *PersonState) *dueEntry {
-	if p == nil || p.firstDose == 0 || p.MergedInto != nil {
+	if p == nil || p.firstDose == 0 || p.Merged() {
 		return nil
 	}
 	last := s.LastDose(p)
@@ -82,55 +111,123 @@ func (s *State) dueOf(p *PersonState) *dueEntry {
 // trackDue is the hook of personChange: it files p under its next dose.
 func (s *State) trackDue(p *PersonState) {
 	if s.due == nil {
-		s.due = newDueIndex()
+		s.due = newDueIndex(&s.people)
 	}
 	s.due.set(p.ID, s.dueOf(p))
 }
 
+// set files the person id under e (nil: not due).
 func (x *dueIndex) set(id PersonID, e *dueEntry) {
-	old := x.byPerson[id]
-	if old != nil && e != nil && old.place == e.place && old.region == e.region && old.product == e.product && old.number == e.number && old.day == e.day {
+	pos, ok := x.people.find(id)
+	if !ok {
+		return
+	}
+	x.setAt(pos, e)
+}
+
+// setAt files the person at position pos under e (nil: not due).
+func (x *dueIndex) setAt(pos uint32, e *dueEntry) {
+	old := x.at(pos)
+	if old != nil && e != nil && x.placeCodes[old.place-1] == e.place && x.regionCodes[old.region] == e.region &&
+		old.product == e.product && old.number == e.number && old.day == e.day {
 		return
 	}
 	if old != nil {
-		x.remove(old)
-		delete(x.byPerson, id)
+		x.remove(pos, old)
 	}
 	if e != nil {
-		x.add(e)
-		x.byPerson[id] = e
+		x.add(pos, e)
 	}
 }
 
-func (x *dueIndex) scopes(e *dueEntry) [2]dueScope {
-	pl := x.places[e.place]
+// at returns the record of the person at pos, nil when not due.
+func (x *dueIndex) at(pos uint32) *dueRec {
+	c := int(pos >> chunkBits)
+	if c >= len(x.recs) || x.recs[c] == nil {
+		return nil
+	}
+	r := &x.recs[c][pos&(chunkSize-1)]
+	if r.place == 0 {
+		return nil
+	}
+	return r
+}
+
+// slot returns the record for pos, allocating its chunk if needed.
+func (x *dueIndex) slot(pos uint32) *dueRec {
+	c := int(pos >> chunkBits)
+	for c >= len(x.recs) {
+		x.recs = append(x.recs, nil)
+		x.inRecs = append(x.inRecs, 0)
+	}
+	if x.recs[c] == nil {
+		x.recs[c] = make([]dueRec, chunkSize)
+	}
+	return &x.recs[c][pos&(chunkSize-1)]
+}
+
+// placeCode returns the number of a place, adding a new one.
+func (x *dueIndex) placeCode(place string) uint32 {
+	pn, ok := x.placeNum[place]
+	if !ok {
+		pn = uint32(len(x.placeCodes))
+		x.placeCodes = append(x.placeCodes, place)
+		x.placeNum[place] = pn
+	}
+	return pn
+}
+
+// regionCode returns the number of a region, adding a new one.
+func (x *dueIndex) regionCode(region string) uint16 {
+	rn, ok := x.regionNum[region]
+	if !ok {
+		if len(x.regionCodes) > 1<<16-1 {
+			panic("vaxtrace: more than 65,536 regions in the due index")
+		}
+		rn = uint16(len(x.regionCodes))
+		x.regionCodes = append(x.regionCodes, region)
+		x.regionNum[region] = rn
+	}
+	return rn
+}
+
+// scopes returns the place and region scopes of r, made if missing.
+func (x *dueIndex) scopes(r *dueRec) [2]dueScope {
+	code := x.placeCodes[r.place-1]
+	pl := x.places[code]
 	if pl == nil {
 		pl = dueScope{}
-		x.places[e.place] = pl
+		x.places[code] = pl
 	}
-	rg := x.regions[e.region]
+	code = x.regionCodes[r.region]
+	rg := x.regions[code]
 	if rg == nil {
 		rg = dueScope{}
-		x.regions[e.region] = rg
+		x.regions[code] = rg
 	}
 	return [2]dueScope{pl, rg}
 }
 
-func (x *dueIndex) add(e *dueEntry) {
+func (x *dueIndex) add(pos uint32, e *dueEntry) {
+	pn, rn := x.placeCode(e.place), x.regionCode(e.region)
+	r := x.slot(pos)
+	*r = dueRec{day: e.day, place: pn + 1, product: e.product, region: rn, number: e.number}
 	k := dueSlot{e.product, e.number, e.day}
-	for i, sc := range x.scopes(e) {
-		e.pos[i] = int32(len(sc[k]))
-		sc[k] = append(sc[k], e)
+	for i, sc := range x.scopes(r) {
+		r.pos[i] = uint32(len(sc[k]))
+		sc[k] = append(sc[k], pos)
 	}
+	x.inRecs[pos>>chunkBits]++
+	x.n++
 }
 
-func (x *dueIndex) remove(e *dueEntry) {
-	k := dueSlot{e.product, e.number, e.day}
-	for i, sc := range x.scopes(e) {
+func (x *dueIndex) remove(pos uint32, r *dueRec) {
+	k := dueSlot{r.product, r.number, r.day}
+	for i, sc := range x.scopes(r) {
 		b := sc[k]
 		last := b[len(b)-1]
-		b[e.pos[i]] = last
-		last.pos[i] = e.pos[i]
+		b[r.pos[i]] = last
+		x.at(last).pos[i] = r.pos[i]
 		b = b[:len(b)-1]
 		if len(b) == 0 {
 			delete(sc, k)
@@ -138,6 +235,18 @@ func (x *dueIndex) remove(e *dueEntry) {
 			sc[k] = b
 		}
 	}
+	*r = dueRec{}
+	x.n--
+	c := pos >> chunkBits
+	if x.inRecs[c]--; x.inRecs[c] == 0 {
+		x.recs[c] = nil
+	}
+}
+
+// entry returns the person at pos's entry as DueOf and the lists give it.
+func (x *dueIndex) entry(pos uint32, r *dueRec) dueEntry {
+	return dueEntry{person: x.people.recs.at(pos).ID, place: x.placeCodes[r.place-1], region: x.regionCodes[r.region],
+		product: r.product, number: r.number, day: r.day}
 }
 
 // DueFilter selects a due list. Place wins over Region; neither means the
@@ -221,7 +330,7 @@ func (s *State) Due(f DueFilter) DueList {
 	limit := f.AsOf.AddDays(max(f.Ahead, 0))
 	type slotRef struct {
 		k dueSlot
-		b []*dueEntry
+		b []uint32
 	}
 	var slots []slotRef
 	counts := map[[2]int]*DueCount{}
@@ -285,10 +394,11 @@ func (s *State) Due(f DueFilter) DueList {
 		w := WindowOf(p)
 		comp := componentOf(p, int(sl.k.number))
 		st := dueStatus(sl.k.day, w, f.AsOf)
-		for _, e := range sl.b[skip:] {
+		for _, pos := range sl.b[skip:] {
 			if len(out.People) >= f.Limit {
 				break
 			}
+			e := s.due.entry(pos, s.due.at(pos))
 			out.People = append(out.People, DuePerson{Person: e.person, Product: p.Code, Component: comp, Number: int(e.number),
 				DueFrom: e.day, WindowEnd: e.day.AddDays(w), Status: st, Place: e.place, Region: e.region})
 		}
@@ -313,10 +423,15 @@ func (s *State) DueOf(id PersonID) (DuePerson, bool) {
 	if s.due == nil {
 		return DuePerson{}, false
 	}
-	e := s.due.byPerson[id]
-	if e == nil || int(e.product) >= len(s.productList) {
+	pos, ok := s.people.find(id)
+	if !ok {
 		return DuePerson{}, false
 	}
+	r := s.due.at(pos)
+	if r == nil || int(r.product) >= len(s.productList) {
+		return DuePerson{}, false
+	}
+	e := s.due.entry(pos, r)
 	p := s.productList[e.product]
 	w := WindowOf(p)
 	return DuePerson{Person: e.person, Product: p.Code, Component: componentOf(p, int(e.number)), Number: int(e.number),

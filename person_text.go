@@ -3,7 +3,6 @@ package vaxtrace
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"strings"
 	"unsafe"
 )
 
@@ -22,8 +21,8 @@ const (
 	textPhoneRaw             // the sealed phone is held as raw bytes
 )
 
-// packPersonText packs p's text fields.
-func packPersonText(p *Person) string {
+// appendPersonText appends p's text fields, packed, to b.
+func appendPersonText(b []byte, p *Person) []byte {
 	iin, iinRaw := sealedBytes(p.IINSealed)
 	phone, phoneRaw := sealedBytes(p.PhoneSealed)
 	var flags byte
@@ -33,21 +32,16 @@ func packPersonText(p *Person) string {
 	if phoneRaw {
 		flags |= textPhoneRaw
 	}
-	fields := [...]string{p.Family, p.Given, iin, phone}
-	size := 1
-	for _, f := range fields {
-		size += uvarintLen(uint64(len(f))) + len(f)
+	b = append(b, flags)
+	for _, f := range [...]string{p.Family, p.Given, iin, phone} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
 	}
-	var b strings.Builder
-	b.Grow(size) // exactly: the string is this one allocation
-	b.WriteByte(flags)
-	for _, f := range fields {
-		var n [binary.MaxVarintLen64]byte
-		b.Write(n[:binary.PutUvarint(n[:], uint64(len(f)))])
-		b.WriteString(f)
-	}
-	return b.String()
+	return b
 }
+
+// packPersonText packs p's text fields into a string of their own.
+func packPersonText(p *Person) string { return string(appendPersonText(nil, p)) }
 
 // sealedBytes returns the raw bytes of a canonical unpadded base64 text
 // (true), or the text itself (false).
@@ -110,56 +104,57 @@ func sealedText(t string, i int, rawFlag byte) string {
 	return base64.RawStdEncoding.EncodeToString([]byte(f))
 }
 
+// PersonText is a person's text (names, sealed IIN and phone) as the
+// state holds it: State.PersonText gives it. The records keep only a
+// reference to it (in the state's person text arena), so that they hold
+// no pointers.
+type PersonText struct{ t string }
+
+// PersonText returns p's text.
+func (s *State) PersonText(p *PersonState) PersonText { return PersonText{s.people.text.get(p.text)} }
+
 // Family is the person's family name.
-func (p *PersonState) Family() string { return packedField(p.text, 0) }
+func (t PersonText) Family() string { return packedField(t.t, 0) }
 
 // Given is the person's given name.
-func (p *PersonState) Given() string { return packedField(p.text, 1) }
+func (t PersonText) Given() string { return packedField(t.t, 1) }
 
 // IINSealed is the AES-GCM sealed IIN, never the clear IIN.
-func (p *PersonState) IINSealed() string { return sealedText(p.text, 2, textIINRaw) }
+func (t PersonText) IINSealed() string { return sealedText(t.t, 2, textIINRaw) }
 
 // PhoneSealed is the sealed phone number for reminders ("" if none).
-func (p *PersonState) PhoneSealed() string { return sealedText(p.text, 3, textPhoneRaw) }
-
-// Sex is M, F or U.
-func (p *PersonState) Sex() string { return p.sex.String() }
+func (t PersonText) PhoneSealed() string { return sealedText(t.t, 3, textPhoneRaw) }
 
 // Region is the code of the person's region.
 func (p *PersonState) Region() string { return p.region.String() }
 
-// Group is the person's priority group ("" if none).
-func (p *PersonState) Group() string { return p.group.String() }
-
-// Lang is the language of the person's reminders ("", "kk" or "ru").
-func (p *PersonState) Lang() string { return p.lang.String() }
-
-// Details returns the person's registered details as a Person.
-func (p *PersonState) Details() Person {
-	return Person{ID: p.ID, IINSealed: p.IINSealed(), Family: p.Family(), Given: p.Given(), BirthDate: p.BirthDate,
-		Sex: p.Sex(), Region: p.Region(), Group: p.Group(), PhoneSealed: p.PhoneSealed(), Lang: p.Lang()}
+// PersonDetails returns p's registered details as a Person.
+func (s *State) PersonDetails(p *PersonState) Person {
+	t := s.PersonText(p)
+	return Person{ID: p.ID, IINSealed: t.IINSealed(), Family: t.Family(), Given: t.Given(), BirthDate: p.BirthDate,
+		Sex: p.Sex(), Region: p.Region(), Group: p.Group(), PhoneSealed: t.PhoneSealed(), Lang: p.Lang()}
 }
 
-// setDetails stores a person's details (not the id).
-func (p *PersonState) setDetails(v *Person) {
+// setDetails stores a person's details (not the id); the text goes to
+// the table's arena (an update's old text stays there: updates are rare).
+func (t *personTable) setDetails(p *PersonState, v *Person) {
 	p.BirthDate = v.BirthDate
-	p.text = packPersonText(v)
-	p.sex, p.region, p.group, p.lang = symbolOf(v.Sex), symbolOf(v.Region), symbolOf(v.Group), symbolOf(v.Lang)
+	t.scratch = appendPersonText(t.scratch[:0], v)
+	p.text = t.text.add(unsafe.String(unsafe.SliceData(t.scratch), len(t.scratch))) // add copies it
+	p.region, p.attrs = symbolOf(v.Region), attrsOf(v.Sex, v.Group, v.Lang)
 }
 
 // appendIINSealed appends IINSealed() to b without a string of its own.
-func (p *PersonState) appendIINSealed(b []byte) []byte { return appendSealed(b, p.text, 2, textIINRaw) }
+func (t PersonText) appendIINSealed(b []byte) []byte { return appendSealed(b, t.t, 2, textIINRaw) }
 
 // appendPhoneSealed appends PhoneSealed() to b.
-func (p *PersonState) appendPhoneSealed(b []byte) []byte {
-	return appendSealed(b, p.text, 3, textPhoneRaw)
-}
+func (t PersonText) appendPhoneSealed(b []byte) []byte { return appendSealed(b, t.t, 3, textPhoneRaw) }
 
 // iinSealedLen is len(IINSealed()).
-func (p *PersonState) iinSealedLen() int { return sealedLen(p.text, 2, textIINRaw) }
+func (t PersonText) iinSealedLen() int { return sealedLen(t.t, 2, textIINRaw) }
 
 // phoneSealedLen is len(PhoneSealed()).
-func (p *PersonState) phoneSealedLen() int { return sealedLen(p.text, 3, textPhoneRaw) }
+func (t PersonText) phoneSealedLen() int { return sealedLen(t.t, 3, textPhoneRaw) }
 
 func appendSealed(b []byte, t string, i int, rawFlag byte) []byte {
 	f := packedField(t, i)

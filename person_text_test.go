@@ -24,10 +24,10 @@ func TestPersonDetailsRoundTrip(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.p.ID = PersonID{1}
 			c.p.BirthDate = MkDate(1980, 2, 3)
-			var ps PersonState
-			ps.ID = c.p.ID
-			ps.setDetails(&c.p)
-			if got := ps.Details(); got != c.p {
+			var s State
+			ps := PersonState{ID: c.p.ID}
+			s.people.setDetails(&ps, &c.p)
+			if got := s.PersonDetails(&ps); got != c.p {
 				t.Fatalf("read back %+v, registered %+v", got, c.p)
 			}
 		})
@@ -48,10 +48,10 @@ func FuzzPersonDetails(f *testing.F) {
 	f.Add("YWI=", "x", "", "", "", "", "teacher", "")
 	f.Fuzz(func(t *testing.T, iin, phone, family, given, sex, region, group, lang string) {
 		p := Person{ID: PersonID{2}, IINSealed: iin, PhoneSealed: phone, Family: family, Given: given, Sex: sex, Region: region, Group: group, Lang: lang}
-		var ps PersonState
-		ps.ID = p.ID
-		ps.setDetails(&p)
-		if got := ps.Details(); got != p {
+		var s State
+		ps := PersonState{ID: p.ID}
+		s.people.setDetails(&ps, &p)
+		if got := s.PersonDetails(&ps); got != p {
 			t.Fatalf("read back %+v, registered %+v", got, p)
 		}
 	})

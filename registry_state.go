@@ -267,8 +267,8 @@ func (s *State) person(field string, id PersonID) (*PersonState, error) {
 	if p == nil {
 		return nil, NotFound(field, "unknown person")
 	}
-	if p.MergedInto != nil {
-		return nil, FieldError(field, "this person record was merged into %s; use that record", p.MergedInto.String())
+	if into, ok := s.MergedInto(p); ok {
+		return nil, FieldError(field, "this person record was merged into %s; use that record", into.String())
 	}
 	return p, nil
 }
@@ -487,8 +487,8 @@ func (s *State) applyMerge(v PersonsMerged, known Date) {
 	into, from := s.people.get(v.Into), s.people.get(v.From)
 	moved := s.DosesOf(from)
 	s.Cov.personChange(s, from, known, func() { s.relink(from, nil) })
-	id := v.Into
-	from.MergedInto = &id
+	pos, _ := s.people.find(v.Into)
+	from.setMergedPos(pos + 1)
 	s.Cov.personChange(s, into, known, func() {
 		for _, d := range moved {
 			d.person = into

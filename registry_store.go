@@ -54,10 +54,12 @@ func (s *slab[T]) each(fn func(*T) bool) {
 
 // hashIndex maps a 64-bit hash to record positions with linear probing. It
 // is split 256 ways by the hash's top byte, so that growing one part copies
-// at most 1/256th of the index; each part is a power-of-two table kept at
-// most 3/4 full. A slot keeps the hash's low 32 bits (which also place it
-// in its table, up to 2^32 slots a part) and the position+1 (0 = empty):
-// 8 bytes. The caller confirms a match against the record's own id.
+// at most 1/256th of the index. A slot keeps the hash's low 32 bits and the
+// position+1 (0 = empty): 8 bytes. A part's table has any size (not only
+// powers of two): the slot a tag starts at is its high bits scaled to the
+// size, a part is at most 7/8 full and grows by a quarter, so the index
+// takes 9 to 11.4 bytes an entry (doubling at 3/4 full took 10.7 to 21).
+// The caller confirms a match against the record's own id.
 type hashIndex struct {
 	parts [256]indexPart
 }
@@ -72,22 +74,40 @@ type indexSlot struct {
 	pos uint32 // position + 1; 0 = empty
 }
 
+// home is the slot probing for tag starts at.
+func (p *indexPart) home(tag uint32) uint32 {
+	return uint32(uint64(tag) * uint64(len(p.slots)) >> 32)
+}
+
+// next is the slot probed after i.
+func (p *indexPart) next(i uint32) uint32 {
+	if i++; int(i) == len(p.slots) {
+		return 0
+	}
+	return i
+}
+
+// full reports whether one more entry would fill the part past 7/8.
+func (p *indexPart) full() bool { return (p.n+1)*8 > len(p.slots)*7 }
+
+// indexSize is the table size that holds n entries at most 7/8 full.
+func indexSize(n int) int { return max(16, (n*8+6)/7) }
+
 // first returns the part and the slot to start probing for hash h; probe
-// with (i+1)&mask until a slot with pos 0 (not found). ok is false when the
-// part is empty.
-func (x *hashIndex) first(h uint64) (p *indexPart, i, mask uint32, ok bool) {
+// with part.next(i) until a slot with pos 0 (not found). ok is false when
+// the part is empty.
+func (x *hashIndex) first(h uint64) (p *indexPart, i uint32, ok bool) {
 	p = &x.parts[h>>56]
 	if len(p.slots) == 0 {
-		return nil, 0, 0, false
+		return nil, 0, false
 	}
-	mask = uint32(len(p.slots) - 1)
-	return p, uint32(h) & mask, mask, true
+	return p, p.home(uint32(h)), true
 }
 
 // insert adds position pos under hash h (the caller checked it is new).
 func (x *hashIndex) insert(h uint64, pos uint32) {
 	p := &x.parts[h>>56]
-	if (p.n+1)*4 > len(p.slots)*3 {
+	if p.full() {
 		p.grow()
 	}
 	p.put(indexSlot{uint32(h), pos + 1})
@@ -101,20 +121,19 @@ func (x *hashIndex) remove(h uint64, pos uint32) {
 	if len(p.slots) == 0 {
 		return
 	}
-	mask := uint32(len(p.slots) - 1)
-	i := uint32(h) & mask
+	i := p.home(uint32(h))
 	for p.slots[i].pos != pos+1 {
 		if p.slots[i].pos == 0 {
 			return
 		}
-		i = (i + 1) & mask
+		i = p.next(i)
 	}
 	for j := i; ; {
-		j = (j + 1) & mask
+		j = p.next(j)
 		if p.slots[j].pos == 0 {
 			break
 		}
-		home := p.slots[j].tag & mask
+		home := p.home(p.slots[j].tag)
 		// a slot stays if its home lies cyclically in (i, j]
 		if (i <= j && i < home && home <= j) || (i > j && (i < home || home <= j)) {
 			continue
@@ -127,21 +146,16 @@ func (x *hashIndex) remove(h uint64, pos uint32) {
 }
 
 func (p *indexPart) put(sl indexSlot) {
-	mask := uint32(len(p.slots) - 1)
-	i := sl.tag & mask
+	i := p.home(sl.tag)
 	for p.slots[i].pos != 0 {
-		i = (i + 1) & mask
+		i = p.next(i)
 	}
 	p.slots[i] = sl
 }
 
 func (p *indexPart) grow() {
 	old := p.slots
-	size := 2 * len(old)
-	if size == 0 {
-		size = 16
-	}
-	p.slots = make([]indexSlot, size)
+	p.slots = make([]indexSlot, max(indexSize(p.n+1), len(old)+len(old)/4))
 	for _, sl := range old {
 		if sl.pos != 0 {
 			p.put(sl)
@@ -153,20 +167,37 @@ var idSeed = maphash.MakeSeed()
 
 // personTable holds the registry's people.
 type personTable struct {
-	recs slab[PersonState]
-	idx  hashIndex
+	recs    slab[PersonState]
+	idx     hashIndex
+	text    textArena // the records' packed text (person_text.go)
+	scratch []byte    // a text being packed
 }
 
 func personHash(id PersonID) uint64 { return maphash.Comparable(idSeed, id) }
 
 func (t *personTable) get(id PersonID) *PersonState { return t.getHashed(id, personHash(id)) }
 
+// find returns the position of the person with id.
+func (t *personTable) find(id PersonID) (uint32, bool) {
+	h := personHash(id)
+	part, i, ok := t.idx.first(h)
+	if !ok {
+		return 0, false
+	}
+	for ; part.slots[i].pos != 0; i = part.next(i) {
+		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1).ID == id {
+			return sl.pos - 1, true
+		}
+	}
+	return 0, false
+}
+
 func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
-	part, i, mask, ok := t.idx.first(h)
+	part, i, ok := t.idx.first(h)
 	if !ok {
 		return nil
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+	for ; part.slots[i].pos != 0; i = part.next(i) {
 		if sl := part.slots[i]; sl.tag == uint32(h) {
 			if p := t.recs.at(sl.pos - 1); p.ID == id {
 				return p
@@ -179,6 +210,9 @@ func (t *personTable) getHashed(id PersonID, h uint64) *PersonState {
 // add stores a new person (the caller checked the id is new) and returns
 // the stored record.
 func (t *personTable) add(p PersonState) *PersonState {
+	if t.recs.n >= personMergeMax {
+		panic("vaxtrace: person table full") // a record's link holds positions below it
+	}
 	rec, pos := t.recs.add()
 	*rec = p
 	t.idx.insert(personHash(p.ID), pos)
@@ -212,11 +246,11 @@ type doseTable struct {
 func (t *doseTable) get(id string) *DoseState { return t.getHashed(id, maphash.String(idSeed, id)) }
 
 func (t *doseTable) getHashed(id string, h uint64) *DoseState {
-	part, i, mask, ok := t.idx.first(h)
+	part, i, ok := t.idx.first(h)
 	if !ok {
 		return nil
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+	for ; part.slots[i].pos != 0; i = part.next(i) {
 		if sl := part.slots[i]; sl.tag == uint32(h) {
 			if d := t.recs.at(sl.pos - 1); d.ID == id {
 				return d
@@ -250,11 +284,11 @@ type certTable struct {
 
 func (t *certTable) get(uvci string) *CertificateState {
 	h := maphash.String(idSeed, uvci)
-	part, i, mask, ok := t.idx.first(h)
+	part, i, ok := t.idx.first(h)
 	if !ok {
 		return nil
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+	for ; part.slots[i].pos != 0; i = part.next(i) {
 		if sl := part.slots[i]; sl.tag == uint32(h) {
 			if c := t.recs.at(sl.pos - 1); c.UVCI == uvci {
 				return c

@@ -1,6 +1,7 @@
 package vaxtrace
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"testing"
 )
@@ -135,4 +136,74 @@ func TestPersonRemoveLast(t *testing.T) {
 	if !pt.removeLast(pid) || pt.get(pid) != nil || pt.len() != 0 {
 		t.Fatal("removeLast did not take the person back")
 	}
+}
+
+// One part of the index filled past several growths, with whole runs of
+// entries under one tag and tags whose homes collide at every size, then
+// emptied in a random order: after each insert and each removal every
+// entry still in it is found from its home and every removed one is not,
+// and the part stays at most 7/8 full.
+func TestIndexPartGrowsAndRemovesWithCollisions(t *testing.T) {
+	var x hashIndex
+	const top = uint64(0x5a) << 56 // every entry in one part
+	const n = 3000
+	hashOf := func(pos uint32) uint64 {
+		switch pos % 4 {
+		case 0:
+			return top | 0xdead // a quarter share one tag
+		case 1:
+			return top | uint64(pos%7) // tags 0..6: home 0 at every size
+		case 2:
+			return top | uint64(1<<32-1-pos%5) // home the last slot: runs wrap to 0
+		default:
+			return top | uint64(uint32(pos)*2654435761)
+		}
+	}
+	in := map[uint32]bool{}
+	check := func(step string) {
+		t.Helper()
+		p := &x.parts[top>>56]
+		if p.n != len(in) || p.n*8 > len(p.slots)*7 {
+			t.Fatalf("%s: %d entries in %d slots, want %d at most 7/8 full", step, p.n, len(p.slots), len(in))
+		}
+		for pos := range uint32(n) {
+			h := hashOf(pos)
+			found := false
+			if part, i, ok := x.first(h); ok {
+				for ; part.slots[i].pos != 0; i = part.next(i) {
+					if part.slots[i].tag == uint32(h) && part.slots[i].pos == pos+1 {
+						found = true
+						break
+					}
+				}
+			}
+			if found != in[pos] {
+				t.Fatalf("%s: position %d found %v, want %v", step, pos, found, in[pos])
+			}
+		}
+	}
+	sizes := map[int]bool{}
+	for pos := range uint32(n) {
+		x.insert(hashOf(pos), pos)
+		in[pos] = true
+		sizes[len(x.parts[top>>56].slots)] = true
+		if pos%97 == 0 {
+			check("insert " + strconv.Itoa(int(pos)))
+		}
+	}
+	check("filled")
+	if len(sizes) < 5 {
+		t.Fatalf("the part took %d sizes, want several growths", len(sizes))
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for k, i := range rng.Perm(n) {
+		pos := uint32(i)
+		x.remove(hashOf(pos), pos)
+		delete(in, pos)
+		x.remove(hashOf(pos), pos) // twice: nothing more goes
+		if k%61 == 0 {
+			check("remove " + strconv.Itoa(i))
+		}
+	}
+	check("emptied")
 }

@@ -17,7 +17,8 @@ import (
 // decoder reads a block's bytes (checking the payload's checksum as it
 // goes, see snapshot.LoadFile), hands them to one of GOMAXPROCS workers
 // with the chunk the records go into, and reads the next block while the
-// workers decode. The record fields inside a block are those of the
+// workers decode. People are decoded by one worker (their text goes into
+// the table's arena, which takes one writer), doses by all. The record fields inside a block are those of the
 // sequential encoding (encodeDose, the person record's list).
 //
 // Every check of the sequential decoder holds inside a block, and a block
@@ -60,16 +61,20 @@ type blockJob[T any] struct {
 func blockWorkers(blocks int) int { return max(1, min(runtime.GOMAXPROCS(0), blocks)) }
 
 // decodeBlocks reads the blocks of n records that encodeBlocks wrote into
-// slab sl (empty) and decodes them on a pool of workers with decode(bd,
+// slab sl (empty) and decodes them on a pool of workers (at most
+// maxWorkers; 0: GOMAXPROCS) with decode(bd,
 // chunk, from, to): bd reads the block's bytes, chunk[0:to-from] receives
 // records [from, to). The slab holds n records when d has no error.
-func decodeBlocks[T any](d *snapDecoder, sl *slab[T], n int, what string, decode func(bd *snapDecoder, chunk []T, from, to int)) {
+func decodeBlocks[T any](d *snapDecoder, sl *slab[T], n int, what string, maxWorkers int, decode func(bd *snapDecoder, chunk []T, from, to int)) {
 	if d.err != nil {
 		return
 	}
 	blocks := (n + chunkSize - 1) / chunkSize
 	preChunks(sl, n)
 	workers := blockWorkers(blocks)
+	if maxWorkers > 0 {
+		workers = min(workers, maxWorkers)
+	}
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex

@@ -7,17 +7,18 @@ import (
 
 // The due index in a snapshot. Its buckets are lists whose order answers
 // depend on (a due list's page walks a bucket in order; removal swaps the
-// last entry in), so each bucket is written in its own order: the entries
-// once, by place bucket (place, slot, then each entry's person position),
-// then the region buckets as lists of those entries' numbers. An entry's
-// place, slot and region are those of the buckets that hold it.
+// last entry in), so each bucket is written in its own order, as person
+// positions: first by place bucket (place, slot, then each person), then
+// the region buckets. A person's place, slot and region are those of the
+// buckets that hold them; each due person is in exactly one of each.
 //
 //	present (bool; nil index: false)
-//	entries count
+//	people due count
 //	places  count, each: place, slots count, each: product, number, day,
-//	        entries count, each: person position
+//	        people count, each: person position
 //	regions count, each: region, slots count, each: product, number, day,
-//	        entries count, each: entry number (in the order above)
+//	        people count, each: person position (due in a place's list
+//	        under the same slot)
 
 func sortedDueSlots(sc dueScope) []dueSlot {
 	keys := make([]dueSlot, 0, len(sc))
@@ -61,49 +62,32 @@ func (s *State) encodeDue(e *snapEncoder) {
 	if x == nil {
 		return
 	}
-	e.uvarint(uint64(len(x.byPerson)))
-	number := make(map[*dueEntry]uint64, len(x.byPerson))
-	places := sortedDueScopes(x.places)
-	e.uvarint(uint64(len(places)))
-	for _, code := range places {
-		sc := x.places[code]
-		e.str(code)
-		slots := sortedDueSlots(sc)
-		e.uvarint(uint64(len(slots)))
-		for _, k := range slots {
-			e.dueSlot(k, len(sc[k]))
-			for _, en := range sc[k] {
-				pos, ok := s.people.posOfID(en.person)
-				if !ok {
-					e.fail("snapshot: person %s is due a dose but not registered", en.person)
-					return
+	e.uvarint(uint64(x.n))
+	for i, scopes := range [2]map[string]dueScope{x.places, x.regions} {
+		codes := sortedDueScopes(scopes)
+		e.uvarint(uint64(len(codes)))
+		listed := 0
+		for _, code := range codes {
+			sc := scopes[code]
+			e.str(code)
+			slots := sortedDueSlots(sc)
+			e.uvarint(uint64(len(slots)))
+			for _, k := range slots {
+				e.dueSlot(k, len(sc[k]))
+				for _, pos := range sc[k] {
+					if x.at(pos) == nil {
+						e.fail("snapshot: person position %d is in a due list but not due", pos)
+						return
+					}
+					e.uvarint(uint64(pos))
 				}
-				e.uvarint(uint64(pos))
-				number[en] = uint64(len(number))
+				listed += len(sc[k])
 			}
 		}
-	}
-	regions := sortedDueScopes(x.regions)
-	e.uvarint(uint64(len(regions)))
-	for _, code := range regions {
-		sc := x.regions[code]
-		e.str(code)
-		slots := sortedDueSlots(sc)
-		e.uvarint(uint64(len(slots)))
-		for _, k := range slots {
-			e.dueSlot(k, len(sc[k]))
-			for _, en := range sc[k] {
-				i, ok := number[en]
-				if !ok {
-					e.fail("snapshot: a region's due entry of %s is in no place's list", en.person)
-					return
-				}
-				e.uvarint(i)
-			}
+		if listed != x.n {
+			e.fail("snapshot: %d people due, %d in the lists (%d)", x.n, listed, i)
+			return
 		}
-	}
-	if len(number) != len(x.byPerson) {
-		e.fail("snapshot: %d people due, %d in the places' lists", len(x.byPerson), len(number))
 	}
 }
 
@@ -121,101 +105,84 @@ func (d *snapDecoder) dueSlot(left int) (dueSlot, int, bool) {
 	return dueSlot{uint16(product), uint8(number), Date(day)}, n, true
 }
 
-// dueBlock is how many entries are allocated together (as the live index
-// allocates one per person, a block is freed once all of its entries are
-// gone).
-const dueBlock = 1 << 12
-
 func (s *State) decodeDue(d *snapDecoder) {
 	if !d.bool() || d.err != nil {
 		return
 	}
 	n := d.count()
-	if d.err != nil || n > s.people.recs.n {
-		d.fail("%d people due of %d", n, s.people.recs.n)
+	people := s.people.recs.n
+	if d.err != nil || n > people {
+		d.fail("%d people due of %d", n, people)
 		return
 	}
-	x := newDueIndex()
-	x.byPerson = make(map[PersonID]*dueEntry, n)
-	entries := make([]*dueEntry, 0, n)
-	var block []dueEntry
-	for range d.count() {
-		code := d.str()
-		if d.err != nil || x.places[code] != nil {
-			d.fail("due lists of place %q twice", code)
-			return
-		}
-		sc := dueScope{}
-		x.places[code] = sc
+	x := newDueIndex(&s.people)
+	// the place lists file each person; the region lists then find them
+	// under the same slot and not yet in a region's list
+	const noRegion = ^uint32(0)
+	for scope := range 2 {
+		listed := 0
 		for range d.count() {
-			k, m, ok := d.dueSlot(n - len(entries))
-			if !ok || sc[k] != nil {
-				d.fail("due bucket of place %q unreadable or twice", code)
+			code := d.str()
+			scopes := x.places
+			if scope == 1 {
+				scopes = x.regions
+			}
+			if d.err != nil || scopes[code] != nil {
+				d.fail("due lists of %q twice", code)
 				return
 			}
-			b := make([]*dueEntry, m)
-			for j := range b {
-				pos := d.uvarint()
-				if d.err != nil || pos >= uint64(s.people.recs.n) {
-					d.fail("due entry: person position %d of %d", pos, s.people.recs.n)
-					return
-				}
-				if len(block) == 0 {
-					block = make([]dueEntry, min(dueBlock, n-len(entries)))
-				}
-				en := &block[0]
-				block = block[1:]
-				*en = dueEntry{person: s.people.recs.at(uint32(pos)).ID, place: code, product: k.product, number: k.number, day: k.day, pos: [2]int32{int32(j), -1}}
-				if x.byPerson[en.person] != nil {
-					d.fail("person %s due twice", en.person)
-					return
-				}
-				x.byPerson[en.person] = en
-				b[j] = en
-				entries = append(entries, en)
-			}
-			sc[k] = b
-		}
-	}
-	if d.err == nil && len(entries) != n {
-		d.fail("%d due entries of %d", len(entries), n)
-	}
-	placed := 0
-	for range d.count() {
-		code := d.str()
-		if d.err != nil || x.regions[code] != nil {
-			d.fail("due lists of region %q twice", code)
-			return
-		}
-		sc := dueScope{}
-		x.regions[code] = sc
-		for range d.count() {
-			k, m, ok := d.dueSlot(n - placed)
-			if !ok || sc[k] != nil {
-				d.fail("due bucket of region %q unreadable or twice", code)
+			sc := dueScope{}
+			scopes[code] = sc
+			var pn uint32
+			var rn uint16
+			if scope == 0 {
+				pn = x.placeCode(code)
+			} else if len(x.regionCodes) < 1<<16 {
+				rn = x.regionCode(code)
+			} else {
+				d.fail("due lists of more than %d regions", len(x.regionCodes))
 				return
 			}
-			b := make([]*dueEntry, m)
-			for j := range b {
-				i := d.uvarint()
-				if d.err != nil || i >= uint64(len(entries)) {
-					d.fail("due entry %d of %d", i, len(entries))
+			for range d.count() {
+				k, m, ok := d.dueSlot(n - listed)
+				if !ok || sc[k] != nil {
+					d.fail("due bucket of %q unreadable or twice", code)
 					return
 				}
-				en := entries[i]
-				if en.pos[1] >= 0 || en.product != k.product || en.number != k.number || en.day != k.day {
-					d.fail("due entry of %s in a region's list twice or under another dose", en.person)
-					return
+				b := make([]uint32, m)
+				for j := range b {
+					pos := d.uvarint()
+					if d.err != nil || pos >= uint64(people) {
+						d.fail("due entry: person position %d of %d", pos, people)
+						return
+					}
+					b[j] = uint32(pos)
+					if scope == 0 {
+						if x.at(uint32(pos)) != nil {
+							d.fail("person %s due twice", s.people.recs.at(uint32(pos)).ID)
+							return
+						}
+						r := x.slot(uint32(pos))
+						*r = dueRec{day: k.day, place: pn + 1, pos: [2]uint32{uint32(j), noRegion}, product: k.product, number: k.number}
+						x.inRecs[pos>>chunkBits]++
+						x.n++
+						continue
+					}
+					r := x.at(uint32(pos))
+					if r == nil || r.pos[1] != noRegion || r.product != k.product || r.number != k.number || r.day != k.day {
+						d.fail("due entry of %s in a region's list twice or under another dose", s.people.recs.at(uint32(pos)).ID)
+						return
+					}
+					r.region, r.pos[1] = rn, uint32(j)
 				}
-				en.region, en.pos[1] = code, int32(j)
-				b[j] = en
+				listed += m
+				sc[k] = b
 			}
-			placed += m
-			sc[k] = b
 		}
-	}
-	if d.err == nil && placed != n {
-		d.fail("%d due entries in the regions' lists of %d", placed, n)
+		if d.err == nil && listed != n {
+			d.fail("%d due entries in the lists of %d", listed, n)
+			return
+		}
 	}
 	if d.err == nil {
 		s.due = x

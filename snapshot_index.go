@@ -2,6 +2,7 @@ package vaxtrace
 
 import (
 	"hash/maphash"
+	"math"
 	"sync"
 )
 
@@ -15,11 +16,11 @@ import (
 // be one of its records, found through the index by p's id).
 func (t *personTable) posOf(p *PersonState) (uint32, bool) {
 	h := personHash(p.ID)
-	part, i, mask, ok := t.idx.first(h)
+	part, i, ok := t.idx.first(h)
 	if !ok {
 		return 0, false
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+	for ; part.slots[i].pos != 0; i = part.next(i) {
 		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1) == p {
 			return sl.pos - 1, true
 		}
@@ -39,11 +40,11 @@ func (t *personTable) posOfID(id PersonID) (uint32, bool) {
 // posOf returns the position of the dose record d in the table.
 func (t *doseTable) posOf(d *DoseState) (uint32, bool) {
 	h := maphash.String(idSeed, d.ID)
-	part, i, mask, ok := t.idx.first(h)
+	part, i, ok := t.idx.first(h)
 	if !ok {
 		return 0, false
 	}
-	for ; part.slots[i].pos != 0; i = (i + 1) & mask {
+	for ; part.slots[i].pos != 0; i = part.next(i) {
 		if sl := part.slots[i]; sl.tag == uint32(h) && t.recs.at(sl.pos-1) == d {
 			return sl.pos - 1, true
 		}
@@ -51,15 +52,12 @@ func (t *doseTable) posOf(d *DoseState) (uint32, bool) {
 	return 0, false
 }
 
-// reserve sizes an empty index for n entries the way inserting them one
-// by one would end (each part the smallest power of two at most 3/4 full
-// for its share), so that rebuilding it never regrows a part.
+// reserve sizes an empty index for n entries: each part holds its share
+// at most 7/8 full with room for the parts' spread around it (four
+// standard deviations), so that rebuilding it seldom regrows a part.
 func (x *hashIndex) reserve(n int) {
 	per := (n + 255) / 256
-	size := 16
-	for size*3 < per*4 {
-		size *= 2
-	}
+	size := indexSize(per + 4*int(math.Sqrt(float64(per))) + 16)
 	for i := range x.parts {
 		if x.parts[i].n == 0 {
 			x.parts[i].slots = make([]indexSlot, size)
@@ -132,16 +130,15 @@ func (x *hashIndex) build(n int, hash func(uint32) uint64, same func(a, b uint32
 // there has the same id (same(pos, p)); it reports whether it added.
 func (x *hashIndex) insertUnique(h uint64, pos uint32, same func(a, b uint32) bool) bool {
 	p := &x.parts[h>>56]
-	if (p.n+1)*4 > len(p.slots)*3 {
+	if p.full() {
 		p.grow()
 	}
-	mask := uint32(len(p.slots) - 1)
-	i := uint32(h) & mask
+	i := p.home(uint32(h))
 	for p.slots[i].pos != 0 {
 		if p.slots[i].tag == uint32(h) && same(pos, p.slots[i].pos-1) {
 			return false
 		}
-		i = (i + 1) & mask
+		i = p.next(i)
 	}
 	p.slots[i] = indexSlot{uint32(h), pos + 1}
 	p.n++

@@ -35,7 +35,7 @@ import (
 // Bits of a person record's flags.
 const (
 	personKeyed  = 1 << iota // registered under the key "person:"+id
-	personMerged             // MergedInto follows
+	personMerged             // the merged-into position+1 follows
 )
 
 // Bits of a dose record's flags; the common ones first (one byte).
@@ -129,21 +129,21 @@ func (s *State) encodePeople(e *snapEncoder) {
 	var blob []byte
 	encodeBlocks(e, t.recs.n, func(e *snapEncoder, from, to int) {
 		var prev unixNanos
-		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, p.text...) })
+		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, t.text.get(p.text)...) })
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
 			e.fixed(p.ID[:])
 			// the packed text (names, sealed IIN and phone) as it is
-			e.uvarint(uint64(len(p.text)))
+			e.uvarint(uint64(len(t.text.get(p.text))))
 			e.varint(int64(p.BirthDate))
 			e.str(p.Sex())
 			e.str(p.Region())
 			e.str(p.Group())
 			e.str(p.Lang())
-			flags := flag(p.keyed, personKeyed) | flag(p.MergedInto != nil, personMerged)
+			flags := flag(p.keyed(), personKeyed) | flag(p.Merged(), personMerged)
 			e.uvarint(flags)
-			if p.MergedInto != nil {
-				e.fixed(p.MergedInto[:])
+			if p.Merged() {
+				e.uvarint(uint64(p.mergedPos()))
 			}
 			e.varint(int64(p.recorded - prev))
 			prev = p.recorded
@@ -157,33 +157,39 @@ func (s *State) encodePeople(e *snapEncoder) {
 
 func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 	t := &s.people
-	decodeBlocks(d, &t.recs, n, "people", func(d *snapDecoder, chunk []PersonState, from, to int) {
+	if n > personMergeMax {
+		d.fail("%d people: more than a person table holds", n)
+		return
+	}
+	// one worker: the records' text goes into the table's arena in order
+	decodeBlocks(d, &t.recs, n, "people", 1, func(d *snapDecoder, chunk []PersonState, from, to int) {
+		// string-table positions are the block's own
 		var symbols strCache[symbol]
-		sym := func() symbol {
-			str, i := d.strRef()
-			v, _ := symbols.get(i, str, func(x string) (symbol, bool) { return symbolOf(x), true })
-			return v
-		}
+		attrs := map[[3]int]symbol{}
 		var prev unixNanos
 		blob := blobReader{s: d.raw()}
 		for i := from; i < to && d.err == nil; i++ {
 			p := &chunk[i-from]
 			d.fixed(p.ID[:])
-			p.text = blob.take(d, d.count())
-			if !validPackedText(p.text) {
+			text := blob.take(d, d.count())
+			if len(text) > maxArenaText || !validPackedText(text) {
 				d.fail("person %s: bad packed text", p.ID)
+			} else {
+				p.text = t.text.add(text)
 			}
 			p.BirthDate = Date(d.varint())
-			p.sex, p.region, p.group, p.lang = sym(), sym(), sym(), sym()
+			p.region, p.attrs = d.personAttrs(&symbols, attrs)
 			flags := d.uvarint()
 			if flags&^(personKeyed|personMerged) != 0 {
 				d.fail("person %d: unknown flags %#x", i, flags)
 			}
-			p.keyed = flags&personKeyed != 0
+			p.setKeyed(flags&personKeyed != 0)
 			if flags&personMerged != 0 {
-				into := new(PersonID)
-				d.fixed(into[:])
-				p.MergedInto = into
+				into := d.uvarint()
+				if into == 0 || into > uint64(n) {
+					d.fail("person %s: merged into position %d of %d", p.ID, into, n)
+				}
+				p.setMergedPos(uint32(into))
 			}
 			p.recorded = prev + unixNanos(d.varint())
 			prev = p.recorded
@@ -208,12 +214,28 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		d.fail("person %s registered twice", id)
 		return
 	}
-	for p := range t.recs.all() {
-		if p.MergedInto != nil && t.get(*p.MergedInto) == nil {
-			d.fail("person %s merged into an unknown person", p.ID)
-			return
-		}
+}
+
+// personAttrs reads a person's sex, region, group and language (each by
+// the string table) as the record's region and attrs symbols; symbols
+// caches the region's by table entry, attrs the three others' by their
+// entries.
+func (d *snapDecoder) personAttrs(symbols *strCache[symbol], attrs map[[3]int]symbol) (symbol, symbol) {
+	sex, si := d.strRef()
+	region, ri := d.strRef()
+	group, gi := d.strRef()
+	lang, li := d.strRef()
+	if d.err != nil {
+		return 0, 0
 	}
+	r, _ := symbols.get(ri, region, func(x string) (symbol, bool) { return symbolOf(x), true })
+	k := [3]int{si, gi, li}
+	a, ok := attrs[k]
+	if !ok {
+		a = attrsOf(sex, group, lang)
+		attrs[k] = a
+	}
+	return r, a
 }
 
 func (s *State) encodeDoses(e *snapEncoder) {
@@ -298,7 +320,7 @@ type doseRefs struct {
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
 	t := &s.doses
-	decodeBlocks(d, &t.recs, n, "doses", func(d *snapDecoder, chunk []DoseState, from, to int) {
+	decodeBlocks(d, &t.recs, n, "doses", 0, func(d *snapDecoder, chunk []DoseState, from, to int) {
 		refs := doseRefs{total: n}
 		var prev unixNanos
 		blob := blobReader{s: d.raw()}

@@ -36,3 +36,12 @@ func ChainDose(s *State, from, to string) {
 // SnapshotBlockRecords is how many records a block of a registry snapshot
 // holds (the last one fewer).
 const SnapshotBlockRecords = chunkSize
+
+// MergeAt makes person id's record merged into the record at position+1
+// into (to break a registry on purpose: a position past the last record).
+func MergeAt(s *State, id PersonID, into uint32) {
+	s.people.get(id).setMergedPos(into)
+}
+
+// PeopleCount is the number of person records.
+func PeopleCount(s *State) int { return s.people.recs.n }

@@ -14,18 +14,15 @@ import (
 // as is.
 var registryFields = []string{
 	"PersonState.ID PersonID",
-	"PersonState.text string",      // names, sealed IIN and phone: written as fields, packed again by setDetails
-	"PersonState.firstDose uint32", // as the record holds it, the chain checked on decode
-	"PersonState.MergedInto *PersonID",
+	"PersonState.text textRef",       // names, sealed IIN and phone: the packed text in the batch's blob, added to the arena again
+	"PersonState.firstDose uint32",   // as the record holds it, the chain checked on decode
 	"PersonState.recorded unixNanos", // delta from the previous person's
 	"PersonState.hash uint64",
 	"PersonState.BirthDate Date",
-	"PersonState.sex symbol", // by its text, through the string table
-	"PersonState.region symbol",
-	"PersonState.group symbol",
-	"PersonState.lang symbol",
+	"PersonState.region symbol", // by its text, through the string table
+	"PersonState.attrs symbol",  // as sex, group and language, each through the string table
 	"PersonState.lastCert uint32",
-	"PersonState.keyed bool",
+	"PersonState.link uint32", // keyed as a flag, the merged-into position+1 as it is
 
 	"DoseState.ID string", // in the batch's blob
 	"DoseState.at int64",  // with atZone, as the time At() gives
@@ -68,16 +65,22 @@ var registryFields = []string{
 	"CertificateState.RevokedBy string",
 	"CertificateState.older uint32",
 
-	"dueIndex.byPerson map[PersonID]*dueEntry", // rebuilt from the entries
+	"dueIndex.people *personTable", // the state's
+	"dueIndex.recs [][]dueRec",     // from the lists: a person's bucket and position in it
+	"dueIndex.inRecs []int32",      // counted from the lists
+	"dueIndex.n int",
+	"dueIndex.placeCodes []string", // the codes of the lists
+	"dueIndex.placeNum map[string]uint32",
+	"dueIndex.regionCodes []string",
+	"dueIndex.regionNum map[string]uint16",
 	"dueIndex.places map[string]dueScope",
 	"dueIndex.regions map[string]dueScope",
-	"dueEntry.person PersonID", // by person position
-	"dueEntry.place string",    // its place bucket's
-	"dueEntry.region string",   // its region bucket's
-	"dueEntry.product uint16",  // its buckets' slot
-	"dueEntry.number uint8",
-	"dueEntry.day Date",
-	"dueEntry.pos [2]int32", // its places in the two buckets, which keep their order
+	"dueRec.day Date", // its buckets' slot
+	"dueRec.place uint32",
+	"dueRec.pos [2]uint32", // its places in the two buckets, which keep their order
+	"dueRec.product uint16",
+	"dueRec.region uint16",
+	"dueRec.number uint8",
 	"dueSlot.product uint16",
 	"dueSlot.number uint8",
 	"dueSlot.day Date",
@@ -102,6 +105,8 @@ var registryFields = []string{
 	// the tables: records by position; the indexes are rebuilt on decode
 	"personTable.recs slab[vaxtrace.PersonState]",
 	"personTable.idx hashIndex",
+	"personTable.text textArena",  // the records' text, added again in position order
+	"personTable.scratch []uint8", // scratch
 	"doseTable.recs slab[vaxtrace.DoseState]",
 	"doseTable.idx hashIndex",
 	"certTable.recs slab[vaxtrace.CertificateState]",
@@ -144,7 +149,7 @@ func typeName(t reflect.Type) string {
 // restored state differ from a replayed one; this test names the field.
 func TestRegistrySnapshotFieldInventory(t *testing.T) {
 	var got []string
-	for _, v := range []any{PersonState{}, DoseState{}, doseRare{}, DoseCorrected{}, CertificateState{}, dueIndex{}, dueEntry{},
+	for _, v := range []any{PersonState{}, DoseState{}, doseRare{}, DoseCorrected{}, CertificateState{}, dueIndex{}, dueRec{},
 		dueSlot{}, reminderBook{}, ReminderState{}, personTable{}, doseTable{}, certTable{}} {
 		rt := reflect.TypeOf(v)
 		got = append(got, fieldInventory(rt, rt.Name()+".")...)

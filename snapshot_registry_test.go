@@ -153,7 +153,7 @@ func registryAnswers(t testing.TB, s *vt.State) string {
 		certs := s.PersonCertificates(p.ID)
 		due, isDue := s.DueOf(p.ID)
 		seen, same := s.KeySeen("person:"+p.ID.String(), 0)
-		add("person", map[string]any{"record": p, "details": p.Details(), "found": s.Person(p.ID) == p, "recorded": p.Recorded(), "certs": certs,
+		add("person", map[string]any{"record": p, "details": s.PersonDetails(p), "found": s.Person(p.ID) == p, "recorded": p.Recorded(), "certs": certs,
 			"due": due, "is_due": isDue, "reminders": s.Reminders(p.ID), "opted_out": s.OptedOut(p.ID), "key": []bool{seen, same}, "doses": s.DosesOf(p)})
 		return true
 	})
@@ -389,6 +389,22 @@ func TestSnapshotRegistryRefusesDoseCycle(t *testing.T) {
 	_, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s)))
 	if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "chained twice") {
 		t.Fatalf("error %v, want corrupt: chained twice", err)
+	}
+}
+
+// A merged person whose merged-into position is past the last record (or
+// the last record itself, which is fine) decodes only when it is a record.
+func TestSnapshotRegistryRefusesMergedIntoOutOfRange(t *testing.T) {
+	w := registryWorld(t)
+	n := uint32(vt.PeopleCount(w.s))
+	vt.MergeAt(w.s, pid(8), n) // the last record: in range
+	if _, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s))); err != nil {
+		t.Fatalf("merged into the last record: %v", err)
+	}
+	vt.MergeAt(w.s, pid(8), n+1) // one past it
+	_, err := vt.DecodeSnapshot(bytes.NewReader(snapshot(t, w.s)))
+	if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "merged into position") {
+		t.Fatalf("error %v, want corrupt: merged into position", err)
 	}
 }
 

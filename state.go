@@ -117,23 +117,26 @@ type ExcursionState struct {
 }
 
 // PersonState is a person and their doses. It is kept compact (one record
-// per person, tens of millions of them): the few-valued strings are 4-byte
-// codes and the text (names, sealed IIN and phone) is packed into one
-// string; accessor methods (Family, Given, Sex, Region, ...) read them.
+// per person, tens of millions of them) and holds no pointers, so that the
+// collector has nothing to scan in the registry's chunks of them: the
+// few-valued strings are 4-byte codes, the text (names, sealed IIN and
+// phone) is packed in the state's arena (State.PersonText reads it), and a
+// merged record names the record it was merged into by position
+// (State.MergedInto).
 type PersonState struct {
-	ID         PersonID
-	text       string // packed text (person_text.go)
-	MergedInto *PersonID
-	recorded   unixNanos
-	hash       uint64 // content hash of the registration (idempotency)
-	BirthDate  Date
-	sex        symbol
-	region     symbol
-	group      symbol
-	lang       symbol
-	lastCert   uint32 // position+1 of the person's newest certificate (0: none)
-	firstDose  uint32 // position+1 of the first valid dose (person_doses.go; 0: none)
-	keyed      bool   // registered under the key "person:"+id
+	ID        PersonID
+	text      textRef // packed text in the person table's arena (person_text.go)
+	recorded  unixNanos
+	hash      uint64 // content hash of the registration (idempotency)
+	BirthDate Date
+	region    symbol
+	attrs     symbol // sex, priority group and language together (person_attrs.go)
+	lastCert  uint32 // position+1 of the person's newest certificate (0: none)
+	firstDose uint32 // position+1 of the first valid dose (person_doses.go; 0: none)
+	// bits 0-30: position+1 of the record this one was merged into (0:
+	// not merged); bit 31 (personKeyedBit): registered under the key
+	// "person:"+id
+	link uint32
 }
 
 // DoseState is a dose with its derived fields. It is kept compact (one
@@ -364,7 +367,7 @@ func (s *State) KeySeen(key string, hash uint64) (seen, same bool) {
 	}
 	if hexID, ok := strings.CutPrefix(key, "person:"); ok {
 		if id, err := ParsePersonID(hexID); err == nil {
-			if p := s.people.get(id); p != nil && p.keyed {
+			if p := s.people.get(id); p != nil && p.keyed() {
 				return true, p.hash == hash
 			}
 		}
@@ -727,14 +730,15 @@ func (s *State) Apply(e Event) {
 			delete(sh.Hold, v.Lot)
 		}
 	case PersonRegistered:
-		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash, keyed: e.Key == "person:"+v.Person.ID.String()}
-		p.setDetails(&v.Person)
+		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash}
+		p.setKeyed(e.Key == "person:"+v.Person.ID.String())
+		s.people.setDetails(&p, &v.Person)
 		s.people.add(p)
 	case PersonUpdated:
 		s.revokePersonCerts(v.Person.ID, "person corrected: "+v.Reason)
 		p := s.people.get(v.Person.ID)
 		day := DateOf(e.Recorded)
-		s.Cov.personChange(s, p, day, func() { p.setDetails(&v.Person) })
+		s.Cov.personChange(s, p, day, func() { s.people.setDetails(p, &v.Person) })
 	case PersonsMerged:
 		s.revokePersonCerts(v.From, "person merged: "+v.Reason)
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)

@@ -453,7 +453,7 @@ func TestMergeKeepsAuditTrail(t *testing.T) {
 	if w.s.Dose("b2").Anomaly() == "" {
 		t.Fatal("a second dose with component I after the merge must be flagged")
 	}
-	if w.s.Person(b).MergedInto == nil || *w.s.Person(b).MergedInto != a {
+	if into, ok := w.s.MergedInto(w.s.Person(b)); !ok || into != a {
 		t.Fatal("the merged record does not point to the survivor")
 	}
 	wantErr(t, w.do(dose("b3", b, t0.AddDate(0, 0, 30), "L-I-A"), t0.AddDate(0, 0, 30)), vt.EINVALID, "person", "merged")

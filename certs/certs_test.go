@@ -103,7 +103,7 @@ func TestIssueAndVerify(t *testing.T) {
 	out, _ := json.Marshal(is)
 	noIIN(t, iin, string(hc), string(out), is.HC1)
 	var sealed string
-	f.eng.Read(func(st *vaxtrace.State) { sealed = st.Person(p).IINSealed() })
+	f.eng.Read(func(st *vaxtrace.State) { sealed = st.PersonText(st.Person(p)).IINSealed() })
 	noIIN(t, sealed, string(hc), string(out))
 }
 
@@ -162,7 +162,7 @@ func TestCorrectionRevokesAndReissue(t *testing.T) {
 	}
 	third := f.issue(admin, p)
 	var per vaxtrace.Person
-	f.eng.Read(func(st *vaxtrace.State) { per = st.Person(p).Details() })
+	f.eng.Read(func(st *vaxtrace.State) { per = st.PersonDetails(st.Person(p)) })
 	per.Given = "Anna-Maria"
 	f.must(vaxtrace.PersonUpdated{Person: per, Reason: "name"})
 	if r := f.verify([]byte(third.HC1)); r.Code != hcert.CodeRevoked {

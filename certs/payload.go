@@ -37,8 +37,8 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 	if p == nil {
 		return built{}, vaxtrace.NotFound("person", "unknown person")
 	}
-	if p.MergedInto != nil {
-		return built{}, vaxtrace.FieldError("person", "this person record was merged into %s; use that record", p.MergedInto.String())
+	if into, ok := st.MergedInto(p); ok {
+		return built{}, vaxtrace.FieldError("person", "this person record was merged into %s; use that record", into.String())
 	}
 	var d *vaxtrace.DoseState
 	if doseID == "" {
@@ -71,9 +71,10 @@ func (s *Service) build(st *vaxtrace.State, id vaxtrace.PersonID, doseID, uvci s
 	if p.BirthDate < vaxtrace.MkDate(1900, 1, 1) {
 		dob = "" // the DCC schema only admits 19xx and 20xx years
 	}
-	pl := hcert.NewPayload(p.Family(), p.Given(), dob, v)
+	t := st.PersonText(p)
+	pl := hcert.NewPayload(t.Family(), t.Given(), dob, v)
 	if pl.Name.FamilyT == "" && pl.Name.GivenT == "" {
-		return built{}, vaxtrace.FieldError("person", "the name %q %q has no letter that transliterates to the ICAO 9303 alphabet; correct the record", p.Family, p.Given)
+		return built{}, vaxtrace.FieldError("person", "the name %q %q has no letter that transliterates to the ICAO 9303 alphabet; correct the record", t.Family(), t.Given())
 	}
 	return built{payload: pl, dose: d.ID, productName: prod.Name}, nil
 }

@@ -127,7 +127,7 @@ func HealthCertificate(s *vaxtrace.State, uvci, iin string) (Bundle, error) {
 	if im.Meta == nil {
 		return Bundle{}, vaxtrace.Errorf(vaxtrace.EINVALID, "dose %q is not a COVID-19 vaccination with a place and a dose number; a DDCC:VS document describes one", d.ID)
 	}
-	pt := PatientOf(p, "")
+	pt := PatientOf(p, s, "")
 	if iin != "" {
 		pt.Identifier = []Identifier{iinIdentifier(iin)}
 	}

@@ -25,7 +25,7 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 	n := 0
 	eng.Read(func(s *vaxtrace.State) {
 		s.EachPerson(func(p *vaxtrace.PersonState) bool {
-			pt := PatientOf(p, "850101300145")
+			pt := PatientOf(p, s, "850101300145")
 			if got, want := string(appendPatient(nil, &pt)), marshalNoHTML(&pt); got != want {
 				t.Errorf("patient:\n%s\n%s", got, want)
 			}

@@ -30,8 +30,8 @@ func doseFacts(t *testing.T, keys *pii.Keys, s *vaxtrace.State) []string {
 	var out []string
 	s.EachDose(func(d *vaxtrace.DoseState) bool {
 		who := d.Person().String()
-		if p := d.PersonOf(); p != nil && p.IINSealed() != "" {
-			iin, err := keys.Open(p.IINSealed())
+		if p := d.PersonOf(); p != nil && s.PersonText(p).IINSealed() != "" {
+			iin, err := keys.Open(s.PersonText(p).IINSealed())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -58,7 +58,7 @@ func gender(sex string) string {
 //
 // It conforms to the WHO DDCC Patient profile (declared in meta.profile):
 // identifiers name their assigner, the official name has its text.
-func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
+func PatientOf(p *vaxtrace.PersonState, s *vaxtrace.State, iin string) Patient {
 	pt := Patient{ResourceType: "Patient", ID: p.ID.String(), Meta: &Meta{Profile: patientProfileIDs}}
 	if iin != "" {
 		pt.Identifier = []Identifier{iinIdentifier(iin)}
@@ -68,9 +68,10 @@ func PatientOf(p *vaxtrace.PersonState, iin string) Patient {
 	if p.Group() != "" {
 		pt.Extension = []Extension{{URL: GroupExtension, ValueCode: p.Group()}}
 	}
-	n := HumanName{Use: "official", Text: fullName(p.Given(), p.Family()), Family: p.Family()}
-	if p.Given() != "" {
-		n.Given = []string{p.Given()}
+	t := s.PersonText(p)
+	n := HumanName{Use: "official", Text: fullName(t.Given(), t.Family()), Family: t.Family()}
+	if t.Given() != "" {
+		n.Given = []string{t.Given()}
 	}
 	pt.Name = []HumanName{n}
 	pt.Gender = gender(p.Sex())
@@ -186,7 +187,7 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 	} else {
 		im.VaccineCode = &CodeableConcept{Text: "unknown product"}
 	}
-	im.Patient = patientReference(d)
+	im.Patient = patientReference(d, s)
 	im.OccurrenceDateTime = fhirTime(d.At())
 	if rec := d.Recorded(); !rec.IsZero() {
 		im.Recorded = fhirTime(rec)
@@ -230,9 +231,9 @@ func immunizationOf(d *vaxtrace.DoseState, s *vaxtrace.State, cache productCache
 // an IIN gets the IIN identifier from withPatientIIN once it is opened. An
 // importer with other keys resolves the reference by that business
 // identifier (the resource id is a keyed hash of this installation).
-func patientReference(d *vaxtrace.DoseState) *Reference {
+func patientReference(d *vaxtrace.DoseState, s *vaxtrace.State) *Reference {
 	r := &Reference{Reference: "Patient/" + d.Person().String()}
-	if p := d.PersonOf(); p != nil && p.IINSealed() == "" {
+	if p := d.PersonOf(); p != nil && s.PersonText(p).IINSealed() == "" {
 		r.Identifier = &Identifier{System: PersonSystem, Value: d.Person().String()}
 	}
 	return r
@@ -292,7 +293,7 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		n, _ := s.Counts()
 		ids = make([]vaxtrace.PersonID, 0, n)
 		s.EachPerson(func(p *vaxtrace.PersonState) bool {
-			if p.MergedInto == nil {
+			if !p.Merged() {
 				ids = append(ids, p.ID)
 			}
 			return true
@@ -302,10 +303,10 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 				pid := d.Person()
 				for i := 0; i < 8; i++ { // follow merges
 					p := s.Person(pid)
-					if p == nil || p.MergedInto == nil {
+					if p == nil || !p.Merged() {
 						break
 					}
-					pid = *p.MergedInto
+					pid, _ = s.MergedInto(p)
 				}
 				voided[pid] = append(voided[pid], d.ID)
 			}
@@ -334,10 +335,10 @@ func ExportNDJSON(ctx context.Context, eng *engine.Engine, keys *pii.Keys, regio
 		eng.Read(func(s *vaxtrace.State) {
 			for _, id := range ids[start:end] {
 				p := s.Person(id)
-				if p == nil || p.MergedInto != nil || !personVisible(p, region, voided[id], s) {
+				if p == nil || p.Merged() || !personVisible(p, region, voided[id], s) {
 					continue
 				}
-				it := item{pt: PatientOf(p, ""), sealed: p.IINSealed()}
+				it := item{pt: PatientOf(p, s, ""), sealed: s.PersonText(p).IINSealed()}
 				ds = ds[:0]
 				for d := range s.PersonDoses(p) {
 					ds = append(ds, d)

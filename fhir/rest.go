@@ -147,8 +147,8 @@ func (sv *server) readPatient(w http.ResponseWriter, p vaxtrace.Principal, id st
 		if ps == nil || !personReadable(p, s, ps) {
 			return
 		}
-		x := PatientOf(ps, "")
-		pt, sealed = &x, ps.IINSealed()
+		x := PatientOf(ps, s, "")
+		pt, sealed = &x, s.PersonText(ps).IINSealed()
 	})
 	if pt == nil {
 		writeOutcome(w, http.StatusNotFound, "not-found", "no Patient "+id)
@@ -383,7 +383,7 @@ func (sv *server) healthCertificate(w http.ResponseWriter, r *http.Request, p va
 			if d := s.Dose(c.Dose); d != nil && p.CanReadRegion(s, d.Region()) {
 				visible = true
 				if ps := s.Person(c.Person); ps != nil {
-					sealed = ps.IINSealed()
+					sealed = s.PersonText(ps).IINSealed()
 				}
 			}
 		}

@@ -172,5 +172,6 @@ func (s *Server) viewRegistered(p vaxtrace.Principal, st *vaxtrace.State, ps *va
 	if canSeePerson(p, st, ps) {
 		return s.viewPerson(p, st, ps)
 	}
-	return personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(), Region: ps.Region(), Group: ps.Group(), Doses: []doseView{}}
+	t := st.PersonText(ps)
+	return personView{ID: ps.ID, Family: t.Family(), Given: t.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(), Region: ps.Region(), Group: ps.Group(), Doses: []doseView{}}
 }

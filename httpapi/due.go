@@ -115,7 +115,8 @@ func (s *Server) dueList(w http.ResponseWriter, r *http.Request) error {
 		for _, d := range l.People {
 			v := duePersonView{DuePerson: d}
 			if ps := st.Person(d.Person); ps != nil {
-				v.Family, v.Given = ps.Family(), ps.Given()
+				t := st.PersonText(ps)
+				v.Family, v.Given = t.Family(), t.Given()
 			}
 			out.People = append(out.People, v)
 		}

@@ -29,16 +29,20 @@ type personView struct {
 }
 
 func (s *Server) viewPerson(p vaxtrace.Principal, st *vaxtrace.State, ps *vaxtrace.PersonState) personView {
-	v := personView{ID: ps.ID, Family: ps.Family(), Given: ps.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(),
-		Region: ps.Region(), Group: ps.Group(), Registered: ps.Recorded(), MergedInto: ps.MergedInto, Doses: []doseView{}}
-	if seesIIN(p) && ps.IINSealed() != "" {
-		if iin, err := s.keys.Open(ps.IINSealed()); err == nil {
+	t := st.PersonText(ps)
+	v := personView{ID: ps.ID, Family: t.Family(), Given: t.Given(), BirthDate: ps.BirthDate, Sex: ps.Sex(),
+		Region: ps.Region(), Group: ps.Group(), Registered: ps.Recorded(), Doses: []doseView{}}
+	if into, ok := st.MergedInto(ps); ok {
+		v.MergedInto = &into
+	}
+	if seesIIN(p) && t.IINSealed() != "" {
+		if iin, err := s.keys.Open(t.IINSealed()); err == nil {
 			v.IINMasked = pii.Mask(iin)
 		}
 	}
 	v.Lang = ps.Lang()
-	if ps.PhoneSealed() != "" {
-		if ph, err := s.keys.Open(ps.PhoneSealed()); err == nil && len(ph) > 4 {
+	if t.PhoneSealed() != "" {
+		if ph, err := s.keys.Open(t.PhoneSealed()); err == nil && len(ph) > 4 {
 			v.PhoneMasked = strings.Repeat("•", len(ph)-4) + ph[len(ph)-4:]
 		}
 	}
@@ -96,10 +100,10 @@ func reuseSeal(st *vaxtrace.State, p *vaxtrace.Person) error {
 	if old == nil {
 		return nil
 	}
-	if !samePerson(old.Details(), *p) {
+	if !samePerson(st.PersonDetails(old), *p) {
 		return vaxtrace.Errorf(vaxtrace.ECONFLICT, "a person with this IIN is already registered with other details (id %s); update that record instead", p.ID)
 	}
-	p.IINSealed = old.IINSealed()
+	p.IINSealed = st.PersonText(old).IINSealed()
 	return nil
 }
 
@@ -148,12 +152,9 @@ func (s *Server) registerPerson(w http.ResponseWriter, r *http.Request) error {
 // the API does not reveal whether someone is registered.
 func personFor(p vaxtrace.Principal, st *vaxtrace.State, id vaxtrace.PersonID, field string) (*vaxtrace.PersonState, error) {
 	ps := st.Person(id)
-	for i := 0; ps != nil && ps.MergedInto != nil && i < 10; i++ {
-		if next := st.Person(*ps.MergedInto); next != nil {
-			ps = next
-		} else {
-			break
-		}
+	for i := 0; ps != nil && ps.Merged() && i < 10; i++ {
+		into, _ := st.MergedInto(ps)
+		ps = st.Person(into)
 	}
 	if ps == nil || !canSeePerson(p, st, ps) {
 		return nil, vaxtrace.NotFound(field, "no such person in your scope")
@@ -228,7 +229,7 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request) error {
 		if ps == nil || !canSeePerson(principal(r), st, ps) {
 			return vaxtrace.NotFound("id", "no such person in your scope")
 		}
-		p = ps.Details()
+		p = st.PersonDetails(ps)
 		return nil
 	})
 	if err != nil {

@@ -177,8 +177,8 @@ func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		// the reply must come from the phone the reminder went to
-		if ps := st.Person(x.Person); ps != nil && ps.PhoneSealed() != "" {
-			if ph, err := s.keys.Open(ps.PhoneSealed()); err == nil && ph == from {
+		if ps := st.Person(x.Person); ps != nil && st.PersonText(ps).PhoneSealed() != "" {
+			if ph, err := s.keys.Open(st.PersonText(ps).PhoneSealed()); err == nil && ph == from {
 				person = x.Person
 			}
 		}

@@ -136,7 +136,7 @@ func record(ctx context.Context, st Store, k, fp, what string) error {
 func ProvePII(s *vaxtrace.State, keys *pii.Keys) (proved bool, err error) {
 	var target *vaxtrace.PersonState
 	s.EachPerson(func(p *vaxtrace.PersonState) bool {
-		if p.IINSealed() != "" {
+		if s.PersonText(p).IINSealed() != "" {
 			target = p
 			return false
 		}
@@ -145,7 +145,7 @@ func ProvePII(s *vaxtrace.State, keys *pii.Keys) (proved bool, err error) {
 	if target == nil {
 		return false, nil
 	}
-	iin, err := keys.Open(target.IINSealed())
+	iin, err := keys.Open(s.PersonText(target).IINSealed())
 	if err != nil {
 		return false, fmt.Errorf("the personal-data keys cannot open the IINs sealed in this store (person %s): wrong key file", target.ID)
 	}

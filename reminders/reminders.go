@@ -123,7 +123,7 @@ func (r *Runner) Plan(ctx context.Context) (int, error) {
 						continue
 					}
 					ps := st.Person(d.Person)
-					if ps == nil || ps.PhoneSealed() == "" {
+					if ps == nil || st.PersonText(ps).PhoneSealed() == "" {
 						continue
 					}
 					id := vaxtrace.ReminderID(d.Person, d.Product, d.Number, typ)
@@ -250,11 +250,11 @@ func (r *Runner) prepare(st *vaxtrace.State, rem vaxtrace.ReminderState) job {
 		return j
 	}
 	ps := st.Person(rem.Person)
-	if ps == nil || ps.PhoneSealed() == "" {
+	if ps == nil || st.PersonText(ps).PhoneSealed() == "" {
 		j.cancel = "no phone number"
 		return j
 	}
-	phone, err := r.opts.Keys.Open(ps.PhoneSealed())
+	phone, err := r.opts.Keys.Open(st.PersonText(ps).PhoneSealed())
 	if err != nil {
 		j.cancel = "the phone number cannot be opened with this server's keys"
 		return j
@@ -271,7 +271,7 @@ func (r *Runner) prepare(st *vaxtrace.State, rem vaxtrace.ReminderState) job {
 	if pl := st.Place(due.Place); pl != nil {
 		place = pl.Name
 	}
-	j.msg = sms.Message{ID: rem.ID, To: phone, Lang: lang, Text: Text(lang, rem.Type, ps.Given(), product, rem.Number, rem.DueFrom, place)}
+	j.msg = sms.Message{ID: rem.ID, To: phone, Lang: lang, Text: Text(lang, rem.Type, st.PersonText(ps).Given(), product, rem.Number, rem.DueFrom, place)}
 	return j
 }
 

@@ -154,7 +154,7 @@ func runExport(ctx context.Context, args []string) error {
 		eng.Read(func(s *vaxtrace.State) {
 			if c := s.Certificate(*hcid); c != nil {
 				if p := s.Person(c.Person); p != nil {
-					sealed = p.IINSealed()
+					sealed = s.PersonText(p).IINSealed()
 				}
 			}
 		})

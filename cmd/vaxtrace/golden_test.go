@@ -266,10 +266,11 @@ func stateDump(s *vaxtrace.State) string {
 	sort.Slice(people, func(i, j int) bool { return bytes.Compare(people[i].ID[:], people[j].ID[:]) < 0 })
 	for _, p := range people {
 		merged := ""
-		if p.MergedInto != nil {
-			merged = p.MergedInto.String()
+		if into, ok := s.MergedInto(p); ok {
+			merged = into.String()
 		}
-		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, p.IINSealed(), p.Family(), p.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
+		t := s.PersonText(p)
+		fmt.Fprintf(&b, "P %s %q %q %q %s %s %s %s m=%s rec=%s\n", p.ID, t.IINSealed(), t.Family(), t.Given(), p.BirthDate, p.Sex(), p.Region(), p.Group(), merged, p.Recorded().UTC().Format(time.RFC3339Nano))
 		for d := range s.PersonDoses(p) {
 			fmt.Fprintf(&b, "  d %s\n", d.ID)
 		}
