@@ -189,40 +189,47 @@ func (s *State) contribs(p *PersonState, out []contrib) []contrib {
 		if !s.campaignDose(d) {
 			continue
 		}
-		day := DateOf(d.At())
-		base := contrib{
-			region:  s.regionIdx[d.Region()],
-			product: s.productIdx[d.lot.Product],
-			age:     ageBand(p.BirthDate, day),
-			sex:     sexIdx(p.Sex()),
-			group:   groupIdx(p.Group()),
-			day:     day,
-			place:   d.place,
-			number:  d.Number(),
-		}
-		x := base
-		switch {
-		case d.Booster():
-			x.measure = MBooster
-		case d.Number() == 1:
-			x.measure = MDose1
-		case d.Number() == 2:
-			x.measure = MDose2
-		default:
-			x.measure = MDoseMore
-		}
-		out = append(out, x)
-		if d.Complete() {
-			y := base
-			y.measure = MFull
-			out = append(out, y)
-		}
-		if d.Booster() && !boosted {
-			boosted = true
-			y := base
-			y.measure = MBoosted
-			out = append(out, y)
-		}
+		out = s.doseContribs(p, d, boosted, out)
+		boosted = boosted || d.Booster()
+	}
+	return out
+}
+
+// doseContribs appends what dose d of p contributes to the counters;
+// boosted says an earlier campaign dose of p was a booster already.
+func (s *State) doseContribs(p *PersonState, d *DoseState, boosted bool, out []contrib) []contrib {
+	day := DateOf(d.At())
+	base := contrib{
+		region:  s.regionIdx[d.Region()],
+		product: s.productIdx[d.lot.Product],
+		age:     ageBand(p.BirthDate, day),
+		sex:     sexIdx(p.Sex()),
+		group:   groupIdx(p.Group()),
+		day:     day,
+		place:   d.place,
+		number:  d.Number(),
+	}
+	x := base
+	switch {
+	case d.Booster():
+		x.measure = MBooster
+	case d.Number() == 1:
+		x.measure = MDose1
+	case d.Number() == 2:
+		x.measure = MDose2
+	default:
+		x.measure = MDoseMore
+	}
+	out = append(out, x)
+	if d.Complete() {
+		y := base
+		y.measure = MFull
+		out = append(out, y)
+	}
+	if d.Booster() && !boosted {
+		y := base
+		y.measure = MBoosted
+		out = append(out, y)
 	}
 	return out
 }
@@ -262,6 +269,49 @@ func (c *Coverage) personChange(s *State, p *PersonState, known Date, change fun
 		c.add(x, -1, known)
 	}
 	for _, x := range now {
+		c.add(x, 1, known)
+	}
+}
+
+// coverageAppendFast turns on personAppend's fast path (tests turn it off
+// to compare it with the general path).
+var coverageAppendFast = true
+
+// personAppend links d, the record at position pos of the dose table, into
+// p's doses and updates the counters and the due list: personChange with
+// linkLastAt as the change. When d comes after p's last dose (the common
+// case: doses arrive in time order) the earlier doses keep their numbers
+// and flags (the rules number each dose from the doses before it), so the
+// difference personChange would find is d's own contribution: it is added
+// without listing p's contribution before and after.
+func (c *Coverage) personAppend(s *State, p *PersonState, d *DoseState, pos uint32, known Date) {
+	var last *DoseState
+	boosted := false
+	for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
+		last = x
+		boosted = boosted || (x.Booster() && s.campaignDose(x))
+	}
+	if !coverageAppendFast || (last != nil && compareDoses(last, d) >= 0) {
+		c.personChange(s, p, known, func() { s.linkLastAt(p, d, pos) })
+		return
+	}
+	d.nextDose = 0
+	if last != nil {
+		last.nextDose = pos + 1
+	} else {
+		p.firstDose = pos + 1
+	}
+	s.renumber(p)
+	if last == nil {
+		s.trackDueFirst(p)
+	} else {
+		s.trackDue(p)
+	}
+	if !s.campaignDose(d) {
+		return
+	}
+	var buf [3]contrib
+	for _, x := range s.doseContribs(p, d, boosted, buf[:0]) {
 		c.add(x, 1, known)
 	}
 }

@@ -116,6 +116,20 @@ func (s *State) trackDue(p *PersonState) {
 	s.due.set(p.ID, s.dueOf(p))
 }
 
+// trackDueFirst is trackDue for a person who had no valid dose before the
+// one just linked, so no record yet (a record exists only while a dose is
+// pending): nothing to compare or take out.
+func (s *State) trackDueFirst(p *PersonState) {
+	if s.due == nil {
+		s.due = newDueIndex(&s.people)
+	}
+	if e := s.dueOf(p); e != nil {
+		if pos, ok := s.due.people.find(p.ID); ok {
+			s.due.add(pos, e)
+		}
+	}
+}
+
 // set files the person id under e (nil: not due).
 func (x *dueIndex) set(id PersonID, e *dueEntry) {
 	pos, ok := x.people.find(id)

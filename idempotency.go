@@ -1,6 +1,9 @@
 package vaxtrace
 
-import "strings"
+import (
+	"encoding/hex"
+	"strings"
+)
 
 // naturalKeyFields maps the prefix of a natural idempotency key (the key a
 // command gets from the id its client chose, see the README's idempotency
@@ -38,4 +41,23 @@ func KeyConflict(key string) error {
 		}
 	}
 	return Errorf(ECONFLICT, "idempotency key %q was already used with different content", key)
+}
+
+// isDoseKey reports key == "dose:"+id without building the string (the
+// dose path asks it for every dose).
+func isDoseKey(key, id string) bool {
+	rest, ok := strings.CutPrefix(key, "dose:")
+	return ok && rest == id
+}
+
+// isPersonKey reports key == "person:"+id.String() without building the
+// strings.
+func isPersonKey(key string, id PersonID) bool {
+	rest, ok := strings.CutPrefix(key, "person:")
+	if !ok || len(rest) != 2*len(id) {
+		return false
+	}
+	var buf [2 * len(PersonID{})]byte
+	hex.Encode(buf[:], id[:])
+	return rest == string(buf[:])
 }

@@ -3,7 +3,6 @@ package vaxtrace
 import (
 	"context"
 	"encoding/json"
-	"hash/fnv"
 )
 
 // Journal is the append-only event store. It is the only thing persisted as
@@ -61,13 +60,20 @@ func EncodeEvent(e Event) ([]byte, error) {
 	return EncodePayload(e.Data)
 }
 
-// HashBody hashes an encoded submitted payload of kind.
+// HashBody hashes an encoded submitted payload of kind: 64-bit FNV-1a of
+// kind, a zero byte and body (hash/fnv's New64a, written out so that the
+// hot path allocates no hasher).
 func HashBody(kind string, body []byte) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write(body)
-	return h.Sum64()
+	const prime = 1099511628211
+	h := uint64(14695981039346656037) // the offset basis
+	for i := 0; i < len(kind); i++ {
+		h = (h ^ uint64(kind[i])) * prime
+	}
+	h *= prime // the zero byte: h ^ 0 == h
+	for _, c := range body {
+		h = (h ^ uint64(c)) * prime
+	}
+	return h
 }
 
 // EncodeAndHash encodes a submitted payload (before Decide fills derived

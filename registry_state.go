@@ -319,8 +319,8 @@ func (s *State) decideDose(v DoseAdministered, recorded time.Time) error {
 	return err
 }
 
-func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
-	p := s.people.get(v.Person)
+// applyDose applies v given to p (the person v names).
+func (s *State) applyDose(p *PersonState, v DoseAdministered, recorded time.Time) *DoseState {
 	pl, l := s.places[v.Place], s.lots[v.Lot]
 	d, pos := s.doses.add(v.ID)
 	*d = DoseState{ID: v.ID, recorded: nanosOf(recorded), person: p, lot: l, place: pl, region: symbolOf(pl.RegionAt(DateOf(v.At))),
@@ -336,7 +336,7 @@ func (s *State) applyDose(v DoseAdministered, recorded time.Time) *DoseState {
 		d.rareText().override = v.Override
 	}
 	s.takeDose(d, 1)
-	s.Cov.personChange(s, p, DateOf(recorded), func() { s.linkLastAt(p, d, pos) })
+	s.Cov.personAppend(s, p, d, pos, DateOf(recorded))
 	return d
 }
 

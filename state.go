@@ -399,8 +399,15 @@ func checkOccurred(field string, t, recorded time.Time) error {
 // Decide validates p against the state at recording time recorded and
 // returns it with derived fields filled. It changes nothing.
 func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
-	if err := CheckPayloadText(p); err != nil {
-		return nil, err
+	return s.DecideChecked(p, recorded, CheckPayloadText(p))
+}
+
+// DecideChecked is Decide given textErr, what CheckPayloadText(p) returned:
+// the engine checks a command's text in its caller's goroutine, off the
+// single writer's path.
+func (s *State) DecideChecked(p Payload, recorded time.Time, textErr error) (Payload, error) {
+	if textErr != nil {
+		return nil, textErr
 	}
 	switch v := p.(type) {
 	case ProductDefined:
@@ -511,7 +518,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 		if s.people.get(v.Person.ID) != nil {
 			return nil, Errorf(ECONFLICT, "a person with this IIN is already registered")
 		}
-		return v, nil
+		return p, nil // p is v, boxed already
 	case PersonUpdated:
 		if err := v.Person.Validate(); err != nil {
 			return nil, err
@@ -529,7 +536,7 @@ func (s *State) Decide(p Payload, recorded time.Time) (Payload, error) {
 	case PersonsMerged:
 		return v, s.decideMerge(v)
 	case DoseAdministered:
-		return v, s.decideDose(v, recorded)
+		return p, s.decideDose(v, recorded) // p is v, boxed already
 	case DoseVoided:
 		d := s.doses.get(v.Dose)
 		if d == nil {
@@ -594,11 +601,11 @@ func (s *State) Apply(e Event) {
 		// tens of millions of doses need no separate key index
 		switch v := e.Data.(type) {
 		case DoseAdministered:
-			if e.Key != "dose:"+v.ID {
+			if !isDoseKey(e.Key, v.ID) {
 				s.keys[e.Key] = e.Hash
 			}
 		case PersonRegistered:
-			if e.Key != "person:"+v.Person.ID.String() {
+			if !isPersonKey(e.Key, v.Person.ID) {
 				s.keys[e.Key] = e.Hash
 			}
 		default:
@@ -731,7 +738,7 @@ func (s *State) Apply(e Event) {
 		}
 	case PersonRegistered:
 		p := PersonState{ID: v.Person.ID, recorded: nanosOf(e.Recorded), hash: e.Hash}
-		p.setKeyed(e.Key == "person:"+v.Person.ID.String())
+		p.setKeyed(isPersonKey(e.Key, v.Person.ID))
 		s.people.setDetails(&p, &v.Person)
 		s.people.add(p)
 	case PersonUpdated:
@@ -744,17 +751,19 @@ func (s *State) Apply(e Event) {
 		s.revokePersonCerts(v.Into, "person merged: "+v.Reason)
 		s.applyMerge(v, DateOf(e.Recorded))
 	case DoseAdministered:
-		if p := s.people.get(v.Person); p != nil {
+		p := s.people.get(v.Person)
+		if p != nil {
+			at := v.At.UnixNano() // x.at is x.At() in Unix nanoseconds
 			for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
-				if v.At.Before(x.At()) { // a late record renumbers later doses
+				if at < x.at { // a late record renumbers later doses
 					s.revokePersonCerts(v.Person, "earlier dose recorded late: dose numbers changed")
 					break
 				}
 			}
 		}
-		d := s.applyDose(v, e.Recorded)
+		d := s.applyDose(p, v, e.Recorded)
 		d.hash = e.Hash
-		d.setFlag(doseIsKeyed, e.Key == "dose:"+v.ID)
+		d.setFlag(doseIsKeyed, isDoseKey(e.Key, v.ID))
 	case DoseVoided:
 		if d := s.doses.get(v.Dose); d != nil {
 			s.revokePersonCerts(d.Person(), "dose voided: "+v.Reason)

@@ -46,9 +46,13 @@ type pipeline struct {
 	inflight    sync.WaitGroup // jobs sent and not yet finished
 	durable     atomic.Uint64  // the highest sequence number known committed
 	lastForeign atomic.Int64   // Unix nanoseconds when another writer was last met
-	// epoch counts discarded speculative states (under Engine.mu); a job
-	// decided in an epoch before failEpoch was decided on a failed commit.
-	epoch, failEpoch uint64
+	// epoch counts discarded speculative states; a job decided in an epoch
+	// before failEpoch was decided on a failed commit. Both change under
+	// Engine.mu, in the committer or in the writer while no job is in
+	// flight (serial mode); the committer reads them without the lock, so
+	// that a job's commit starts at once instead of waiting for the group
+	// the writer is validating meanwhile.
+	epoch, failEpoch atomic.Uint64
 }
 
 func (p *pipeline) init(serial bool) {
@@ -123,7 +127,7 @@ func (e *Engine) process(group []*request) {
 		e.refuse(group, err)
 		return
 	}
-	j := &job{group: group, base: e.st.Seq, epoch: e.pipeline.epoch}
+	j := &job{group: group, base: e.st.Seq, epoch: e.pipeline.epoch.Load()}
 	j.evs = e.decideGroup(group, e.st.Seq+1)
 	e.mu.Unlock()
 	e.pipeline.inflight.Add(1)
@@ -141,9 +145,7 @@ func (e *Engine) committer() {
 
 func (e *Engine) commitJob(j *job) {
 	ctx := context.Background()
-	e.mu.RLock()
-	epoch, failEpoch := e.pipeline.epoch, e.pipeline.failEpoch
-	e.mu.RUnlock()
+	epoch, failEpoch := e.pipeline.epoch.Load(), e.pipeline.failEpoch.Load()
 	switch {
 	case j.epoch < failEpoch:
 		// validated on top of a group whose commit failed
@@ -177,7 +179,7 @@ func (e *Engine) commitJob(j *job) {
 		e.pipeline.lastForeign.Store(e.now().UnixNano())
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.pipeline.epoch++
+		e.pipeline.epoch.Add(1)
 		if rerr := e.rebuildLocked(ctx); rerr != nil {
 			e.failLocked(j.group, rerr, true)
 			return
@@ -203,8 +205,7 @@ func (e *Engine) commitJob(j *job) {
 func (e *Engine) failLocked(group []*request, err error, tainted bool) {
 	tainted = tainted || e.st.Seq != e.pipeline.durable.Load()
 	e.log.Error("journal write failed; rebuilding the state from the journal", "err", err, "rebuild", tainted)
-	e.pipeline.epoch++
-	e.pipeline.failEpoch = e.pipeline.epoch
+	e.pipeline.failEpoch.Store(e.pipeline.epoch.Add(1))
 	switch {
 	case !tainted:
 		e.markDownLocked(err, false) // the recovery loop checks the store and replays the tail

@@ -39,10 +39,13 @@ type Command struct {
 	// registers a person and gives a dose is all or nothing.
 	Atomic bool
 
-	// encoded by SubmitBatch in the caller's goroutine, off the writer's path
-	raw    []byte
-	hash   uint64
-	encErr error
+	// encoded and checked by SubmitBatch in the caller's goroutine, off
+	// the writer's path
+	raw     []byte
+	hash    uint64
+	encErr  error
+	keyErr  error // checkCommand's answer
+	textErr error // vaxtrace.CheckPayloadText's answer
 }
 
 // Result is the outcome of one command.
@@ -244,8 +247,10 @@ func (e *Engine) SubmitBatch(ctx context.Context, cmds []Command) []Result {
 	// only decides, applies and appends
 	for i := range cmds {
 		c := &cmds[i]
+		c.keyErr = checkCommand(c)
 		if c.Data != nil {
 			c.raw, c.hash, c.encErr = vaxtrace.EncodeAndHash(c.Data)
+			c.textErr = vaxtrace.CheckPayloadText(c.Data)
 		}
 	}
 	r := &request{cmds: cmds, res: make([]Result, len(cmds)), done: make(chan struct{})}
@@ -319,17 +324,8 @@ func (e *Engine) noteDamage(err error) {
 // duplicate (nothing to apply) with dup. The event is the caller's: no
 // allocation per command.
 func (e *Engine) decide(c *Command, now time.Time, ev *vaxtrace.Event) (dup bool, err error) {
-	if c.Data == nil {
-		return false, vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
-	}
-	if c.Key == "" {
-		return false, vaxtrace.FieldError("idempotency_key", "required")
-	}
-	if len(c.Key) > 200 {
-		return false, vaxtrace.FieldError("idempotency_key", "at most 200 characters")
-	}
-	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
-		return false, vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
+	if c.keyErr != nil { // checked by SubmitBatch
+		return false, c.keyErr
 	}
 	raw, h, err := c.raw, c.hash, c.encErr // encoded by SubmitBatch
 	if err != nil {
@@ -353,7 +349,7 @@ func (e *Engine) decide(c *Command, now time.Time, ev *vaxtrace.Event) (dup bool
 		}
 		rec = c.Recorded.UTC()
 	}
-	d, err := e.st.Decide(c.Data, rec)
+	d, err := e.st.DecideChecked(c.Data, rec, c.textErr)
 	if err != nil {
 		return false, err
 	}
@@ -362,6 +358,24 @@ func (e *Engine) decide(c *Command, now time.Time, ev *vaxtrace.Event) (dup bool
 		ev.Raw = raw
 	}
 	return false, nil
+}
+
+// checkCommand checks what of a command needs no state: a payload and a
+// usable idempotency key.
+func checkCommand(c *Command) error {
+	if c.Data == nil {
+		return vaxtrace.Errorf(vaxtrace.EINVALID, "empty command")
+	}
+	if c.Key == "" {
+		return vaxtrace.FieldError("idempotency_key", "required")
+	}
+	if len(c.Key) > 200 {
+		return vaxtrace.FieldError("idempotency_key", "at most 200 characters")
+	}
+	if !utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
+		return vaxtrace.FieldError("idempotency_key", "must be valid UTF-8 text without NUL characters")
+	}
+	return nil
 }
 
 // Check folds the whole journal independently and compares it with the state.

@@ -16,14 +16,48 @@ import (
 // rowsPerInsert is how many events one INSERT statement carries.
 const rowsPerInsert = 128
 
+// Columns a statement's rows may share: the events of one group commit
+// usually have the same kind and actor (an upload of doses), often the same
+// recording time. A shared column is bound once for the statement instead
+// of once per row (each bind is a call into SQLite's C code); the stored
+// values are the same.
+const (
+	shareKind = 1 << iota
+	shareActor
+	shareRecorded
+	shareAll = shareKind | shareActor | shareRecorded
+)
+
 // insertSQL is the statement that appends n events: the first row's seq is
-// parameter 1 and row k's is ?1+k (events are consecutive), so each row
-// binds seven values instead of eight; row k's other columns are
-// parameters 2+7k to 8+7k.
-func insertSQL(n int) string {
+// parameter 1 and row k's is ?1+k (events are consecutive); then come the
+// shared columns' parameters (kind, actor, recorded, those in share), bound
+// once; then each row's own columns in table order.
+func insertSQL(n, share int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO events(seq, kind, key, actor, recorded, hash, data, chain) VALUES ")
 	p := 2
+	param := func(n int) string { return "?" + strconv.Itoa(n) }
+	var shared [3]string // kind, actor, recorded
+	for i := range shared {
+		if share&(1<<i) != 0 {
+			shared[i] = param(p)
+			p++
+		}
+	}
+	col := func(i int) { // a shared column's parameter, else the row's next one
+		b.WriteByte(',')
+		if shared[i] != "" {
+			b.WriteString(shared[i])
+			return
+		}
+		b.WriteString(param(p))
+		p++
+	}
+	own := func() {
+		b.WriteByte(',')
+		b.WriteString(param(p))
+		p++
+	}
 	for k := 0; k < n; k++ {
 		if k > 0 {
 			b.WriteByte(',')
@@ -33,15 +67,43 @@ func insertSQL(n int) string {
 			b.WriteByte('+')
 			b.WriteString(strconv.Itoa(k))
 		}
-		for range 7 {
-			b.WriteString(",?")
-			b.WriteString(strconv.Itoa(p))
-			p++
-		}
+		col(0) // kind
+		own()  // key
+		col(1) // actor
+		col(2) // recorded
+		own()  // hash
+		own()  // data
+		own()  // chain
 		b.WriteByte(')')
 	}
 	return b.String()
 }
+
+// sharedColumns says which of kind, actor and recorded all of evs share.
+func sharedColumns(evs []vaxtrace.Event) int {
+	if len(evs) < 2 {
+		return 0 // nothing to save: fewer statement shapes
+	}
+	share := shareAll
+	first := &evs[0]
+	for i := 1; i < len(evs) && share != 0; i++ {
+		ev := &evs[i]
+		if ev.Kind != first.Kind {
+			share &^= shareKind
+		}
+		if ev.Actor != first.Actor {
+			share &^= shareActor
+		}
+		if !ev.Recorded.Equal(first.Recorded) {
+			share &^= shareRecorded
+		}
+	}
+	return share
+}
+
+// stmtKey keys an insert of n rows sharing share among the prepared
+// statements (never headRows: n ≥ 1).
+func stmtKey(n, share int) int { return n<<3 | share }
 
 // writeConn is the connection every Write runs on, with its statements
 // prepared once on the driver's connection: a group of a few events (single
@@ -50,7 +112,7 @@ func insertSQL(n int) string {
 type writeConn struct {
 	mu    sync.Mutex // one Write at a time (BEGIN IMMEDIATE serialises them anyway)
 	conn  *sql.Conn
-	stmts map[int]driver.Stmt // by rows; headRows is the head query
+	stmts map[int]driver.Stmt // by stmtKey; headRows is the head query
 }
 
 // headRows keys the head query among the prepared inserts.
@@ -92,7 +154,7 @@ func (w *writeConn) close() {
 	w.drop()
 }
 
-// stmt returns the statement for key (rows of an insert, or headRows)
+// stmt returns the statement for key (stmtKey of an insert, or headRows)
 // prepared on the driver connection dc.
 func (w *writeConn) stmt(ctx context.Context, dc any, key int) (driver.Stmt, error) {
 	if s := w.stmts[key]; s != nil {
@@ -100,7 +162,7 @@ func (w *writeConn) stmt(ctx context.Context, dc any, key int) (driver.Stmt, err
 	}
 	q := headSQL
 	if key != headRows {
-		q = insertSQL(key)
+		q = insertSQL(key>>3, key&shareAll)
 	}
 	var (
 		s   driver.Stmt
@@ -166,14 +228,19 @@ func (w *writeConn) head(ctx context.Context) (last uint64, chain []byte, err er
 // every argument is skipped.
 func (w *writeConn) insertEvents(ctx context.Context, evs []vaxtrace.Event, next uint64, prev []byte) error {
 	return w.conn.Raw(func(dc any) error {
-		ins := inserter{stmt: func(rows int) (driver.Stmt, error) { return w.stmt(ctx, dc, rows) }}
+		ins := inserter{stmt: func(key int) (driver.Stmt, error) { return w.stmt(ctx, dc, key) }}
 		return ins.insert(ctx, evs, next, prev)
 	})
 }
 
 type inserter struct {
-	stmt func(rows int) (driver.Stmt, error)
+	stmt func(key int) (driver.Stmt, error) // by stmtKey
 	args []driver.NamedValue
+}
+
+// add appends the statement's next parameter.
+func (ins *inserter) add(v driver.Value) {
+	ins.args = append(ins.args, driver.NamedValue{Ordinal: len(ins.args) + 1, Value: v})
 }
 
 func (ins *inserter) exec(ctx context.Context, s driver.Stmt) error {
@@ -199,11 +266,22 @@ func (ins *inserter) insert(ctx context.Context, evs []vaxtrace.Event, next uint
 		if n < rowsPerInsert {
 			n = min(n, 8) // a short tail in small statements: fewer shapes to prepare
 		}
-		s, err := ins.stmt(n)
+		share := sharedColumns(evs[i : i+n])
+		s, err := ins.stmt(stmtKey(n, share))
 		if err != nil {
 			return err
 		}
 		ins.args = append(ins.args[:0], driver.NamedValue{Ordinal: 1, Value: int64(next)})
+		first := &evs[i]
+		if share&shareKind != 0 {
+			ins.args = append(ins.args, driver.NamedValue{Ordinal: len(ins.args) + 1, Value: first.Kind})
+		}
+		if share&shareActor != 0 {
+			ins.args = append(ins.args, driver.NamedValue{Ordinal: len(ins.args) + 1, Value: first.Actor})
+		}
+		if share&shareRecorded != 0 {
+			ins.args = append(ins.args, driver.NamedValue{Ordinal: len(ins.args) + 1, Value: first.Recorded.UnixNano()})
+		}
 		for _, ev := range evs[i : i+n] {
 			if ev.Seq != next {
 				return fmt.Errorf("event seq %d out of order (want %d)", ev.Seq, next)
@@ -216,15 +294,19 @@ func (ins *inserter) insert(ctx context.Context, evs []vaxtrace.Event, next uint
 			rec := ev.Recorded.UnixNano()
 			chains = ch.Next(chains, prev, ev.Seq, ev.Kind, ev.Key, ev.Actor, rec, ev.Hash, body)
 			prev = chains[len(chains)-vaxtrace.ChainSize:]
-			o := len(ins.args) + 1
-			ins.args = append(ins.args,
-				driver.NamedValue{Ordinal: o, Value: ev.Kind},
-				driver.NamedValue{Ordinal: o + 1, Value: ev.Key},
-				driver.NamedValue{Ordinal: o + 2, Value: ev.Actor},
-				driver.NamedValue{Ordinal: o + 3, Value: rec},
-				driver.NamedValue{Ordinal: o + 4, Value: int64(ev.Hash)},
-				driver.NamedValue{Ordinal: o + 5, Value: body},
-				driver.NamedValue{Ordinal: o + 6, Value: prev})
+			if share&shareKind == 0 {
+				ins.add(ev.Kind)
+			}
+			ins.add(ev.Key)
+			if share&shareActor == 0 {
+				ins.add(ev.Actor)
+			}
+			if share&shareRecorded == 0 {
+				ins.add(rec)
+			}
+			ins.add(int64(ev.Hash))
+			ins.add(body)
+			ins.add(prev)
 		}
 		if err := ins.exec(ctx, s); err != nil {
 			return fmt.Errorf("insert events: %w", err)
