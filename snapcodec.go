@@ -32,6 +32,11 @@ import (
 // maxSnapLen bounds any one string or count read from a snapshot.
 const maxSnapLen = 1 << 31
 
+// maxPresize bounds a map or slice sized from a count read from a
+// snapshot before its entries are read (a corrupt count must not cost
+// much more memory than the input holds).
+const maxPresize = 1 << 20
+
 // ErrSnapshotCorrupt wraps every decoding failure.
 var ErrSnapshotCorrupt = errors.New("snapshot corrupt")
 

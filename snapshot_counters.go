@@ -143,6 +143,9 @@ func (s *State) decodeCoverage(d *snapDecoder) {
 		}
 	}
 	n := d.count()
+	if len(c.known) == 0 {
+		c.known = make(map[knownKey]int64, min(n, maxPresize)) // no regrowth as it fills
+	}
 	for i := 0; i < n && d.err == nil; i++ {
 		region, measure := d.uvarint(), d.uvarint()
 		if region > 0xffff || measure >= NumMeasures {
@@ -153,6 +156,9 @@ func (s *State) decodeCoverage(d *snapDecoder) {
 		c.known[k] = d.varint()
 	}
 	n = d.count()
+	if len(c.pointDay) == 0 {
+		c.pointDay = make(map[pointDayKey]int64, min(n, maxPresize))
+	}
 	for i := 0; i < n && d.err == nil; i++ {
 		var pl *PlaceState
 		if id := d.str(); id != "" {

@@ -3,6 +3,7 @@ package vaxtrace
 import (
 	"hash/maphash"
 	"math"
+	"sync"
 )
 
 // Helpers for the registry's snapshot: finding a record's position from a
@@ -66,12 +67,16 @@ func (x *hashIndex) reserve(n int) {
 
 // build fills an empty index with positions 0..n-1, hash(pos) being each
 // record's hash; same(a, b) reports whether records a and b have the same
-// id. It returns a position whose id is already present, if any.
+// id. It returns a position whose id is already present, if any. hash and
+// same are called from several goroutines at once.
 //
 // Records are taken in batches, and each batch is inserted part by part:
 // a part's table is small enough to stay in the processor's cache while
 // its share of the batch goes in, where inserting in record order would
-// touch a random part of the whole index (a cache miss) each time.
+// touch a random part of the whole index (a cache miss) each time. The
+// hashes of a batch are computed by GOMAXPROCS workers, and the parts are
+// shared out among them (the parts are independent; each is filled in
+// record order, so the index is the same as one goroutine would build).
 func (x *hashIndex) build(n int, hash func(uint32) uint64, same func(a, b uint32) bool) (dup uint32, ok bool) {
 	x.reserve(n)
 	const batch = 1 << 20
@@ -83,25 +88,39 @@ func (x *hashIndex) build(n int, hash func(uint32) uint64, same func(a, b uint32
 	sorted := make([]entry, min(n, batch))
 	for from := 0; from < n; from += batch {
 		to := min(from+batch, n)
+		parallel(to-from, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				hs[i] = hash(uint32(from + i))
+			}
+		})
 		var starts [257]int
-		for i := from; i < to; i++ {
-			h := hash(uint32(i))
-			hs[i-from] = h
+		for _, h := range hs[:to-from] {
 			starts[h>>56+1]++
 		}
 		for p := 1; p <= 256; p++ {
 			starts[p] += starts[p-1]
 		}
 		next := starts
-		for i := from; i < to; i++ {
-			h := hs[i-from]
-			sorted[next[h>>56]] = entry{h, uint32(i)}
+		for i, h := range hs[:to-from] {
+			sorted[next[h>>56]] = entry{h, uint32(from + i)}
 			next[h>>56]++
 		}
-		for _, en := range sorted[:to-from] {
-			if !x.insertUnique(en.h, en.pos, same) {
-				return en.pos, false
+		var mu sync.Mutex
+		dupPart := 256
+		parallel(256, func(lo, hi int) {
+			for _, en := range sorted[starts[lo]:starts[hi]] {
+				if !x.insertUnique(en.h, en.pos, same) {
+					mu.Lock()
+					if p := int(en.h >> 56); p < dupPart {
+						dupPart, dup = p, en.pos
+					}
+					mu.Unlock()
+					return
+				}
 			}
+		})
+		if dupPart < 256 {
+			return dup, false
 		}
 	}
 	return 0, true

@@ -1,5 +1,10 @@
 package vaxtrace
 
+import (
+	"fmt"
+	"sync"
+)
+
 // The registry's part of a snapshot: people, doses, certificates, the due
 // index and the reminder outbox. It is the part that scales with the
 // nation, so it is written as flat records in slab (insertion) order,
@@ -7,12 +12,13 @@ package vaxtrace
 // look-up or an allocation per record:
 //
 //	counts  people, doses
-//	people  batches of up to chunkSize: the batch's packed texts (names,
+//	people  blocks of up to chunkSize, each decodable on its own
+//	        (snapshot_blocks.go): the block's packed texts (names,
 //	        sealed IINs and phones) as one blob, then the records (with
 //	        the first of the person's valid doses, by position+1)
-//	doses   batches: the dose ids as one blob, then the records
+//	doses   blocks: the dose ids as one blob, then the records
 //	        (person by position, the person's next valid dose by
-//	        position+1, place and lot by id in the string table)
+//	        position+1, place and lot by id in the block's string table)
 //	certs   count, then batches: the UVCIs as one blob, then the records
 //	        (chained by position, as in the live state)
 //	due     snapshot_due.go       reminders  snapshot_reminders.go
@@ -20,8 +26,8 @@ package vaxtrace
 // Positions are kept exactly (indexes, certificate chains and Unapply
 // depend on them); the hash indexes are rebuilt after the records are
 // read. Repeated strings (places, lots, regions, products, vaccinators,
-// names) go through the codec's string table; the decoded records share
-// one copy of each. Every reference is checked while decoding: a position
+// names) go through the codec's string table (a block's own, for people
+// and doses); the decoded records share one copy of each. Every reference is checked while decoding: a position
 // out of range, an unknown place or lot, a dose listed for a person it
 // does not belong to, a duplicate id or a broken certificate chain is
 // ErrSnapshotCorrupt, never a nil pointer met later.
@@ -121,8 +127,8 @@ func preChunks[T any](sl *slab[T], n int) {
 func (s *State) encodePeople(e *snapEncoder) {
 	t := &s.people
 	var blob []byte
-	var prev unixNanos
-	batches(t.recs.n, func(from, to int) {
+	encodeBlocks(e, t.recs.n, func(e *snapEncoder, from, to int) {
+		var prev unixNanos
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(p *PersonState, b []byte) []byte { return append(b, t.text.get(p.text)...) })
 		for i := from; i < to; i++ {
 			p := t.recs.at(uint32(i))
@@ -155,14 +161,15 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 		d.fail("%d people: more than a person table holds", n)
 		return
 	}
-	preChunks(&t.recs, n)
-	var symbols strCache[symbol]
-	attrs := map[[3]int]symbol{}
-	var prev unixNanos
-	for from := 0; from < n && d.err == nil; from += chunkSize {
+	// one worker: the records' text goes into the table's arena in order
+	decodeBlocks(d, &t.recs, n, "people", 1, func(d *snapDecoder, chunk []PersonState, from, to int) {
+		// string-table positions are the block's own
+		var symbols strCache[symbol]
+		attrs := map[[3]int]symbol{}
+		var prev unixNanos
 		blob := blobReader{s: d.raw()}
-		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
-			p, _ := t.recs.add()
+		for i := from; i < to && d.err == nil; i++ {
+			p := &chunk[i-from]
 			d.fixed(p.ID[:])
 			text := blob.take(d, d.count())
 			if len(text) > maxArenaText || !validPackedText(text) {
@@ -199,7 +206,7 @@ func (s *State) decodePeople(d *snapDecoder, n, doses int) {
 			p.firstDose = uint32(first)
 		}
 		blob.done(d)
-	}
+	})
 	if d.err != nil {
 		return
 	}
@@ -234,8 +241,8 @@ func (d *snapDecoder) personAttrs(symbols *strCache[symbol], attrs map[[3]int]sy
 func (s *State) encodeDoses(e *snapEncoder) {
 	t := &s.doses
 	var blob []byte
-	var prev unixNanos
-	batches(t.recs.n, func(from, to int) {
+	encodeBlocks(e, t.recs.n, func(e *snapEncoder, from, to int) {
+		var prev unixNanos
 		blob = encodeBlob(e, &t.recs, from, to, blob, func(d *DoseState, b []byte) []byte { return append(b, d.ID(s)...) })
 		for i := from; i < to && e.err == nil; i++ {
 			s.encodeDose(e, t.recs.at(uint32(i)), &prev)
@@ -306,22 +313,21 @@ type doseRefs struct {
 	places  strCache[uint32]
 	lots    strCache[uint32]
 	vacc    strCache[symbol]
+	region  strCache[symbol]
 	total   int // doses in the snapshot
 }
 
 func (s *State) decodeDoses(d *snapDecoder, n int) {
 	t := &s.doses
-	preChunks(&t.recs, n)
-	refs := doseRefs{total: n}
-	var prev unixNanos
-	for from := 0; from < n && d.err == nil; from += chunkSize {
+	decodeBlocks(d, &t.recs, n, "doses", 0, func(d *snapDecoder, chunk []DoseState, from, to int) {
+		refs := doseRefs{total: n}
+		var prev unixNanos
 		blob := blobReader{s: d.raw()}
-		for i := from; i < min(from+chunkSize, n) && d.err == nil; i++ {
-			rec, _ := t.recs.add()
-			s.decodeDose(d, rec, &blob, &refs, &prev)
+		for i := from; i < to && d.err == nil; i++ {
+			s.decodeDose(d, &chunk[i-from], &blob, &refs, &prev)
 		}
 		blob.done(d)
-	}
+	})
 	if d.err != nil {
 		return
 	}
@@ -415,7 +421,8 @@ func (s *State) decodeDose(d *snapDecoder, rec *DoseState, blob *blobReader, ref
 		return
 	}
 	rec.number = uint16(number)
-	rec.region = symbolOf(d.str())
+	rs, ri := d.strRef()
+	rec.region, _ = refs.region.get(ri, rs, func(x string) (symbol, bool) { return symbolOf(x), true })
 	rec.hash = d.u64()
 	rec.setFlag(doseIsVoided, flags&doseVoided != 0)
 	rec.setFlag(doseIsBooster, flags&doseBooster != 0)
@@ -494,30 +501,56 @@ func decodeDoseRare(d *snapDecoder, void bool) *doseRare {
 // checkDoseLists checks the chains of valid doses: each dose in a
 // person's chain is valid and theirs, no chain runs longer than there are
 // valid doses (a cycle), and together they hold every valid dose (each once:
-// a dose has one successor and one person).
+// a dose has one successor and one person). The people are shared out
+// among GOMAXPROCS workers (the records are only read).
 func (s *State) checkDoseLists(d *snapDecoder) {
 	if d.err != nil {
 		return
 	}
-	valid := 0
-	for x := range s.doses.recs.all() {
-		if !x.Voided() {
-			valid++
-		}
-	}
-	listed := 0
-	for p := range s.people.recs.all() {
-		for pos := p.firstDose; pos != 0; {
-			x := s.doses.recs.at(pos - 1)
-			if x.PersonOf(s) != p || x.Voided() || listed == valid {
-				d.fail("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID(s))
-				return
+	var (
+		mu     sync.Mutex
+		valid  int
+		listed int
+		bad    = -1 // the first person (by position) whose chain is wrong
+		badMsg string
+	)
+	parallel(s.doses.recs.n, func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			if !s.doses.recs.at(uint32(i)).Voided() {
+				n++
 			}
-			listed++
-			pos = x.nextDose
 		}
-	}
-	if listed != valid {
+		mu.Lock()
+		valid += n
+		mu.Unlock()
+	})
+	parallel(s.people.recs.n, func(lo, hi int) {
+		n := 0
+		for i := lo; i < hi; i++ {
+			p := s.people.recs.at(uint32(i))
+			for pos := p.firstDose; pos != 0; {
+				x := s.doses.recs.at(pos - 1)
+				if x.person != uint32(i) || x.Voided() || n == valid {
+					mu.Lock()
+					if bad < 0 || i < bad {
+						bad, badMsg = i, fmt.Sprintf("person %s: chained dose %q is not a valid dose of theirs, or is chained twice", p.ID, x.ID(s))
+					}
+					mu.Unlock()
+					return
+				}
+				n++
+				pos = x.nextDose
+			}
+		}
+		mu.Lock()
+		listed += n
+		mu.Unlock()
+	})
+	switch {
+	case bad >= 0:
+		d.fail("%s", badMsg)
+	case listed != valid:
 		d.fail("%d valid doses, %d chained to their people", valid, listed)
 	}
 }

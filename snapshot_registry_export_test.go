@@ -55,6 +55,10 @@ func RenameDose(s *State, id, to string) {
 	s.doses.get(id).id = s.doses.ids.add(to)
 }
 
+// SnapshotBlockRecords is how many records a block of a registry snapshot
+// holds (the last one fewer).
+const SnapshotBlockRecords = chunkSize
+
 // MergeAt makes person id's record merged into the record at position+1
 // into (to break a registry on purpose: a position past the last record).
 func MergeAt(s *State, id PersonID, into uint32) {

@@ -8,7 +8,7 @@ import (
 // snapshotFormat is the version of the state's encoding; a snapshot written
 // by another version is refused and the journal replayed instead. Bump it
 // with any change to what encodeRooms or encodeRegistry write.
-const snapshotFormat = 3
+const snapshotFormat = 4
 
 // EncodeSnapshot writes the whole derived state (everything Apply keeps,
 // nothing it can rebuild from the rest, e.g. hash indexes) in the snapshot
