@@ -23,6 +23,12 @@ type NodesConfig struct {
 	// the state it loaded; the three nodes are then started again from it
 	// (and the HTTP runs go to those). Empty: full replays only.
 	Snapshots string
+	// ReplayNodes is how many of the nodes (in order: writer 1, writer 2,
+	// reader) are first started by a full replay and reported (0: all).
+	// With Snapshots, fewer saves the national-scale run the replays whose
+	// figures only repeat the first's; at least one replays, to write the
+	// snapshot.
+	ReplayNodes int
 	// HTTPRates are the rates (requests per second) at which single doses
 	// are sent over HTTP, split evenly across both writers, HTTPSeconds
 	// long each, from at most HTTPConns connections.
@@ -196,7 +202,11 @@ func startNodes(ctx context.Context, c NodesConfig, people int, emit func(Result
 	cfg := Config{Exe: c.Exe}
 	keep := c.Snapshots == ""
 	var nodes []node
-	for i, r := range nodeRoles {
+	replay := nodeRoles
+	if n := c.ReplayNodes; n > 0 && n < len(nodeRoles) && !keep {
+		replay = nodeRoles[:n]
+	}
+	for i, r := range replay {
 		o := server{readOnly: r.readOnly}
 		if i == 0 && !keep {
 			o.writeSnapshot = c.Snapshots

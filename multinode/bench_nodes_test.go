@@ -2,6 +2,7 @@ package multinode
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,14 +17,28 @@ import (
 // node catches up with the writers' last event, and the three give the same
 // coverage and overview answers at that sequence number (PGNodes fails
 // otherwise).
+// With ReplayNodes 1 only the first writer replays (and writes the
+// snapshot); the other two start from the snapshot alone.
 func TestBenchNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fills a database and starts six server processes")
 	}
-	dsn := freshDB(t)
 	bin := build(t)
+	for _, replay := range []int{0, 1} {
+		t.Run(fmt.Sprint("replay-nodes=", replay), func(t *testing.T) {
+			benchNodes(t, bin, replay)
+		})
+	}
+}
+
+func benchNodes(t *testing.T, bin string, replayNodes int) {
+	dsn := freshDB(t)
+	replayed := 3
+	if replayNodes > 0 {
+		replayed = replayNodes
+	}
 	var got []bench.Result
-	err := bench.PGNodes(context.Background(), bench.NodesConfig{URL: dsn, People: 2000, Batch: 500, Snapshots: t.TempDir(),
+	err := bench.PGNodes(context.Background(), bench.NodesConfig{URL: dsn, People: 2000, Batch: 500, Snapshots: t.TempDir(), ReplayNodes: replayNodes,
 		HTTPRates: []int{200}, HTTPSeconds: 1, HTTPConns: 16, Exe: bin, CatchUp: 30 * time.Second},
 		func(r bench.Result) { got = append(got, r); t.Log(r) })
 	if err != nil {
@@ -41,9 +56,9 @@ func TestBenchNodes(t *testing.T) {
 		prefix, contains string
 		want             int
 	}{
-		{"start-up to serving", "no snapshot", 3},
+		{"start-up to serving", "no snapshot", replayed},
 		{"start-up to serving", "snapshot +", 3},
-		{"serving process: live heap per person", "", 6},
+		{"serving process: live heap per person", "", replayed + 3},
 		{"snapshot of the state written by writer 1", "", 1},
 		{"read-only node: caught up", "", 1},
 		{"all 3 nodes give the same coverage and overview answers", "", 1},

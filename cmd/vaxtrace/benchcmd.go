@@ -36,6 +36,7 @@ func runBench(ctx context.Context, args []string) error {
 	readOnly := fs.Bool("read-only", false, "internal: the serving process is a read-only node")
 	serveStore := fs.String("serve-store", "", "internal: be the serving process the bench measures, on this store")
 	httpPeople := fs.Int("http-people", 0, "internal: people the serving process registers for the HTTP measurement")
+	replayNodes := fs.Int("replay-nodes", 0, "with --nodes and --snapshot-dir: how many nodes are first started by a full replay (writer 1, writer 2, reader in that order; 0: all three); the first writes the snapshot")
 	snapDir := fs.String("snapshot-dir", "", "with --nodes: where the first writer writes a snapshot the nodes are started again from; internal: the serving process starts from the newest snapshot here")
 	writeSnap := fs.String("write-snapshot", "", "internal: the serving process writes a snapshot of what it loaded here")
 	if err := fs.Parse(args); err != nil {
@@ -51,6 +52,9 @@ func runBench(ctx context.Context, args []string) error {
 		raiseOpenFiles()
 		return bench.ServeStore(ctx, bench.ServeConfig{Path: *serveStore, MemoryLimit: c.MemoryLimit, HTTPPeople: *httpPeople, CPUProfile: c.CPUProfile,
 			Snapshots: *snapDir, WriteSnapshot: *writeSnap, ReadOnly: *readOnly, In: os.Stdin, Out: os.Stdout})
+	}
+	if *replayNodes < 0 || *replayNodes > 3 {
+		return vaxtrace.FieldError("replay-nodes", "must be a %s", "number from 0 (all three) to 3")
 	}
 	if *nodes && *pg == "" {
 		return vaxtrace.FieldError("postgres", "required") // --nodes runs on an empty PostgreSQL database
@@ -70,7 +74,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	if *nodes {
 		raiseOpenFiles()
-		return bench.PGNodes(ctx, bench.NodesConfig{URL: *pg, People: c.People, Batch: c.Batch, Snapshots: *snapDir, HTTPRates: c.HTTPRates,
+		return bench.PGNodes(ctx, bench.NodesConfig{URL: *pg, People: c.People, Batch: c.Batch, Snapshots: *snapDir, ReplayNodes: *replayNodes, HTTPRates: c.HTTPRates,
 			HTTPSeconds: c.HTTPSeconds, HTTPConns: c.HTTPConns, Exe: c.Exe}, func(r bench.Result) { fmt.Println(r) })
 	}
 	_, err = bench.Run(ctx, c)
