@@ -151,15 +151,8 @@ func fillPG(ctx context.Context, c NodesConfig, httpPeople int, emit func(Result
 		return "", err
 	}
 	start := time.Now()
-	for i := 0; i < c.People; i += c.Batch {
-		cmds := make([]engine.Command, 0, c.Batch)
-		for k := i; k < min(i+c.Batch, c.People); k++ {
-			cmds = append(cmds, engine.Command{Key: "person:" + pid(k).String(), Actor: scenario.Admin, Recorded: at,
-				Data: vaxtrace.PersonRegistered{Person: vaxtrace.Person{ID: pid(k), IINSealed: "sealedsealedsealedsealedsealed", Family: "Family", Given: "Given", BirthDate: vaxtrace.MkDate(1950+k%50, 1, 1), Sex: "F", Region: "KZ-AKM"}}})
-		}
-		if err := submit(ctx, eng, cmds); err != nil {
-			return "", err
-		}
+	if err := registerPeople(ctx, eng, c.People, c.Batch); err != nil {
+		return "", err
 	}
 	emit(Result{"PostgreSQL fill: people registered, durably committed", float64(c.People) / time.Since(start).Seconds(), "/s", ""})
 	start = time.Now()
