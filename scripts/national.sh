@@ -19,8 +19,10 @@
 # people (default 5000000) and two doses each, two writer nodes and one
 # read-only node on it (start-up by full replay and from a snapshot, memory,
 # single doses over HTTP at PG_HTTP_RATES across both writers, the reader's
-# lag, all three agreeing); the database is dropped afterwards. SKIP_GENERATE=1
-# skips the generated store's part.
+# lag, all three agreeing); the database is dropped afterwards.
+# PG_REPLAY_NODES (default 1) is how many nodes start by a full replay before
+# all three start from the snapshot (0: all three). SKIP_GENERATE=1 skips the
+# generated store's part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_PEOPLE=${1:-20000000}
@@ -48,7 +50,7 @@ if [ -n "${PG_URL:-}" ]; then
 	# start-up (full replay, snapshot), live heap and RSS per person of two
 	# writers and a read-only node, HTTP doses across the writers, reader lag
 	"$BIN" bench --postgres "$PG_NODES_URL" --nodes --people "$PG_PEOPLE" --snapshot-dir "$DIR/pg-nodes.snapshots" \
-		--http-rates "${PG_HTTP_RATES:-500,1000}" --http-seconds 10 || status=$?
+		--replay-nodes "${PG_REPLAY_NODES:-1}" --http-rates "${PG_HTTP_RATES:-500,1000}" --http-seconds 10 || status=$?
 	psql "$PG_URL" -qc "DROP DATABASE $PG_DB WITH (FORCE)"
 	[ -z "${status:-}" ] || exit "$status"
 fi
