@@ -278,13 +278,13 @@ func (c *Coverage) personChange(s *State, p *PersonState, known Date, change fun
 var coverageAppendFast = true
 
 // personAppend links d, the record at position pos of the dose table, into
-// p's doses and updates the counters and the due list: personChange with
+// p's doses (p is at position pp of the people table) and updates the counters and the due list: personChange with
 // linkLastAt as the change. When d comes after p's last dose (the common
 // case: doses arrive in time order) the earlier doses keep their numbers
 // and flags (the rules number each dose from the doses before it), so the
 // difference personChange would find is d's own contribution: it is added
 // without listing p's contribution before and after.
-func (c *Coverage) personAppend(s *State, p *PersonState, d *DoseState, pos uint32, known Date) {
+func (c *Coverage) personAppend(s *State, p *PersonState, pp uint32, d *DoseState, pos uint32, known Date) {
 	var last *DoseState
 	boosted := false
 	for x := s.FirstDose(p); x != nil; x = s.nextDose(x) {
@@ -302,11 +302,7 @@ func (c *Coverage) personAppend(s *State, p *PersonState, d *DoseState, pos uint
 		p.firstDose = pos + 1
 	}
 	s.renumber(p)
-	if last == nil {
-		s.trackDueFirst(p)
-	} else {
-		s.trackDue(p)
-	}
+	s.trackDueAt(p, pp)
 	if !s.campaignDose(d) {
 		return
 	}

@@ -116,18 +116,13 @@ func (s *State) trackDue(p *PersonState) {
 	s.due.set(p.ID, s.dueOf(p))
 }
 
-// trackDueFirst is trackDue for a person who had no valid dose before the
-// one just linked, so no record yet (a record exists only while a dose is
-// pending): nothing to compare or take out.
-func (s *State) trackDueFirst(p *PersonState) {
+// trackDueAt is trackDue for the person at position pos of the people
+// table (the dose path knows it): no look-up by id.
+func (s *State) trackDueAt(p *PersonState, pos uint32) {
 	if s.due == nil {
 		s.due = newDueIndex(&s.people)
 	}
-	if e := s.dueOf(p); e != nil {
-		if pos, ok := s.due.people.find(p.ID); ok {
-			s.due.add(pos, e)
-		}
-	}
+	s.due.setAt(pos, s.dueOf(p))
 }
 
 // set files the person id under e (nil: not due).

@@ -349,7 +349,7 @@ func (s *State) applyDose(p *PersonState, pp uint32, v DoseAdministered, recorde
 		s.rareText(d).override = v.Override
 	}
 	s.takeDose(d, 1)
-	s.Cov.personAppend(s, p, d, pos, DateOf(recorded))
+	s.Cov.personAppend(s, p, pp, d, pos, DateOf(recorded))
 	return d
 }
 
