@@ -369,11 +369,7 @@ func TestSnapshotRegistryRefusesBadRecords(t *testing.T) {
 			i += at
 			b := bytes.Clone(enc)
 			copy(b[i:], tc.to)
-			rooms := vt.NewState()
-			for _, ev := range w.log {
-				rooms.Apply(ev)
-			}
-			err := vt.DecodeRegistrySnapshot(rooms, b)
+			err := vt.DecodeRegistrySnapshot(w.rooms(), b)
 			if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want corrupt: %s", err, tc.want)
 			}
@@ -410,11 +406,7 @@ func TestSnapshotRegistryRefusesDosePositionsOutOfRange(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rooms := vt.NewState()
-			for _, ev := range w.log {
-				rooms.Apply(ev)
-			}
-			err = vt.DecodeRegistrySnapshot(rooms, b)
+			err = vt.DecodeRegistrySnapshot(w.rooms(), b)
 			if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), tc.decodeErr) {
 				t.Fatalf("error %v, want corrupt: %s", err, tc.decodeErr)
 			}
@@ -432,11 +424,7 @@ func TestSnapshotRegistryRefusesBadDoseIDs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rooms := vt.NewState()
-		for _, ev := range w.log {
-			rooms.Apply(ev)
-		}
-		err = vt.DecodeRegistrySnapshot(rooms, b)
+		err = vt.DecodeRegistrySnapshot(w.rooms(), b)
 		if !errors.Is(err, vt.ErrSnapshotCorrupt) || !strings.Contains(err.Error(), "id of") {
 			t.Fatalf("id of %d bytes: error %v, want corrupt: id of", len(id), err)
 		}
@@ -501,4 +489,14 @@ func FuzzDecodeRegistry(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// rooms is a state with the world's rooms (places, lots) and an empty
+// registry, which a registry snapshot is decoded into.
+func (w *world) rooms() *vt.State {
+	st := vt.NewState()
+	for _, ev := range w.log {
+		st.Apply(ev)
+	}
+	return st
 }
